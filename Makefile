@@ -1,0 +1,47 @@
+# Réciproque: `make run` to try it, `make test` to check it. Nothing else is needed.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+PYBABEL := $(VENV)/bin/pybabel
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test lint format translations extract-messages benchmarks clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(PYBABEL) -q compile -f -d sla_contracts/translations
+
+extract-messages: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(PYBABEL) update -N -i messages.pot -d sla_contracts/translations
+	rm -f messages.pot
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	SCHEDULER_IN_PROCESS=1 $(FLASK) run --reload --host $(HOST) --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+benchmarks: install
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

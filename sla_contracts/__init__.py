@@ -1,0 +1,124 @@
+"""Réciproque: reciprocal service charters between departments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+
+from .config import INSTANCE, ROOT, defaults
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the test mapping."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(defaults())
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def _select_locale() -> str:
+    languages = ["fr", "en"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    lang = session.get("lang")
+    if lang in languages:
+        return lang
+    return request.accept_languages.best_match(languages) or "fr"
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from . import models  # noqa: F401  (every table on the metadata)
+    from .auth.sessions import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=str(ROOT / "sla_contracts" / "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+    login_manager.session_protection = "basic"
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine) -> None:
+    """Open every SQLite transaction with BEGIN IMMEDIATE (WAL + busy timeout lose writes)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every feature's blueprint."""
+    from .auth.routes import bp as auth_bp
+    from .charters.routes import bp as charters_bp
+    from .main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(charters_bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command-line commands."""
+    from .commands import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render domain and HTTP errors as pages (the API has its own handlers)."""
+    from .main.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose formatting helpers to templates."""
+    from .main.templating import register
+
+    register(app)

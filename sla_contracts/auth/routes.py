@@ -1,0 +1,120 @@
+"""Log in, log out, preferences and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from ..extensions import db, limiter
+from ..models import User
+from ..timeutil import utcnow
+from .forms import LoginForm, PasswordForm, PreferencesForm
+from .passwords import dummy_verify, hash_password, verify_password
+from .sessions import end_all_sessions
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path on this site, else ``default``."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None (same cost either way)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        dummy_verify(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("Wrong e-mail or password."), "error")
+        else:
+            user.last_login_at = utcnow()
+            db.session.commit()
+            session.permanent = True
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        end_all_sessions(user)
+        db.session.commit()
+        logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = PreferencesForm(obj=current_user)
+    pw_form = PasswordForm(prefix="pw")
+    if form.submit.data and form.validate_on_submit():
+        current_user.locale = form.locale.data
+        current_user.is_email_opted_out = form.is_email_opted_out.data
+        db.session.commit()
+        flash(_("Your preferences are saved."), "success")
+        return redirect(url_for("auth.preferences"))
+    if pw_form.submit.data and pw_form.validate_on_submit():
+        if not verify_password(current_user.password_hash, pw_form.current_password.data):
+            pw_form.current_password.errors.append(_("This is not your current password."))
+        else:
+            user = current_user._get_current_object()
+            user.password_hash = hash_password(pw_form.new_password.data)
+            end_all_sessions(user)
+            db.session.commit()
+            login_user(user)  # this device stays signed in; every other session ends
+            flash(_("Your password is changed; your other sessions are signed out."), "success")
+            return redirect(url_for("auth.preferences"))
+    return render_template("auth/preferences.html", form=form, pw_form=pw_form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("main.index")))

@@ -1,0 +1,71 @@
+"""Forms of the charter pages (services re-check every rule)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
+
+
+class CharterForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    department_a_id = SelectField(_l("Your department"), coerce=int, validators=[InputRequired()])
+    department_b_id = SelectField(
+        _l("The other department"), coerce=int, validators=[InputRequired()]
+    )
+    criterion_id = SelectField(
+        _l("Shared end-customer criterion"), coerce=int, validators=[InputRequired()]
+    )
+    review_cadence_months = SelectField(
+        _l("Review cadence"), coerce=int, validators=[InputRequired()]
+    )
+
+
+class CharterEditForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    criterion_id = SelectField(
+        _l("Shared end-customer criterion"), coerce=int, validators=[InputRequired()]
+    )
+    review_cadence_months = SelectField(
+        _l("Review cadence"), coerce=int, validators=[InputRequired()]
+    )
+    lock_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+def _text(label, name, area=False, description=None):
+    required, max_length = COMMITMENT_LIMITS[name]
+    validators = [DataRequired() if required else Optional(), Length(max=max_length)]
+    cls = TextAreaField if area else StringField
+    return cls(label, validators=validators, description=description)
+
+
+class CommitmentForm(FlaskForm):
+    title = _text(_l("Title"), "title")
+    service_standard = _text(
+        _l("Service standard"),
+        "service_standard",
+        area=True,
+        description=_l("What exactly is promised, e.g. “answer store requests within 48 h”."),
+    )
+    indicator = _text(
+        _l("Indicator"), "indicator", description=_l("The measure that tells whether it was kept.")
+    )
+    target = _text(_l("Target"), "target")
+    unit = _text(_l("Unit"), "unit")
+    measurement_method = _text(_l("How it is measured"), "measurement_method", area=True)
+    measurement_frequency = _text(_l("How often"), "measurement_frequency")
+    customer_impact = _text(
+        _l("How this serves the end-customer criterion"),
+        "customer_impact",
+        area=True,
+        description=_l("One sentence: why keeping this promise moves the shared criterion."),
+    )
+    lock_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=COMMENT_MAX)])
+    commitment_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])

@@ -1,0 +1,643 @@
+"""Charter workflows: drafting, commitments, comments and history.
+
+Functions here flush, never commit: the view, API call or command commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..audit.operations import record_event
+from ..errors import CharterStateError, ConflictError, Forbidden, NotFound, ValidationError
+from ..extensions import db
+from ..models import (
+    COMMITMENT_FIELDS,
+    REVIEW_CADENCES,
+    Charter,
+    CharterStatus,
+    CharterVisit,
+    Comment,
+    Commitment,
+    CustomerCriterion,
+    Department,
+    Revision,
+    User,
+)
+from ..permissions import can_edit, is_head_of
+from ..timeutil import utcnow
+
+TITLE_MAX = 200
+TEXT_MAX = 4000
+COMMENT_MAX = 4000
+
+# Field limits shared by forms, the API and the services.
+COMMITMENT_LIMITS: dict[str, tuple[bool, int]] = {
+    # name: (required, max length)
+    "title": (True, 200),
+    "service_standard": (True, TEXT_MAX),
+    "indicator": (True, 200),
+    "target": (True, 64),
+    "unit": (True, 32),
+    "measurement_method": (False, TEXT_MAX),
+    "measurement_frequency": (False, 64),
+    "customer_impact": (True, TEXT_MAX),
+}
+
+
+# ---------------------------------------------------------------- validation
+
+
+def clean_text(value: Any, *, field_name: str, required: bool, max_length: int) -> str:
+    """Strip and check one text field; raise ValidationError naming the field."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(_("This field must be text."), field=field_name)
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(_("This field is required."), field=field_name)
+    if len(value) > max_length:
+        raise ValidationError(_("At most %(max)d characters.", max=max_length), field=field_name)
+    return value
+
+
+def clean_commitment_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, str]:
+    """Validate commitment fields; with ``partial``, only those present."""
+    cleaned: dict[str, str] = {}
+    for name, (required, max_length) in COMMITMENT_LIMITS.items():
+        if partial and name not in data:
+            continue
+        cleaned[name] = clean_text(
+            data.get(name), field_name=name, required=required, max_length=max_length
+        )
+    return cleaned
+
+
+def _department(department_id: Any, field_name: str) -> Department:
+    if not isinstance(department_id, int) or isinstance(department_id, bool):
+        raise ValidationError(_("Choose a department."), field=field_name)
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise ValidationError(_("This department does not exist."), field=field_name)
+    if department.is_archived:
+        raise ValidationError(_("This department is archived."), field=field_name)
+    return department
+
+
+def _criterion(criterion_id: Any) -> CustomerCriterion:
+    if not isinstance(criterion_id, int) or isinstance(criterion_id, bool):
+        raise ValidationError(_("Choose an end-customer criterion."), field="criterion_id")
+    criterion = db.session.get(CustomerCriterion, criterion_id)
+    if criterion is None:
+        raise ValidationError(_("This criterion does not exist."), field="criterion_id")
+    if criterion.is_archived:
+        raise ValidationError(_("This criterion is archived."), field="criterion_id")
+    return criterion
+
+
+def _cadence(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in REVIEW_CADENCES:
+        raise ValidationError(
+            _("The review cadence must be 1, 3, 6 or 12 months."), field="review_cadence_months"
+        )
+    return value
+
+
+# ---------------------------------------------------------------- locking helpers
+
+
+def lock_charter(charter: Charter) -> Charter:
+    """Take the charter's row lock for this transaction (serialises writers on PostgreSQL)."""
+    return db.session.execute(
+        select(Charter)
+        .where(Charter.id == charter.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def ensure_editable(actor: User, charter: Charter) -> None:
+    """Refuse a change unless ``actor`` may edit and the charter is a draft."""
+    if not can_edit(actor, charter):
+        raise Forbidden(_("Only the heads of the two departments can change this charter."))
+    if charter.status != CharterStatus.DRAFT:
+        raise CharterStateError(
+            _("This charter is not a draft any more: it cannot be changed."),
+            details={"status": charter.status.value},
+        )
+
+
+def _touch(charter: Charter, actor: User, now: datetime) -> None:
+    charter.updated_at = now
+    charter.last_activity_by_id = actor.id
+
+
+# ---------------------------------------------------------------- snapshots and history
+
+
+def snapshot(charter: Charter) -> dict[str, Any]:
+    """Return the charter's content as plain data (for revisions and versions)."""
+    return {
+        "title": charter.title,
+        "department_a": {
+            "id": charter.department_a_id,
+            "name": charter.department_a.name,
+            "code": charter.department_a.code,
+        },
+        "department_b": {
+            "id": charter.department_b_id,
+            "name": charter.department_b.name,
+            "code": charter.department_b.code,
+        },
+        "criterion": {
+            "id": charter.criterion_id,
+            "name": charter.criterion.name,
+            "definition": charter.criterion.definition,
+            "unit": charter.criterion.unit,
+            "direction": charter.criterion.direction.value,
+            "target": charter.criterion.target,
+        },
+        "review_cadence_months": charter.review_cadence_months,
+        "commitments": [
+            {
+                "id": c.id,
+                "provider_department_id": c.provider_department_id,
+                "position": c.position,
+                **{name: getattr(c, name) for name in COMMITMENT_FIELDS},
+            }
+            for c in sorted(charter.commitments, key=lambda c: (c.position, c.id))
+        ],
+    }
+
+
+def record_revision(
+    charter: Charter, actor: User | None, action: str, summary: str, now: datetime
+) -> Revision:
+    """Store the charter's content after a change, numbered per charter."""
+    db.session.flush()
+    db.session.refresh(charter, attribute_names=["commitments"])
+    number = (
+        db.session.scalar(
+            select(func.max(Revision.number)).where(Revision.charter_id == charter.id)
+        )
+        or 0
+    ) + 1
+    revision = Revision(
+        charter_id=charter.id,
+        number=number,
+        author_id=actor.id if actor else None,
+        created_at=now,
+        action=action,
+        summary=summary[:300],
+        snapshot=snapshot(charter),
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+@dataclass
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class CommitmentChange:
+    kind: str  # added, removed, changed
+    commitment_id: int
+    title: str
+    provider_department_id: int
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class SnapshotDiff:
+    charter_fields: list[FieldChange]
+    commitments: list[CommitmentChange]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.charter_fields and not self.commitments
+
+
+def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
+    """Compare two snapshots field by field, commitments matched by id."""
+    charter_fields = []
+    for name in ("title", "review_cadence_months"):
+        if old.get(name) != new.get(name):
+            charter_fields.append(FieldChange(name, old.get(name), new.get(name)))
+    if old.get("criterion", {}).get("name") != new.get("criterion", {}).get("name"):
+        charter_fields.append(
+            FieldChange("criterion", old["criterion"]["name"], new["criterion"]["name"])
+        )
+    old_by_id = {c["id"]: c for c in old.get("commitments", [])}
+    new_by_id = {c["id"]: c for c in new.get("commitments", [])}
+    changes: list[CommitmentChange] = []
+    for cid, c in new_by_id.items():
+        if cid not in old_by_id:
+            changes.append(
+                CommitmentChange(
+                    "added",
+                    cid,
+                    c["title"],
+                    c["provider_department_id"],
+                    [FieldChange(f, None, c.get(f)) for f in COMMITMENT_FIELDS if c.get(f)],
+                )
+            )
+            continue
+        before = old_by_id[cid]
+        fields = [
+            FieldChange(f, before.get(f), c.get(f))
+            for f in (*COMMITMENT_FIELDS, "position")
+            if before.get(f) != c.get(f)
+        ]
+        if fields:
+            changes.append(
+                CommitmentChange("changed", cid, c["title"], c["provider_department_id"], fields)
+            )
+    for cid, c in old_by_id.items():
+        if cid not in new_by_id:
+            changes.append(
+                CommitmentChange(
+                    "removed",
+                    cid,
+                    c["title"],
+                    c["provider_department_id"],
+                    [FieldChange(f, c.get(f), None) for f in COMMITMENT_FIELDS if c.get(f)],
+                )
+            )
+    return SnapshotDiff(charter_fields, changes)
+
+
+# ---------------------------------------------------------------- charters
+
+
+def create_charter(
+    actor: User,
+    *,
+    title: Any,
+    department_a_id: Any,
+    department_b_id: Any,
+    criterion_id: Any,
+    review_cadence_months: Any,
+    now: datetime | None = None,
+) -> Charter:
+    """Open a draft between two departments; the actor must head one of them (or be admin)."""
+    now = now or utcnow()
+    title = clean_text(title, field_name="title", required=True, max_length=TITLE_MAX)
+    dept_a = _department(department_a_id, "department_a_id")
+    dept_b = _department(department_b_id, "department_b_id")
+    if dept_a.id == dept_b.id:
+        raise ValidationError(
+            _("A charter is between two different departments."), field="department_b_id"
+        )
+    criterion = _criterion(criterion_id)
+    cadence = _cadence(review_cadence_months)
+    if not actor.is_admin and not (is_head_of(actor, dept_a.id) or is_head_of(actor, dept_b.id)):
+        raise Forbidden(_("Only a head of one of the two departments can open this charter."))
+    charter = Charter(
+        title=title,
+        department_a=dept_a,
+        department_b=dept_b,
+        criterion=criterion,
+        review_cadence_months=cadence,
+        status=CharterStatus.DRAFT,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+        last_activity_by_id=actor.id,
+    )
+    db.session.add(charter)
+    db.session.flush()
+    record_revision(charter, actor, "created", title, now)
+    record_event(
+        "created",
+        actor=actor,
+        object_type="charter",
+        object_id=charter.id,
+        charter_id=charter.id,
+        data={"title": title},
+        now=now,
+    )
+    return charter
+
+
+def update_charter(
+    actor: User,
+    charter: Charter,
+    seen_lock_version: Any,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> Charter:
+    """Change a draft's title, criterion or cadence unless changed since ``seen_lock_version``."""
+    now = now or utcnow()
+    ensure_editable(actor, charter)
+    if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
+        raise ValidationError(_("lock_version is required."), field="lock_version")
+    values: dict[str, Any] = {}
+    if "title" in data:
+        values["title"] = clean_text(
+            data["title"], field_name="title", required=True, max_length=TITLE_MAX
+        )
+    if "criterion_id" in data:
+        values["criterion_id"] = _criterion(data["criterion_id"]).id
+    if "review_cadence_months" in data:
+        values["review_cadence_months"] = _cadence(data["review_cadence_months"])
+    result = db.session.execute(
+        update(Charter)
+        .where(Charter.id == charter.id, Charter.lock_version == seen_lock_version)
+        .values(
+            **values,
+            lock_version=seen_lock_version + 1,
+            updated_at=now,
+            last_activity_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(charter)
+        raise ConflictError(
+            _(
+                "Someone else changed this charter since you opened it. Your text is kept below; "
+                "compare it with the current content and save again."
+            ),
+            details={"current_lock_version": charter.lock_version},
+        )
+    db.session.refresh(charter)
+    changed = ", ".join(sorted(values))
+    record_revision(charter, actor, "charter_updated", changed, now)
+    record_event(
+        "edited",
+        actor=actor,
+        object_type="charter",
+        object_id=charter.id,
+        charter_id=charter.id,
+        data={"fields": sorted(values)},
+        now=now,
+    )
+    return charter
+
+
+# ---------------------------------------------------------------- commitments
+
+
+def add_commitment(
+    actor: User,
+    charter: Charter,
+    provider_department_id: Any,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> Commitment:
+    """Add a commitment that ``provider_department_id`` makes to the other side."""
+    now = now or utcnow()
+    ensure_editable(actor, charter)
+    if provider_department_id not in charter.department_ids or isinstance(
+        provider_department_id, bool
+    ):
+        raise ValidationError(
+            _("The provider must be one of the charter's two departments."),
+            field="provider_department_id",
+        )
+    fields = clean_commitment_fields(data)
+    charter = lock_charter(charter)
+    last = db.session.scalar(
+        select(func.max(Commitment.position)).where(
+            Commitment.charter_id == charter.id,
+            Commitment.provider_department_id == provider_department_id,
+        )
+    )
+    commitment = Commitment(
+        charter_id=charter.id,
+        provider_department_id=provider_department_id,
+        position=(last or 0) + 1,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    db.session.add(commitment)
+    _touch(charter, actor, now)
+    db.session.flush()
+    record_revision(charter, actor, "commitment_added", fields["title"], now)
+    record_event(
+        "edited",
+        actor=actor,
+        object_type="commitment",
+        object_id=commitment.id,
+        charter_id=charter.id,
+        data={"change": "added"},
+        now=now,
+    )
+    return commitment
+
+
+def get_commitment(commitment_id: int) -> Commitment:
+    """Load a commitment or raise NotFound (callers then check the charter's permissions)."""
+    commitment = db.session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound(_("No such commitment."))
+    return commitment
+
+
+def update_commitment(
+    actor: User,
+    commitment: Commitment,
+    seen_lock_version: Any,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> Commitment:
+    """Save a commitment unless saved since ``seen_lock_version`` (then ConflictError)."""
+    now = now or utcnow()
+    charter = commitment.charter
+    ensure_editable(actor, charter)
+    if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
+        raise ValidationError(_("lock_version is required."), field="lock_version")
+    fields = clean_commitment_fields(data, partial=True)
+    charter = lock_charter(charter)
+    result = db.session.execute(
+        update(Commitment)
+        .where(Commitment.id == commitment.id, Commitment.lock_version == seen_lock_version)
+        .values(**fields, lock_version=seen_lock_version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(commitment)
+        raise ConflictError(
+            _(
+                "Someone else saved this commitment since you opened it. Your text is kept in the "
+                "form; the current content is shown beside it."
+            ),
+            details={"current_lock_version": commitment.lock_version},
+        )
+    db.session.refresh(commitment)
+    _touch(charter, actor, now)
+    record_revision(charter, actor, "commitment_updated", commitment.title, now)
+    record_event(
+        "edited",
+        actor=actor,
+        object_type="commitment",
+        object_id=commitment.id,
+        charter_id=charter.id,
+        data={"change": "updated", "fields": sorted(fields)},
+        now=now,
+    )
+    return commitment
+
+
+def delete_commitment(
+    actor: User, commitment: Commitment, seen_lock_version: Any = None, now: datetime | None = None
+) -> None:
+    """Remove a commitment (refused if ``seen_lock_version`` is given and stale)."""
+    now = now or utcnow()
+    charter = commitment.charter
+    ensure_editable(actor, charter)
+    charter = lock_charter(charter)
+    if seen_lock_version is not None and seen_lock_version != commitment.lock_version:
+        raise ConflictError(
+            _(
+                "Someone else saved this commitment since you opened it; look at it again "
+                "before removing it."
+            ),
+            details={"current_lock_version": commitment.lock_version},
+        )
+    title, cid = commitment.title, commitment.id
+    db.session.execute(
+        update(Comment).where(Comment.commitment_id == cid).values(commitment_id=None)
+    )
+    db.session.delete(commitment)
+    _touch(charter, actor, now)
+    db.session.flush()
+    record_revision(charter, actor, "commitment_removed", title, now)
+    record_event(
+        "edited",
+        actor=actor,
+        object_type="commitment",
+        object_id=cid,
+        charter_id=charter.id,
+        data={"change": "removed"},
+        now=now,
+    )
+
+
+def move_commitment(
+    actor: User, commitment: Commitment, offset: int, now: datetime | None = None
+) -> None:
+    """Move a commitment up (-1) or down (+1) within its side."""
+    now = now or utcnow()
+    charter = commitment.charter
+    ensure_editable(actor, charter)
+    charter = lock_charter(charter)
+    side = sorted(
+        charter.commitments_by(commitment.provider_department_id), key=lambda c: (c.position, c.id)
+    )
+    index = side.index(commitment)
+    target = index + offset
+    if target < 0 or target >= len(side):
+        return
+    side[index], side[target] = side[target], side[index]
+    for position, item in enumerate(side, start=1):
+        if item.position != position:
+            item.position = position
+            item.lock_version += 1
+    _touch(charter, actor, now)
+    record_revision(charter, actor, "commitment_moved", commitment.title, now)
+
+
+# ---------------------------------------------------------------- balance
+
+
+@dataclass
+class Balance:
+    count_a: int
+    count_b: int
+
+    @property
+    def is_signable(self) -> bool:
+        return self.count_a > 0 and self.count_b > 0
+
+    @property
+    def missing_a(self) -> bool:
+        return self.count_a == 0
+
+    @property
+    def missing_b(self) -> bool:
+        return self.count_b == 0
+
+    @property
+    def is_lopsided(self) -> bool:
+        """One side commits to at least twice as much as the other (worth showing)."""
+        low, high = sorted((self.count_a, self.count_b))
+        return low > 0 and high >= 2 * low and high - low >= 2
+
+
+def balance(charter: Charter) -> Balance:
+    """Count each side's commitments."""
+    return Balance(
+        len(charter.commitments_by(charter.department_a_id)),
+        len(charter.commitments_by(charter.department_b_id)),
+    )
+
+
+# ---------------------------------------------------------------- comments
+
+
+def add_comment(
+    actor: User, charter: Charter, body: Any, commitment_id: Any = None, now: datetime | None = None
+) -> Comment:
+    """Comment on the charter or on one of its commitments; readers of the charter may comment."""
+    now = now or utcnow()
+    body = clean_text(body, field_name="body", required=True, max_length=COMMENT_MAX)
+    if commitment_id is not None:
+        commitment = db.session.get(Commitment, commitment_id)
+        if commitment is None or commitment.charter_id != charter.id:
+            raise ValidationError(_("No such commitment in this charter."), field="commitment_id")
+    comment = Comment(
+        charter_id=charter.id,
+        commitment_id=commitment_id,
+        author_id=actor.id,
+        body=body,
+        created_at=now,
+    )
+    db.session.add(comment)
+    _touch(charter, actor, now)
+    db.session.flush()
+    return comment
+
+
+def set_comment_resolved(
+    actor: User, comment: Comment, resolved: bool, now: datetime | None = None
+) -> Comment:
+    """Mark a comment resolved (or open again): its author or a head of either side."""
+    now = now or utcnow()
+    charter = db.session.get(Charter, comment.charter_id)
+    if comment.author_id != actor.id and not can_edit(actor, charter):
+        raise Forbidden(_("Only the author or a head of either side can resolve this comment."))
+    comment.resolved_at = now if resolved else None
+    comment.resolved_by_id = actor.id if resolved else None
+    _touch(charter, actor, now)
+    db.session.flush()
+    return comment
+
+
+# ---------------------------------------------------------------- visits and home page
+
+
+def mark_visited(user: User, charter: Charter, now: datetime | None = None) -> None:
+    """Remember that ``user`` has seen the charter as it is now."""
+    now = now or utcnow()
+    visit = db.session.scalar(
+        select(CharterVisit).where(
+            CharterVisit.user_id == user.id, CharterVisit.charter_id == charter.id
+        )
+    )
+    if visit is None:
+        db.session.add(CharterVisit(user_id=user.id, charter_id=charter.id, seen_at=now))
+    else:
+        visit.seen_at = now
+    db.session.flush()

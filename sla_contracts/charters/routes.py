@@ -1,0 +1,387 @@
+"""Charter pages: draft, commitments in both directions, comments and history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..errors import ConflictError, DomainError, NotFound
+from ..extensions import db
+from ..formutil import options
+from ..labels import cadence_label
+from ..models import (
+    REVIEW_CADENCES,
+    Charter,
+    Comment,
+    Commitment,
+    CustomerCriterion,
+    Department,
+    Revision,
+)
+from ..permissions import can_edit, get_charter
+from . import operations as ops
+from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
+
+bp = Blueprint("charters", __name__, url_prefix="/charters")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    pass
+
+
+def _criterion_choices(include_id: int | None = None):
+    criteria = db.session.scalars(select(CustomerCriterion).order_by(CustomerCriterion.name))
+    return [(c.id, c.name) for c in criteria if not c.is_archived or c.id == include_id]
+
+
+def _cadence_choices():
+    return [(m, cadence_label(m)) for m in REVIEW_CADENCES]
+
+
+def _apply_domain_error(form, error: DomainError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
+    commitment = db.session.get(Commitment, commitment_id)
+    if commitment is None or commitment.charter_id != charter.id:
+        raise NotFound(_("No such commitment."))
+    return commitment
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    departments = db.session.scalars(
+        select(Department).where(Department.archived_at.is_(None)).order_by(Department.name)
+    ).all()
+    mine = (
+        departments
+        if current_user.is_admin
+        else [d for d in departments if d.id in current_user.head_of()]
+    )
+    if not mine:
+        flash(_("Only department heads can open a charter."), "error")
+        return redirect(url_for("main.index"))
+    form = CharterForm()
+    form.department_a_id.choices = options((d.id, d.name) for d in mine)
+    form.department_b_id.choices = options(
+        [(0, _("— choose —"))] + [(d.id, d.name) for d in departments]
+    )
+    form.criterion_id.choices = options([(0, _("— choose —"))] + _criterion_choices())
+    form.review_cadence_months.choices = options(_cadence_choices())
+    if request.method == "GET":
+        form.review_cadence_months.data = 3
+    if form.validate_on_submit():
+        try:
+            charter = ops.create_charter(
+                current_user,
+                title=form.title.data,
+                department_a_id=form.department_a_id.data,
+                department_b_id=form.department_b_id.data or None,
+                criterion_id=form.criterion_id.data or None,
+                review_cadence_months=form.review_cadence_months.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The draft is open. Add what each side commits to."), "success")
+            return redirect(url_for("charters.show", charter_id=charter.id))
+    return render_template("charters/new.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/<int:charter_id>")
+def show(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    charter = db.session.scalars(
+        select(Charter)
+        .where(Charter.id == charter.id)
+        .options(
+            selectinload(Charter.commitments),
+            selectinload(Charter.department_a).selectinload(Department.memberships),
+            selectinload(Charter.department_b).selectinload(Department.memberships),
+        )
+    ).one()
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.charter_id == charter.id)
+        .options(selectinload(Comment.author), selectinload(Comment.resolved_by))
+        .order_by(Comment.created_at)
+    ).all()
+    ops.mark_visited(current_user, charter)
+    db.session.commit()
+    return render_template(
+        "charters/show.html",
+        charter=charter,
+        balance=ops.balance(charter),
+        comments=comments,
+        can_edit=can_edit(current_user, charter),
+        comment_form=CommentForm(),
+    )
+
+
+@bp.route("/<int:charter_id>/edit", methods=["GET", "POST"])
+def edit(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    form = CharterEditForm(obj=charter)
+    form.criterion_id.choices = options(_criterion_choices(include_id=charter.criterion_id))
+    form.review_cadence_months.choices = options(_cadence_choices())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.update_charter(
+                current_user,
+                charter,
+                form.lock_version.data,
+                {
+                    "title": form.title.data,
+                    "criterion_id": form.criterion_id.data,
+                    "review_cadence_months": form.review_cadence_months.data,
+                },
+            )
+        except ConflictError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            charter = get_charter(current_user, charter_id)
+            return render_template(
+                "charters/edit.html", form=form, charter=charter, conflict=True
+            ), 409
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The charter is saved."), "success")
+            return redirect(url_for("charters.show", charter_id=charter.id))
+    elif form.errors:
+        status = 422
+    return render_template("charters/edit.html", form=form, charter=charter, conflict=False), status
+
+
+@bp.route("/<int:charter_id>/commitments/new", methods=["GET", "POST"])
+def new_commitment(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    provider_id = request.args.get("provider", type=int)
+    if provider_id not in charter.department_ids:
+        abort(404)
+    provider = db.session.get(Department, provider_id)
+    beneficiary = db.session.get(Department, charter.other_department_id(provider_id))
+    form = CommitmentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.add_commitment(current_user, charter, provider_id, _commitment_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The commitment is added."), "success")
+            return redirect(
+                url_for("charters.show", charter_id=charter.id, _anchor=f"side-{provider_id}")
+            )
+    elif form.errors:
+        status = 422
+    return render_template(
+        "charters/commitment_form.html",
+        form=form,
+        charter=charter,
+        provider=provider,
+        beneficiary=beneficiary,
+        commitment=None,
+        current=None,
+    ), status
+
+
+def _commitment_data(form: CommitmentForm) -> dict:
+    return {name: getattr(form, name).data or "" for name in ops.COMMITMENT_LIMITS}
+
+
+@bp.route("/<int:charter_id>/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
+def edit_commitment(charter_id: int, commitment_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    commitment = _commitment_in(charter, commitment_id)
+    form = CommitmentForm(obj=commitment)
+    provider = commitment.provider_department
+    beneficiary = db.session.get(Department, charter.other_department_id(provider.id))
+    status = 200
+    current = None
+    if form.validate_on_submit():
+        try:
+            ops.update_commitment(
+                current_user, commitment, form.lock_version.data, _commitment_data(form)
+            )
+        except ConflictError as error:
+            db.session.rollback()
+            commitment = db.session.get(Commitment, commitment_id)
+            flash(error.message, "error")
+            current = commitment
+            # The form keeps what the person typed; the next save is against the current version.
+            form.lock_version.raw_data = None
+            form.lock_version.data = commitment.lock_version
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The commitment is saved."), "success")
+            return redirect(
+                url_for(
+                    "charters.show", charter_id=charter.id, _anchor=f"commitment-{commitment.id}"
+                )
+            )
+    elif form.errors:
+        status = 422
+    return render_template(
+        "charters/commitment_form.html",
+        form=form,
+        charter=charter,
+        provider=provider,
+        beneficiary=beneficiary,
+        commitment=commitment,
+        current=current,
+    ), status
+
+
+@bp.route("/<int:charter_id>/commitments/<int:commitment_id>/delete", methods=["POST"])
+def delete_commitment(charter_id: int, commitment_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    commitment = _commitment_in(charter, commitment_id)
+    try:
+        ops.delete_commitment(current_user, commitment, request.form.get("lock_version", type=int))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The commitment is removed."), "success")
+    return redirect(url_for("charters.show", charter_id=charter.id))
+
+
+@bp.route("/<int:charter_id>/commitments/<int:commitment_id>/move", methods=["POST"])
+def move_commitment(charter_id: int, commitment_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    commitment = _commitment_in(charter, commitment_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    try:
+        ops.move_commitment(current_user, commitment, offset)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(
+        url_for("charters.show", charter_id=charter.id, _anchor=f"commitment-{commitment_id}")
+    )
+
+
+@bp.route("/<int:charter_id>/comments", methods=["POST"])
+def add_comment(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    form = CommentForm()
+    anchor = "comments"
+    if form.validate_on_submit():
+        try:
+            ops.add_comment(current_user, charter, form.body.data, form.commitment_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your comment is posted."), "success")
+            if form.commitment_id.data:
+                anchor = f"commitment-{form.commitment_id.data}"
+            return redirect(url_for("charters.show", charter_id=charter.id, _anchor=anchor))
+    # Invalid comment: show the charter again with the text kept and the message.
+    return _show_with_comment_form(charter, form), 422
+
+
+def _show_with_comment_form(charter: Charter, form: CommentForm):
+    comments = db.session.scalars(
+        select(Comment).where(Comment.charter_id == charter.id).order_by(Comment.created_at)
+    ).all()
+    return render_template(
+        "charters/show.html",
+        charter=charter,
+        balance=ops.balance(charter),
+        comments=comments,
+        can_edit=can_edit(current_user, charter),
+        comment_form=form,
+    )
+
+
+@bp.route("/<int:charter_id>/comments/<int:comment_id>/resolve", methods=["POST"])
+def resolve_comment(charter_id: int, comment_id: int):
+    charter = get_charter(current_user, charter_id)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.charter_id != charter.id:
+        abort(404)
+    resolved = request.form.get("resolved", "1") == "1"
+    try:
+        ops.set_comment_resolved(current_user, comment, resolved)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(
+        url_for("charters.show", charter_id=charter.id, _anchor=f"comment-{comment_id}")
+    )
+
+
+@bp.route("/<int:charter_id>/history")
+def history(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    revisions = db.session.scalars(
+        select(Revision)
+        .where(Revision.charter_id == charter.id)
+        .options(selectinload(Revision.author))
+        .order_by(Revision.number.desc())
+    ).all()
+    return render_template("charters/history.html", charter=charter, revisions=revisions)
+
+
+@bp.route("/<int:charter_id>/history/diff")
+def diff(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    numbers = (request.args.get("from", type=int), request.args.get("to", type=int))
+    if None in numbers:
+        abort(400)
+    low, high = sorted(numbers)
+    revisions = {
+        r.number: r
+        for r in db.session.scalars(
+            select(Revision).where(
+                Revision.charter_id == charter.id, Revision.number.in_([low, high])
+            )
+        )
+    }
+    if low not in revisions or high not in revisions:
+        abort(404)
+    old, new_ = revisions[low], revisions[high]
+    departments = {
+        charter.department_a_id: charter.department_a.name,
+        charter.department_b_id: charter.department_b.name,
+    }
+    return render_template(
+        "charters/diff.html",
+        charter=charter,
+        old=old,
+        new=new_,
+        diff=ops.diff_snapshots(old.snapshot, new_.snapshot),
+        departments=departments,
+    )

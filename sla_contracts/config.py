@@ -1,0 +1,64 @@
+"""Configuration defaults, read from the environment once while building the app."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def defaults() -> dict:
+    """Return the default settings, overridden by environment variables."""
+    env = os.environ
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": env.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'reciproque.sqlite'}"
+        ),
+        # Passwords: pbkdf2 with 1,000,000 iterations meets OWASP ASVS 5.0
+        # (Werkzeug's default scrypt N=2^15 does not).
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000000"),
+        # Sessions and cookies.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # CSRF tokens live as long as the session: a head writing for two hours
+        # must not lose the text to an expired token.
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Rate limits. In-memory storage is per process: production sets
+        # RATELIMIT_STORAGE_URI=redis://... so all workers share one counter.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ["fr", "en"],
+        "DISPLAY_TIMEZONE": env.get("DISPLAY_TIMEZONE", "Europe/Paris"),
+        # Mail: with no MAIL_SERVER, e-mails are logged and kept in the outbox.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "reciproque@localhost"),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Scheduler inside the web process (development default only).
+        "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", False),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }

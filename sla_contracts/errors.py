@@ -1,0 +1,45 @@
+"""Domain errors raised by services; views and the API turn them into messages and statuses."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; ``message`` is already translated text for people."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+
+class ValidationError(DomainError):
+    code = "validation_error"
+    status = 422
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class ConflictError(DomainError):
+    """Someone else changed the object since the caller read it (optimistic locking)."""
+
+    code = "conflict"
+    status = 409
+
+
+class CharterStateError(DomainError):
+    """The charter's status does not allow this action."""
+
+    code = "invalid_state"
+    status = 409

@@ -1,0 +1,75 @@
+"""Translated labels for enum values and field names, shared by pages and PDFs."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .models import CharterStatus, Direction, Role
+
+STATUS_LABELS = {
+    CharterStatus.DRAFT: _l("Draft"),
+    CharterStatus.AWAITING_SIGNATURES: _l("Awaiting signatures"),
+    CharterStatus.ACTIVE: _l("Active"),
+    CharterStatus.ENDED: _l("Ended"),
+}
+
+ROLE_LABELS = {Role.HEAD: _l("Head"), Role.MEMBER: _l("Member")}
+
+DIRECTION_LABELS = {
+    Direction.HIGHER_IS_BETTER: _l("Higher is better"),
+    Direction.LOWER_IS_BETTER: _l("Lower is better"),
+}
+
+CADENCE_LABELS = {
+    1: _l("Monthly"),
+    3: _l("Quarterly"),
+    6: _l("Half-yearly"),
+    12: _l("Yearly"),
+}
+
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "service_standard": _l("Service standard"),
+    "indicator": _l("Indicator"),
+    "target": _l("Target"),
+    "unit": _l("Unit"),
+    "measurement_method": _l("How it is measured"),
+    "measurement_frequency": _l("How often"),
+    "customer_impact": _l("How this serves the end-customer criterion"),
+    "position": _l("Position"),
+    "review_cadence_months": _l("Review cadence"),
+    "criterion": _l("End-customer criterion"),
+}
+
+REVISION_ACTION_LABELS = {
+    "created": _l("Charter opened"),
+    "charter_updated": _l("Charter changed"),
+    "commitment_added": _l("Commitment added"),
+    "commitment_updated": _l("Commitment changed"),
+    "commitment_removed": _l("Commitment removed"),
+    "commitment_moved": _l("Commitment moved"),
+}
+
+
+def revision_action_label(action: str) -> str:
+    return str(REVISION_ACTION_LABELS.get(action, action))
+
+
+def status_label(status: CharterStatus | str) -> str:
+    return str(STATUS_LABELS[CharterStatus(status)])
+
+
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS[Role(role)])
+
+
+def direction_label(direction: Direction | str) -> str:
+    return str(DIRECTION_LABELS[Direction(direction)])
+
+
+def cadence_label(months: int) -> str:
+    return str(CADENCE_LABELS.get(months, months))
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))

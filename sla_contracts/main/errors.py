@@ -1,0 +1,78 @@
+"""Error pages for domain errors and HTTP errors (the API answers JSON instead)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(
+                error.status, error.code, error.message, error.field, error.details
+            )
+        return render_template(
+            "errors/error.html", status=error.status, message=error.message
+        ), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if _wants_json():
+            from ..api.errors import error_response
+
+            return error_response(400, "csrf", _("The form's security token is missing or wrong."))
+        return render_template(
+            "errors/error.html",
+            status=400,
+            message=_(
+                "The form's security token is missing or wrong. Go back, reload the page "
+                "and send it again."
+            ),
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            400: _("The request is not valid."),
+            401: _("Please sign in."),
+            403: _("You are not allowed to do this."),
+            404: _("This page does not exist, or you are not allowed to see it."),
+            405: _("This method is not allowed here."),
+            409: _("This conflicts with the current state."),
+            413: _("The file is too large."),
+            422: _("The data sent is not valid."),
+            429: _("Too many attempts. Wait a minute and try again."),
+            500: _("Something went wrong on our side."),
+        }
+        status = error.code or 500
+        message = messages.get(status, error.description)
+        if _wants_json():
+            from ..api.errors import error_response
+
+            codes = {
+                400: "bad_request",
+                401: "unauthorized",
+                403: "forbidden",
+                404: "not_found",
+                405: "method_not_allowed",
+                409: "conflict",
+                413: "too_large",
+                422: "validation_error",
+                429: "rate_limited",
+            }
+            return error_response(status, codes.get(status, "error"), message)
+        return render_template("errors/error.html", status=status, message=message), status

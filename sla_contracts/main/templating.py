@@ -1,0 +1,70 @@
+"""Template filters and globals: dates in the reader's language and time zone, the menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from .. import labels
+
+
+@dataclass
+class NavLink:
+    label: str
+    url: str
+    badge: int = 0
+
+
+NavProvider = Callable[[], list[NavLink]]
+
+
+def add_nav(app: Flask, provider: NavProvider) -> None:
+    """Let a feature add links to the menu (called for the current person at render time)."""
+    app.extensions.setdefault("nav_providers", []).append(provider)
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+def register(app: Flask) -> None:
+    """Install filters and globals."""
+
+    @app.template_filter("dt")
+    def dt(value: datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        return format_datetime(_local(value), fmt, rebase=False)
+
+    @app.template_filter("d")
+    def d(value: date | None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        return format_date(value, fmt)
+
+    def nav_links() -> list[NavLink]:
+        if not current_user.is_authenticated:
+            return []
+        links: list[NavLink] = []
+        for provider in current_app.extensions.get("nav_providers", []):
+            links.extend(provider())
+        return links
+
+    @app.context_processor
+    def inject():
+        return {
+            "current_locale": str(get_locale() or "fr"),
+            "nav_links": nav_links,
+            "status_label": labels.status_label,
+            "role_label": labels.role_label,
+            "direction_label": labels.direction_label,
+            "cadence_label": labels.cadence_label,
+            "field_label": labels.field_label,
+            "revision_action_label": labels.revision_action_label,
+        }

@@ -1,0 +1,40 @@
+"""All models, imported here so that metadata and Alembic see every table."""
+
+from . import reviews, signing  # noqa: F401  (filled by later issues)
+from .api import ApiToken
+from .audit import AuditEvent
+from .charters import (
+    CHARTER_TRANSITIONS,
+    COMMITMENT_FIELDS,
+    REVIEW_CADENCES,
+    Charter,
+    CharterStatus,
+    CharterVisit,
+    Comment,
+    Commitment,
+    Revision,
+)
+from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
+from .notifications import Notification, OutboxEmail
+
+__all__ = [
+    "CHARTER_TRANSITIONS",
+    "COMMITMENT_FIELDS",
+    "REVIEW_CADENCES",
+    "ApiToken",
+    "AuditEvent",
+    "Charter",
+    "CharterStatus",
+    "CharterVisit",
+    "Comment",
+    "Commitment",
+    "CustomerCriterion",
+    "Department",
+    "Direction",
+    "Membership",
+    "Notification",
+    "OutboxEmail",
+    "Revision",
+    "Role",
+    "User",
+]

@@ -1,0 +1,209 @@
+"""Charters, their commitments, and the draft's discussion and history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..errors import CharterStateError
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+from .directory import CustomerCriterion, Department, User, enum_column
+
+REVIEW_CADENCES = (1, 3, 6, 12)
+
+
+class CharterStatus(enum.StrEnum):
+    DRAFT = "draft"
+    AWAITING_SIGNATURES = "awaiting_signatures"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+# The one table of allowed status changes.
+CHARTER_TRANSITIONS: dict[CharterStatus, set[CharterStatus]] = {
+    CharterStatus.DRAFT: {CharterStatus.AWAITING_SIGNATURES, CharterStatus.ENDED},
+    CharterStatus.AWAITING_SIGNATURES: {
+        CharterStatus.DRAFT,
+        CharterStatus.ACTIVE,
+        CharterStatus.ENDED,
+    },
+    # An amendment reopens a draft while the signed version stays in force.
+    CharterStatus.ACTIVE: {CharterStatus.DRAFT, CharterStatus.ENDED},
+    CharterStatus.ENDED: set(),
+}
+
+
+class Charter(db.Model):
+    __tablename__ = "charters"
+    __table_args__ = (
+        CheckConstraint("department_a_id <> department_b_id", name="distinct_departments"),
+        CheckConstraint("review_cadence_months IN (1, 3, 6, 12)", name="cadence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    department_a_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    department_b_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("customer_criteria.id"))
+    review_cadence_months: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[CharterStatus] = mapped_column(
+        enum_column(CharterStatus, "charter_status"), default=CharterStatus.DRAFT, index=True
+    )
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    # Optimistic locking of the charter's own fields: writers send the version
+    # they read and update with WHERE lock_version = :seen.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Any saved change to the draft (charter fields, commitments, comments), and by whom:
+    # the home page lists what changed since a person's last visit, not their own edits.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    department_a: Mapped[Department] = relationship(foreign_keys=[department_a_id])
+    department_b: Mapped[Department] = relationship(foreign_keys=[department_b_id])
+    criterion: Mapped[CustomerCriterion] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    commitments: Mapped[list[Commitment]] = relationship(
+        back_populates="charter",
+        cascade="all, delete-orphan",
+        order_by="Commitment.position",
+    )
+
+    @property
+    def department_ids(self) -> tuple[int, int]:
+        return (self.department_a_id, self.department_b_id)
+
+    def other_department_id(self, department_id: int) -> int:
+        """Return the id of the side that is not ``department_id``."""
+        if department_id == self.department_a_id:
+            return self.department_b_id
+        if department_id == self.department_b_id:
+            return self.department_a_id
+        raise ValueError("department is not a side of this charter")
+
+    def commitments_by(self, department_id: int) -> list[Commitment]:
+        """Return the commitments this department provides, in order."""
+        return [c for c in self.commitments if c.provider_department_id == department_id]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == CharterStatus.DRAFT
+
+    def transition(self, new_status: CharterStatus) -> None:
+        """Move to ``new_status`` if the transition table allows it."""
+        if new_status not in CHARTER_TRANSITIONS[self.status]:
+            raise CharterStateError(
+                f"cannot go from {self.status.value} to {new_status.value}",
+                details={"from": self.status.value, "to": new_status.value},
+            )
+        self.status = new_status
+
+
+class Commitment(db.Model):
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charter_id: Mapped[int] = mapped_column(
+        ForeignKey("charters.id", ondelete="CASCADE"), index=True
+    )
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    service_standard: Mapped[str] = mapped_column(Text)
+    indicator: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(32))
+    measurement_method: Mapped[str] = mapped_column(Text, default="")
+    measurement_frequency: Mapped[str] = mapped_column(String(64), default="")
+    customer_impact: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    charter: Mapped[Charter] = relationship(back_populates="commitments")
+    provider_department: Mapped[Department] = relationship()
+
+
+COMMITMENT_FIELDS = (
+    "title",
+    "service_standard",
+    "indicator",
+    "target",
+    "unit",
+    "measurement_method",
+    "measurement_frequency",
+    "customer_impact",
+)
+
+
+class Revision(db.Model):
+    """A saved change to a draft: who, when, what, and the charter's content after it."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("charter_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charter_id: Mapped[int] = mapped_column(
+        ForeignKey("charters.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charter_id: Mapped[int] = mapped_column(
+        ForeignKey("charters.id", ondelete="CASCADE"), index=True
+    )
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    commitment: Mapped[Commitment | None] = relationship()
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class CharterVisit(db.Model):
+    """When a person last looked at a charter, for "what changed since my last visit"."""
+
+    __tablename__ = "charter_visits"
+    __table_args__ = (UniqueConstraint("user_id", "charter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    charter_id: Mapped[int] = mapped_column(ForeignKey("charters.id", ondelete="CASCADE"))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

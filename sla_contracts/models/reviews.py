@@ -1,0 +1,1 @@
+"""Reviews, assessments, action items and reminders (the reviews issue fills this module)."""

@@ -1,0 +1,1 @@
+"""Frozen versions, signatures and share links (the signing issue fills this module)."""
