@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    start_scheduler(app)
     return app
 
 
@@ -97,10 +98,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .charters.routes import bp as charters_bp
     from .main.routes import bp as main_bp
+    from .reviews.inbox import bp as inbox_bp
+    from .reviews.routes import bp as reviews_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(inbox_bp)
 
 
 def register_commands(app: Flask) -> None:
@@ -122,3 +127,11 @@ def register_template_helpers(app: Flask) -> None:
     from .main.templating import register
 
     register(app)
+
+
+def start_scheduler(app: Flask) -> None:
+    """Start the in-process scheduler when SCHEDULER_IN_PROCESS asks (make run), once."""
+    if app.config.get("SCHEDULER_IN_PROCESS"):
+        from scheduler import start_in_process
+
+        start_in_process(app)

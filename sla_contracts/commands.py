@@ -78,3 +78,7 @@ def register(app: Flask) -> None:
         db.session.commit()
         where = f" ({role} of {department.code})" if department else ""
         click.echo(f"Created {email}{' (admin)' if admin else ''}{where}.")
+
+    from .reviews.commands import register as register_review_commands
+
+    register_review_commands(app)

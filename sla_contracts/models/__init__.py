@@ -16,6 +16,20 @@ from .charters import (
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
+from .reviews import (
+    DEFAULT_REMINDER_OFFSETS,
+    OPEN_REVIEW_STATUSES,
+    ActionItem,
+    ActionStatus,
+    Assessment,
+    AssessmentResult,
+    Reminder,
+    ReminderSettings,
+    Review,
+    ReviewAttendee,
+    ReviewDecision,
+    ReviewStatus,
+)
 
 __all__ = [
     "CHARTER_TRANSITIONS",
@@ -37,4 +51,16 @@ __all__ = [
     "Revision",
     "Role",
     "User",
+    "DEFAULT_REMINDER_OFFSETS",
+    "OPEN_REVIEW_STATUSES",
+    "ActionItem",
+    "ActionStatus",
+    "Assessment",
+    "AssessmentResult",
+    "Reminder",
+    "ReminderSettings",
+    "Review",
+    "ReviewAttendee",
+    "ReviewDecision",
+    "ReviewStatus",
 ]

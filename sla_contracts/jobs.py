@@ -1,0 +1,426 @@
+"""The scheduler's jobs: plain functions of ``now``, safe to re-run and to run in two processes.
+
+Each job commits its own work in small transactions. What was done is remembered by the
+database (a unique reminder key, a claimed outbox row), never in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, insert, or_, select, update
+
+from .extensions import db
+from .models import (
+    OPEN_REVIEW_STATUSES,
+    ActionItem,
+    ActionStatus,
+    Charter,
+    CharterStatus,
+    Membership,
+    Reminder,
+    Review,
+    ReviewAttendee,
+    ReviewStatus,
+    Role,
+    User,
+)
+from .reviews import messages
+from .reviews.operations import add_months, reminder_settings
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_ignoring_duplicates(table, rows: list[dict], returning):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING ``returning`` (PostgreSQL and SQLite)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - other databases: plain insert, the unique key still holds
+        dialect_insert = insert
+    statement = dialect_insert(table).values(rows)
+    if dialect in ("postgresql", "sqlite"):
+        statement = statement.on_conflict_do_nothing()
+    return db.session.execute(statement.returning(returning)).scalars().all()
+
+
+# ---------------------------------------------------------------- planning reviews
+
+
+def plan_reviews(now: datetime) -> int:
+    """Give every active charter without an open review a planned one; return how many."""
+    today = now.date()
+    missing = db.session.execute(
+        select(Charter.id, Charter.next_review_on, Charter.review_cadence_months).where(
+            Charter.status == CharterStatus.ACTIVE,
+            ~exists().where(
+                Review.charter_id == Charter.id, Review.status.in_(OPEN_REVIEW_STATUSES)
+            ),
+        )
+    ).all()
+    created = 0
+    for chunk in _chunks(missing):
+        rows = []
+        dates = []
+        for charter_id, next_on, cadence in chunk:
+            due = next_on or add_months(today, cadence)
+            if next_on is None:
+                dates.append({"id": charter_id, "next_review_on": due})
+            rows.append(
+                {
+                    "charter_id": charter_id,
+                    "due_on": due,
+                    "status": ReviewStatus.PLANNED.value,
+                    "duration_minutes": 60,
+                    "location": "",
+                    "video_link": "",
+                    "irritants": "",
+                    "minutes": "",
+                    "ics_sequence": 0,
+                    "lock_version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if dates:
+            db.session.execute(update(Charter), dates)
+        # The partial unique index (one open review per charter) makes a concurrent run a no-op.
+        created += len(_insert_ignoring_duplicates(Review.__table__, rows, Review.__table__.c.id))
+        db.session.commit()
+    return created
+
+
+# ---------------------------------------------------------------- reminders
+
+
+@dataclass(frozen=True)
+class Due:
+    key: str
+    kind: str
+    charter_id: int
+    review_id: int | None = None
+    action_id: int | None = None
+    day: date | None = None
+    offset: int = 0
+    overdue_round: int = 0
+
+
+def _round(days_over: int, every: int) -> int:
+    return (days_over - 1) // every + 1
+
+
+def due_reminders(now: datetime) -> list[Due]:
+    """Every reminder that should exist today (whether already planned or not)."""
+    settings = reminder_settings()
+    offsets = settings.offsets or [0]
+    every = settings.overdue_every_days or 7
+    today = now.date()
+    horizon = today + timedelta(days=max(offsets))
+    horizon_dt = datetime.combine(horizon + timedelta(days=1), time(), tzinfo=UTC)
+    found: list[Due] = []
+
+    reviews = db.session.execute(
+        select(Review.id, Review.charter_id, Review.due_on, Review.scheduled_at)
+        .join(Charter, Charter.id == Review.charter_id)
+        .where(
+            Charter.status == CharterStatus.ACTIVE,
+            Review.status.in_(OPEN_REVIEW_STATUSES),
+            or_(
+                and_(Review.scheduled_at.is_(None), Review.due_on <= horizon),
+                Review.scheduled_at < horizon_dt,
+            ),
+        )
+    ).all()
+    for review_id, charter_id, due_on, scheduled_at in reviews:
+        day = scheduled_at.date() if scheduled_at is not None else due_on
+        if day >= today:
+            remaining = (day - today).days
+            candidates = [o for o in offsets if o >= remaining]
+            if not candidates:
+                continue
+            offset = min(candidates)
+            found.append(
+                Due(
+                    f"review:{review_id}:{day.isoformat()}:before:{offset}",
+                    "review_before",
+                    charter_id,
+                    review_id=review_id,
+                    day=day,
+                    offset=offset,
+                )
+            )
+        else:
+            n = _round((today - day).days, every)
+            found.append(
+                Due(
+                    f"review:{review_id}:overdue:{n}",
+                    "review_overdue",
+                    charter_id,
+                    review_id=review_id,
+                    day=day,
+                    overdue_round=n,
+                )
+            )
+
+    soon = today + timedelta(days=settings.action_due_soon_days)
+    actions = db.session.execute(
+        select(ActionItem.id, ActionItem.charter_id, ActionItem.due_on)
+        .join(Charter, Charter.id == ActionItem.charter_id)
+        .where(
+            ActionItem.status == ActionStatus.OPEN,
+            ActionItem.due_on <= soon,
+            Charter.status != CharterStatus.ENDED,
+        )
+    ).all()
+    for action_id, charter_id, due_on in actions:
+        if due_on >= today:
+            found.append(
+                Due(f"action:{action_id}:due_soon", "action_due_soon", charter_id,
+                    action_id=action_id, day=due_on)
+            )  # fmt: skip
+        else:
+            n = _round((today - due_on).days, every)
+            found.append(
+                Due(f"action:{action_id}:overdue:{n}", "action_overdue", charter_id,
+                    action_id=action_id, day=due_on, overdue_round=n)
+            )  # fmt: skip
+    return found
+
+
+def _new_only(candidates: list[Due]) -> list[Due]:
+    """Drop the reminders already planned (one query per chunk of keys)."""
+    fresh: list[Due] = []
+    for chunk in _chunks(candidates):
+        known = set(
+            db.session.scalars(select(Reminder.key).where(Reminder.key.in_([d.key for d in chunk])))
+        )
+        fresh.extend(d for d in chunk if d.key not in known)
+    return fresh
+
+
+class _Directory:
+    """Recipients for one chunk of reminders, loaded in a fixed number of queries."""
+
+    def __init__(self, chunk: list[Due]):
+        charter_ids = {d.charter_id for d in chunk}
+        self.charters = {
+            c.id: c for c in db.session.scalars(select(Charter).where(Charter.id.in_(charter_ids)))
+        }
+        department_ids = {d for c in self.charters.values() for d in c.department_ids}
+        self.heads: dict[int, list[User]] = defaultdict(list)
+        for membership, user in db.session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.department_id.in_(department_ids),
+                Membership.role == Role.HEAD,
+                User.archived_at.is_(None),
+            )
+        ):
+            self.heads[membership.department_id].append(user)
+        review_ids = {d.review_id for d in chunk if d.review_id}
+        self.attendees: dict[int, list[User]] = defaultdict(list)
+        for review_id, user in db.session.execute(
+            select(ReviewAttendee.review_id, User)
+            .join(User, User.id == ReviewAttendee.user_id)
+            .where(ReviewAttendee.review_id.in_(review_ids), User.archived_at.is_(None))
+        ):
+            self.attendees[review_id].append(user)
+        action_ids = {d.action_id for d in chunk if d.action_id}
+        self.actions = {
+            a.id: a
+            for a in db.session.scalars(select(ActionItem).where(ActionItem.id.in_(action_ids)))
+        }
+        self.admins = list(
+            db.session.scalars(
+                select(User).where(User.is_admin.is_(True), User.archived_at.is_(None))
+            )
+        )
+
+    def recipients(self, due: Due) -> list[User]:
+        people: dict[int, User] = {}
+        charter = self.charters[due.charter_id]
+        if due.action_id:
+            owner = self.actions[due.action_id].owner_department_id
+            departments: Iterable[int] = [owner]
+        else:
+            departments = charter.department_ids
+        for department_id in departments:
+            for user in self.heads[department_id]:
+                people.setdefault(user.id, user)
+        if due.review_id:
+            for user in self.attendees[due.review_id]:
+                people.setdefault(user.id, user)
+        # Chasing escalates: after the second overdue reminder the administrators hear too.
+        if due.kind == "review_overdue" and due.overdue_round >= 3:
+            for user in self.admins:
+                people.setdefault(user.id, user)
+        return list(people.values())
+
+
+def _texts(due: Due, directory: _Directory, today: date):
+    charter = directory.charters[due.charter_id]
+    title = charter.title
+    if due.kind == "review_before":
+        link = messages.meeting_path(due.review_id)
+
+        def message():
+            if due.day == today:
+                return _("The review of “%(title)s” is today.", title=title)
+            return _(
+                "The review of “%(title)s” is due on %(date)s (in %(days)d days).",
+                title=title,
+                date=format_date(due.day),
+                days=(due.day - today).days,
+            )
+
+        def subject():
+            return _("Reminder: review of “%(title)s”", title=title)
+
+    elif due.kind == "review_overdue":
+        link = messages.meeting_path(due.review_id)
+
+        def message():
+            return _(
+                "The review of “%(title)s” was due on %(date)s and is not closed yet. "
+                "Schedule or hold it.",
+                title=title,
+                date=format_date(due.day),
+            )
+
+        def subject():
+            return _("Overdue: review of “%(title)s”", title=title)
+
+    else:
+        action = directory.actions[due.action_id]
+        link = messages.ACTIONS_PATH
+
+        if due.kind == "action_due_soon":
+
+            def message():
+                return _(
+                    "The action “%(action)s” (charter “%(title)s”) is due on %(date)s.",
+                    action=action.title,
+                    title=title,
+                    date=format_date(due.day),
+                )
+
+            def subject():
+                return _("Action due soon: %(action)s", action=action.title)
+
+        else:
+
+            def message():
+                return _(
+                    "The action “%(action)s” (charter “%(title)s”) was due on %(date)s "
+                    "and is still open.",
+                    action=action.title,
+                    title=title,
+                    date=format_date(due.day),
+                )
+
+            def subject():
+                return _("Overdue action: %(action)s", action=action.title)
+
+    return link, message, subject
+
+
+def plan_reminders(now: datetime) -> int:
+    """Plan today's reminders once each (unique key); notify and queue e-mails; return how many."""
+    plan_reviews(now)
+    candidates = _new_only(due_reminders(now))
+    today = now.date()
+    planned = 0
+    for chunk in _chunks(candidates, 200):
+        rows = [
+            {"key": d.key, "kind": d.kind, "charter_id": d.charter_id, "planned_at": now}
+            for d in chunk
+        ]
+        # Whoever inserts the key sends the reminder; a concurrent planner inserts nothing.
+        mine = set(_insert_ignoring_duplicates(Reminder.__table__, rows, Reminder.__table__.c.key))
+        if mine:
+            directory = _Directory([d for d in chunk if d.key in mine])
+            for due in chunk:
+                if due.key not in mine:
+                    continue
+                link, message, subject = _texts(due, directory, today)
+                for user in directory.recipients(due):
+                    messages.tell(
+                        user,
+                        kind=due.kind,
+                        key=due.key,
+                        link=link,
+                        message=message,
+                        subject=subject,
+                        body=message,
+                        now=now,
+                        fresh=True,
+                    )
+                planned += 1
+        db.session.commit()
+    return planned
+
+
+# ---------------------------------------------------------------- overdue marks
+
+
+def mark_overdue(now: datetime) -> tuple[int, int]:
+    """Flag reviews and actions past their date (idempotent); return how many were flagged."""
+    today = now.date()
+    start_of_today = datetime.combine(today, time(), tzinfo=UTC)
+    reviews = db.session.execute(
+        update(Review)
+        .where(
+            Review.status.in_(OPEN_REVIEW_STATUSES),
+            Review.overdue_since.is_(None),
+            or_(
+                and_(Review.scheduled_at.is_(None), Review.due_on < today),
+                Review.scheduled_at < start_of_today,
+            ),
+        )
+        .values(overdue_since=today)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    actions = db.session.execute(
+        update(ActionItem)
+        .where(
+            ActionItem.status == ActionStatus.OPEN,
+            ActionItem.overdue_since.is_(None),
+            ActionItem.due_on < today,
+        )
+        .values(overdue_since=today)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return reviews, actions
+
+
+def deliver_outbox(now: datetime) -> int:
+    """Send the due e-mails of the outbox; return how many were sent."""
+    from .mail import deliver_outbox as deliver
+
+    return deliver(now)
+
+
+def run_all(now: datetime) -> dict[str, object]:
+    """Run every job once, in order (the run-jobs command)."""
+    return {
+        "mark_overdue": mark_overdue(now),
+        "plan_reminders": plan_reminders(now),
+        "deliver_outbox": deliver_outbox(now),
+    }

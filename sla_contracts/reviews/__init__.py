@@ -1,0 +1,1 @@
+"""Periodic reviews of charters, their reminders and action plans."""
