@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,8 +72,8 @@ class Review(db.Model):
             "uq_reviews_open_per_charter",
             "charter_id",
             unique=True,
-            sqlite_where="status IN ('planned', 'scheduled', 'in_progress')",
-            postgresql_where="status IN ('planned', 'scheduled', 'in_progress')",
+            sqlite_where=text("status IN ('planned', 'scheduled', 'in_progress')"),
+            postgresql_where=text("status IN ('planned', 'scheduled', 'in_progress')"),
         ),
     )
 

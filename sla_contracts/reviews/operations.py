@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -326,9 +326,16 @@ def _send_invitations(review: Review, method: str, people: list[User], now: date
             message=message,
             subject=subject,
             body=body,
-            ics=_invite_ics(review, method, attendees or [user], now),
+            ics=_invite_ics_for(user, review, method, attendees or [user], now),
             now=now,
         )
+
+
+def _invite_ics_for(
+    user: User, review: Review, method: str, attendees: list[User], now: datetime
+) -> bytes:
+    with force_locale(user.locale if user.locale in ("fr", "en") else "fr"):
+        return _invite_ics(review, method, attendees, now)
 
 
 def schedule_meeting(
