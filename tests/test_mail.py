@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g, request_started
 from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
@@ -79,14 +78,8 @@ def app_config(smtp):
 
 @pytest.fixture(autouse=True)
 def _english(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    request_started.connect(forget, app)
     with force_locale("en"):
         yield
-    request_started.disconnect(forget, app)
 
 
 def _row(key: str) -> OutboxEmail:

@@ -6,7 +6,6 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from flask import g, request_started
 from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
@@ -26,21 +25,6 @@ from sla_contracts.reviews import operations as ops
 from sla_contracts.timeutil import utcnow
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    """Several logged-in clients in one test: Flask-Login caches the user in ``g``, which the
-    app fixture's shared app context keeps between requests (Flask-WTF its CSRF token too);
-    forget both at each request, as a real server's fresh app context would."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture(autouse=True)

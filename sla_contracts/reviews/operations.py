@@ -845,22 +845,19 @@ def actions_for(user: User, today: date) -> list[ActionItem]:
     )
 
 
-def history(charter: Charter) -> list[Review]:
-    """The charter's closed reviews, oldest first, with their assessments loaded."""
-    return list(
-        db.session.scalars(
-            select(Review)
-            .where(Review.charter_id == charter.id, Review.status == ReviewStatus.CLOSED)
-            .options(selectinload(Review.assessments))
-            .order_by(Review.held_at)
-        )
-    )
-
-
-def upcoming(charter: Charter) -> Review | None:
-    """The open review of a charter, with its attendees."""
-    return db.session.scalar(
+def reviews_of(charter: Charter) -> tuple[Review | None, list[Review]]:
+    """The charter's open review and its closed ones (oldest first), in one query plus loads."""
+    rows = db.session.scalars(
         select(Review)
-        .where(Review.charter_id == charter.id, Review.status.in_(OPEN_REVIEW_STATUSES))
-        .options(selectinload(Review.attendees).selectinload(ReviewAttendee.user))
-    )
+        .where(
+            Review.charter_id == charter.id,
+            Review.status.in_([*OPEN_REVIEW_STATUSES, ReviewStatus.CLOSED]),
+        )
+        .options(
+            selectinload(Review.assessments),
+            selectinload(Review.attendees).selectinload(ReviewAttendee.user),
+        )
+        .order_by(Review.held_at, Review.id)
+    ).all()
+    upcoming = next((r for r in rows if r.is_open), None)
+    return upcoming, [r for r in rows if r.status == ReviewStatus.CLOSED]

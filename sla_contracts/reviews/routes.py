@@ -77,9 +77,10 @@ def _nav() -> list[NavLink]:
 
 def _charter_section(charter: Charter) -> dict:
     """What the charter page shows about reviews (used by charters/_sections_extra.html)."""
+    upcoming, history = ops.reviews_of(charter)
     return {
-        "upcoming": ops.upcoming(charter),
-        "history": ops.history(charter),
+        "upcoming": upcoming,
+        "history": history,
         "can_edit": can_edit(current_user, charter),
     }
 
