@@ -113,8 +113,9 @@ def test_invitation_is_delivered_with_its_calendar_file(smtp, make_charter, org)
     assert int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == datetime(2027, 1, 20, 13, 0, tzinfo=UTC)
     assert message["Message-ID"] == mail.message_id(
-        _row(f"review:{review.id}:ics:{review.ics_uid}:0:request:user:{org.head_b.id}")
-        .idempotency_key,
+        _row(
+            f"review:{review.id}:ics:{review.ics_uid}:0:request:user:{org.head_b.id}"
+        ).idempotency_key,
         "reciproque@localhost",
     )
 

@@ -226,7 +226,11 @@ def test_two_scheduler_processes_send_each_reminder_once(postgres_only, database
         procs = [
             subprocess.Popen(
                 [flask, "--app", "app", "run-jobs", "--now", now],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )  # fmt: skip
             for _ in range(2)
         ]
@@ -278,11 +282,19 @@ FLASK = "/srv/.venv/bin/flask"
         ({"SCHEDULER_IN_PROCESS": True, "TESTING": True}, {}, [FLASK, "run"], False),
         # make run: the reloader's parent only watches files, its child serves and schedules
         ({"SCHEDULER_IN_PROCESS": True}, {}, [FLASK, "--app", "app", "run", "--reload"], False),
-        ({"SCHEDULER_IN_PROCESS": True}, {"WERKZEUG_RUN_MAIN": "true"},
-         [FLASK, "--app", "app", "run", "--reload"], True),  # fmt: skip
+        (
+            {"SCHEDULER_IN_PROCESS": True},
+            {"WERKZEUG_RUN_MAIN": "true"},
+            [FLASK, "--app", "app", "run", "--reload"],
+            True,
+        ),  # fmt: skip
         ({"SCHEDULER_IN_PROCESS": True}, {"FLASK_DEBUG": "1"}, [FLASK, "run"], False),
-        ({"SCHEDULER_IN_PROCESS": True}, {"FLASK_DEBUG": "1"}, [FLASK, "run", "--no-reload"],
-         True),  # fmt: skip
+        (
+            {"SCHEDULER_IN_PROCESS": True},
+            {"FLASK_DEBUG": "1"},
+            [FLASK, "run", "--no-reload"],
+            True,
+        ),  # fmt: skip
         ({"SCHEDULER_IN_PROCESS": True}, {}, [FLASK, "run", "--no-reload"], True),
         # other commands never start it, not even under make run's environment
         ({"SCHEDULER_IN_PROCESS": True}, {}, [FLASK, "--app", "app", "run-jobs"], False),

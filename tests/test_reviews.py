@@ -271,7 +271,7 @@ def _form(page: str) -> dict[str, str]:
     """The inputs of the meeting form as a browser would send them."""
     values = {}
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
-        if "type=\"radio\"" not in name:
+        if 'type="radio"' not in name:
             values[name] = value
     return values
 
@@ -456,8 +456,13 @@ def test_member_reads_the_review_but_cannot_change_it(review, org, login_as):
     assert member.get(f"/reviews/{review.id}").status_code == 200
     assert 'name="irritants"' not in member.get(f"/reviews/{review.id}").get_data(True)
     rid = review.id
-    for url in (f"/reviews/{rid}", f"/reviews/{rid}/schedule", f"/reviews/{rid}/start",
-                f"/reviews/{rid}/cancel", f"/reviews/charter/{review.charter_id}/plan"):
+    for url in (
+        f"/reviews/{rid}",
+        f"/reviews/{rid}/schedule",
+        f"/reviews/{rid}/start",
+        f"/reviews/{rid}/cancel",
+        f"/reviews/charter/{review.charter_id}/plan",
+    ):
         response = member.post(url, {"lock_version": str(review.lock_version), "irritants": "x"})
         assert response.status_code == 403, url  # fmt: skip
     db.session.expire_all()
@@ -536,3 +541,33 @@ def test_plan_review_is_unique_per_charter(active, org):
     db.session.commit()
     assert first.id == second.id
     assert db.session.query(Review).count() == 1
+
+
+# ---------------------------------------------------------------- minutes PDF
+
+
+def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as, tmp_path):
+    pytest.importorskip("sla_contracts.pdf", reason="the PDF renderer lands with signing")
+    import subprocess
+
+    _schedule(review, org)
+    _started(review, org)
+    data = _full_data(review, org, irritants="Quais encombrés <le lundi>")
+    data["actions"] = [{"key": "new0", "id": None, "title": "Book a second dock",
+                        "owner_department_id": str(org.logistics.id), "due_on": "2027-02-15",
+                        "status": "open"}]  # fmt: skip
+    ops.save_meeting(org.head_a, review, review.lock_version, data, close=True,
+                     now=datetime(2027, 1, 20, 15, 0, tzinfo=UTC))  # fmt: skip
+    db.session.commit()
+    response = login_as(org.member_b).get(f"/reviews/{review.id}/minutes.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    for expected in ("A commitment 1", "B commitment 2", "Quais encombrés <le lundi>",
+                     "Book a second dock", "Continue", "Logistique"):  # fmt: skip
+        assert expected in text, expected
+    sent = [m for m in _outbox(org.member_b.email) if m.attachment]
+    assert len(sent) == 1 and sent[0].attachment.startswith(b"%PDF")
+    assert sent[0].attachment_name == f"review-{review.id}-minutes.pdf"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..audit.operations import record_event
@@ -91,16 +91,13 @@ def _text(value: Any, name: str, max_length: int, errors: dict[str, str]) -> str
 
 
 def current_version_number(charter: Charter) -> int | None:
-    """The number of the charter's latest signed version, once the signing feature exists."""
+    """The number of the signed version in force, once the signing feature exists."""
     try:
-        from ..models import CharterVersion  # type: ignore[attr-defined]
+        from ..signing.operations import version_in_force  # type: ignore[import-not-found]
     except ImportError:
         return None
-    number = getattr(CharterVersion, "number", None)
-    charter_id = getattr(CharterVersion, "charter_id", None)
-    if number is None or charter_id is None:
-        return None
-    return db.session.scalar(select(func.max(number)).where(charter_id == charter.id))
+    version = version_in_force(charter)
+    return getattr(version, "number", None)
 
 
 # ---------------------------------------------------------------- access
@@ -745,21 +742,25 @@ def _close(actor: User, review: Review, now: datetime) -> None:
     _send_minutes(review, now)
 
 
-def minutes_pdf(review: Review) -> bytes | None:
+def minutes_pdf(review: Review, locale: str = "fr") -> bytes | None:
     """The minutes as a PDF when the shared renderer exists (None otherwise)."""
     try:
         from .minutes import render_minutes_pdf
     except ImportError:
         return None
-    return render_minutes_pdf(review)
+    return render_minutes_pdf(review, locale)
 
 
 def _send_minutes(review: Review, now: datetime) -> None:
     people = {a.user_id: a.user for a in review.attendees}
     for user in heads_of(review.charter.department_ids):
         people.setdefault(user.id, user)
-    pdf = minutes_pdf(review)
+    pdfs: dict[str, bytes | None] = {}
     for user in people.values():
+        locale = user.locale if user.locale in ("fr", "en") else "fr"
+        if locale not in pdfs:
+            pdfs[locale] = minutes_pdf(review, locale)
+        pdf = pdfs[locale]
         messages.tell(
             user,
             kind="review_closed",

@@ -1,0 +1,93 @@
+"""The minutes of a closed review as a PDF, through the shared renderer (``sla_contracts.pdf``).
+
+Importing this module fails with ImportError until the renderer exists; callers treat that
+as "no PDF yet".
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+
+from ..models import Review
+from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
+from .chart import history_chart
+from .labels import action_status_label, decision_label, result_label
+from .operations import reviews_of
+
+TEMPLATE = "pdf/minutes.html"
+
+
+def minutes_values(review: Review) -> dict:
+    """Plain values for the minutes template (no ORM objects reach the renderer)."""
+    charter = review.charter
+    sides = []
+    for provider, beneficiary in (
+        (charter.department_a, charter.department_b),
+        (charter.department_b, charter.department_a),
+    ):
+        sides.append(
+            {
+                "name": provider.name,
+                "beneficiary": beneficiary.name,
+                "assessments": [
+                    {
+                        "title": a.title,
+                        "indicator": a.indicator,
+                        "target": a.target,
+                        "unit": a.unit,
+                        "result": a.result.value if a.result else "none",
+                        "result_label": result_label(a.result),
+                        "measured_value": a.measured_value,
+                        "comment": a.comment,
+                    }
+                    for a in review.assessments
+                    if a.provider_department_id == provider.id
+                ],
+            }
+        )
+    _upcoming, history = reviews_of(charter)
+    history = [r for r in history if r.held_at and review.held_at and r.held_at <= review.held_at]
+    return {
+        "title": charter.title,
+        "department_a": charter.department_a.name,
+        "department_b": charter.department_b.name,
+        "criterion": {
+            "name": charter.criterion.name,
+            "unit": charter.criterion.unit,
+            "target": charter.criterion.target,
+        },
+        "version_number": review.version_number,
+        "due_on": review.due_on,
+        "held_at": review.held_at,
+        "location": " · ".join(x for x in (review.location, review.video_link) if x),
+        "attendees": [a.user.name for a in review.attendees],
+        "sides": sides,
+        "share_met": review.share_met,
+        "criterion_value": review.criterion_value,
+        "satisfaction_a_of_b": review.satisfaction_a_of_b,
+        "satisfaction_b_of_a": review.satisfaction_b_of_a,
+        "gap": review.satisfaction_gap,
+        "irritants": review.irritants,
+        "minutes": review.minutes,
+        "decision": decision_label(review.decision),
+        "actions": [
+            {
+                "title": a.title,
+                "owner": a.owner_department.name,
+                "due_on": a.due_on,
+                "status": action_status_label(a.status),
+            }
+            for a in review.actions
+        ],
+        "history": history,
+        "timezone": current_app.config["DISPLAY_TIMEZONE"],
+    }
+
+
+def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
+    """Render the minutes of ``review`` in ``locale``."""
+    with force_locale(locale):
+        values = minutes_values(review)
+        chart = history_chart(values.pop("history"))
+    return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)
