@@ -1,0 +1,113 @@
+"""Browser journey: a head opens the review, fills it half, saves, finishes and closes it,
+then downloads the minutes PDF (when the shared PDF renderer is there)."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from sla_contracts.extensions import db
+from sla_contracts.models import CharterStatus, Review, ReviewStatus
+
+from .conftest import TEST_PASSWORD, chromium_or_skip
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The test app over HTTP on a free port (this module's own, until conftest has one)."""
+    from werkzeug.serving import make_server
+
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def chromium():
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_head_fills_closes_review_and_downloads_minutes(
+    make_charter, org, live_server, chromium, output_dir
+):
+    charter = make_charter("Logistique ⇄ Magasins", status=CharterStatus.ACTIVE,
+                           commitments=(1, 1))  # fmt: skip
+    charter.next_review_on = date(2027, 1, 20)
+    db.session.commit()
+    charter_id, email, logistics_id = charter.id, org.head_a.email, org.logistics.id
+    # End the test's transaction: on SQLite it holds the write lock the server needs.
+    db.session.commit()
+
+    context = chromium.new_context(accept_downloads=True, locale="en-GB")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto(f"{live_server}/charters/{charter_id}")
+    page.get_by_role("button", name="Plan the next review").click()
+    page.goto(f"{live_server}/charters/{charter_id}")
+    page.get_by_role("button", name="Open the review").click()
+    page.get_by_role("button", name="Start the review").click()
+
+    # Half of it during the meeting, then save.
+    page.locator("input[type=radio][value=met]").first.check()
+    page.locator("input[name$='-measured']").first.fill("97")
+    page.fill("#criterion_value", "2.4")
+    page.select_option("#satisfaction_a_of_b", "5")
+    page.select_option("#satisfaction_b_of_a", "2")
+    page.fill("#irritants", "Quais encombrés le lundi")
+    page.get_by_role("button", name="Save (finish later)").click()
+    assert page.locator(".satisfaction-gap").is_visible()
+    assert page.locator("#irritants").input_value() == "Quais encombrés le lundi"
+
+    # Finish: the second result, an action, the decision; close.
+    page.locator("input[type=radio][value=partly_met]").last.check()
+    page.locator("input[name$='-measured']").last.fill("88")
+    page.fill("input[name='action-new0-title']", "Book a second dock")
+    page.select_option("select[name='action-new0-owner']", str(logistics_id))
+    page.fill("input[name='action-new0-due']", "2027-02-15")
+    page.locator("input[name=decision][value=continue]").check()
+    page.get_by_role("button", name="Close the review").click()
+
+    assert page.get_by_text("This review is closed: it is read-only.").is_visible()
+    assert page.locator("textarea").count() == 0
+    page.screenshot(path=str(output_dir / "closed-review.png"), full_page=True)
+    db.session.expire_all()
+    review = db.session.query(Review).filter_by(charter_id=charter_id).order_by(Review.id).first()
+    assert review.status == ReviewStatus.CLOSED
+    assert [a.title for a in review.actions] == ["Book a second dock"]
+
+    if importlib.util.find_spec("sla_contracts.pdf") is None:
+        assert page.get_by_text("Download the minutes (PDF)").count() == 0
+        return
+    with page.expect_download() as info:
+        page.get_by_text("Download the minutes (PDF)").click()
+    path = output_dir / "minutes.pdf"
+    info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
