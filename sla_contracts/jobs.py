@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, insert, or_, select, update
 
@@ -53,10 +53,13 @@ def _insert_ignoring_duplicates(table, rows: list[dict], returning):
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - other databases: plain insert, the unique key still holds
         dialect_insert = insert
-    statement = dialect_insert(table).values(rows)
+    statement = dialect_insert(table)
     if dialect in ("postgresql", "sqlite"):
         statement = statement.on_conflict_do_nothing()
-    return db.session.execute(statement.returning(returning)).scalars().all()
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
+    # ("insertmanyvalues") from one cached compiled statement.
+    connection = db.session.connection()
+    return connection.execute(statement.returning(returning), rows).scalars().all()
 
 
 # ---------------------------------------------------------------- planning reviews
@@ -354,24 +357,24 @@ def plan_reminders(now: datetime) -> int:
         # Whoever inserts the key sends the reminder; a concurrent planner inserts nothing.
         mine = set(_insert_ignoring_duplicates(Reminder.__table__, rows, Reminder.__table__.c.key))
         if mine:
+            batch = messages.Batch()
             directory = _Directory([d for d in chunk if d.key in mine])
-            for due in chunk:
-                if due.key not in mine:
-                    continue
-                link, message, subject = _texts(due, directory, today)
-                for user in directory.recipients(due):
-                    messages.tell(
-                        user,
-                        kind=due.kind,
-                        key=due.key,
-                        link=link,
-                        message=message,
-                        subject=subject,
-                        body=message,
-                        now=now,
-                        fresh=True,
-                    )
-                planned += 1
+            ours = [(due, directory.recipients(due)) for due in chunk if due.key in mine]
+            # One locale switch per language, each text written once per reminder and language.
+            for locale in sorted({messages.locale_of(u) for _d, users in ours for u in users}):
+                with force_locale(locale):
+                    footer = messages.footer()
+                    for due, users in ours:
+                        readers = [u for u in users if messages.locale_of(u) == locale]
+                        if not readers:
+                            continue
+                        link, message, subject = _texts(due, directory, today)
+                        text, title = message(), subject()
+                        body = f"{text}\n\n{messages.absolute(link)}\n\n-- \n{footer}\n"
+                        for user in readers:
+                            batch.add(user, due.kind, due.key, link, text, title, body, now)
+            planned += len(ours)
+            batch.flush()
         db.session.commit()
     return planned
 
