@@ -77,7 +77,7 @@ def plan_reviews(now: datetime) -> int:
         )
     ).all()
     created = 0
-    for chunk in _chunks(missing):
+    for chunk in _chunks(missing, 2000):
         rows = []
         dates = []
         for charter_id, next_on, cadence in chunk:

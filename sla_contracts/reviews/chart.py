@@ -55,7 +55,7 @@ def history_chart(reviews: list[Review]) -> Markup:
     if c_low == c_high:
         c_low, c_high = c_low - 1, c_high + 1
     series = [
-        (_points(met, 0, 100, n), "s-met", _("Commitments met (%)")),
+        (_points(met, 0, 100, n), "s-met", _("Share of commitments met")),
         (_points(sat_a, 1, 5, n), "s-sat-a", _("Satisfaction of side A (1–5)")),
         (_points(sat_b, 1, 5, n), "s-sat-b", _("Satisfaction of side B (1–5)")),
         (_points(crit, c_low, c_high, n), "s-crit", _("End-customer criterion")),

@@ -23,7 +23,7 @@ RESULT_LABELS = {
 
 DECISION_LABELS = {
     ReviewDecision.CONTINUE: _l("Continue"),
-    ReviewDecision.AMEND: _l("Amend"),
+    ReviewDecision.AMEND: _l("Amend the charter"),
     ReviewDecision.END: _l("End the charter"),
 }
 
