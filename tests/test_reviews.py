@@ -571,3 +571,39 @@ def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as
     sent = [m for m in _outbox(org.member_b.email) if m.attachment]
     assert len(sent) == 1 and sent[0].attachment.startswith(b"%PDF")
     assert sent[0].attachment_name == f"review-{review.id}-minutes.pdf"
+
+
+# ---------------------------------------------------------------- bounded queries
+
+
+def test_meeting_and_charter_pages_use_a_bounded_number_of_queries(make_charter, org, login_as):
+    from sqlalchemy import event
+
+    counts = []
+    head = login_as(org.head_a)
+    for size in (1, 15):
+        charter = make_charter(f"Charter {size}", status=CharterStatus.ACTIVE,
+                               commitments=(size, size))  # fmt: skip
+        charter.next_review_on = date(2027, 1, 20)
+        review = ops.plan_review(charter, NOW)
+        _schedule(review, org)
+        ops.start_review(org.head_a, review, now=NOW)
+        for i in range(size):
+            db.session.add(ActionItem(charter_id=charter.id, review_id=review.id,
+                                      owner_department_id=org.stores.id, title=f"Action {i}",
+                                      due_on=date(2027, 2, 1)))  # fmt: skip
+        db.session.commit()
+        statements = [0]
+
+        def count(*_a, statements=statements, **_k):
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert head.get(f"/reviews/{review.id}").status_code == 200
+            assert head.get(f"/charters/{charter.id}").status_code == 200
+            assert head.get("/reviews/actions").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        counts.append(statements[0])
+    assert counts[0] == counts[1], counts
