@@ -238,7 +238,8 @@ def eligible_attendees(charter: Charter) -> list[User]:
     return list(rows)
 
 
-def _ensure_open(review: Review) -> None:
+def ensure_open(review: Review) -> None:
+    """Refuse changes to a closed or cancelled review (CharterStateError, 409)."""
     if review.status == ReviewStatus.CLOSED:
         raise CharterStateError(_("This review is closed: it can no longer be changed."))
     if review.status == ReviewStatus.CANCELLED:
@@ -353,7 +354,7 @@ def schedule_meeting(
     now = now or utcnow()
     if not can_edit(actor, review.charter):
         raise Forbidden(_("Only the heads of the two departments can change this review."))
-    _ensure_open(review)
+    ensure_open(review)
     _ensure_active(review.charter)
     if start is None:
         raise ValidationError(_("Give the date and time of the meeting."), field="date")
@@ -432,7 +433,7 @@ def cancel_meeting(actor: User, review: Review, now: datetime | None = None) -> 
     now = now or utcnow()
     if not can_edit(actor, review.charter):
         raise Forbidden(_("Only the heads of the two departments can change this review."))
-    _ensure_open(review)
+    ensure_open(review)
     if review.scheduled_at is None or review.ics_uid is None:
         raise CharterStateError(_("No meeting is scheduled."))
     review.ics_sequence += 1
@@ -465,7 +466,7 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
     now = now or utcnow()
     if not can_edit(actor, review.charter):
         raise Forbidden(_("Only the heads of the two departments can change this review."))
-    _ensure_open(review)
+    ensure_open(review)
     _ensure_active(review.charter)
     if not review.assessments:
         charter = review.charter
@@ -611,7 +612,7 @@ def save_meeting(
     now = now or utcnow()
     if not can_edit(actor, review.charter):
         raise Forbidden(_("Only the heads of the two departments can change this review."))
-    _ensure_open(review)
+    ensure_open(review)
     if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
         raise ValidationError(_("lock_version is required."), field="lock_version")
     if not review.assessments:
@@ -640,7 +641,7 @@ def save_meeting(
             details={"current_lock_version": review.lock_version},
         )
     db.session.refresh(review, ["lock_version", "updated_at", "status"])
-    _ensure_open(review)
+    ensure_open(review)
     for assessment in review.assessments:
         values = clean["assessments"][assessment.id]
         assessment.result = values["result"]
