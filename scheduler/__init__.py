@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -60,7 +60,11 @@ def _runner(app: Flask, job: Job) -> Callable[[], None]:
 
 
 def add_jobs(scheduler, app: Flask) -> None:
-    """Register every job on an APScheduler 3 scheduler (memory job store, never shared)."""
+    """Register every job on an APScheduler 3 scheduler (memory job store, never shared).
+
+    Each job first runs shortly after start (not one whole interval later), then every interval.
+    """
+    first = utcnow() + timedelta(seconds=10)
     for job in JOBS:
         scheduler.add_job(
             _runner(app, job),
@@ -72,6 +76,7 @@ def add_jobs(scheduler, app: Flask) -> None:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=job.misfire_grace_seconds,
+            next_run_time=first,
         )
 
 

@@ -66,8 +66,20 @@ def _insert_ignoring_duplicates(table, rows: list[dict], returning):
 
 
 def plan_reviews(now: datetime) -> int:
-    """Give every active charter without an open review a planned one; return how many."""
+    """Give every active charter without an open review a planned one; return how many.
+
+    Open reviews of charters that have ended are cancelled (nothing is left to review).
+    """
     today = now.date()
+    db.session.execute(
+        update(Review)
+        .where(
+            Review.status.in_(OPEN_REVIEW_STATUSES),
+            Review.charter_id.in_(select(Charter.id).where(Charter.status == CharterStatus.ENDED)),
+        )
+        .values(status=ReviewStatus.CANCELLED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     missing = db.session.execute(
         select(Charter.id, Charter.next_review_on, Charter.review_cadence_months).where(
             Charter.status == CharterStatus.ACTIVE,

@@ -102,6 +102,13 @@ def test_head_fills_closes_review_and_downloads_minutes(
     review = db.session.query(Review).filter_by(charter_id=charter_id).order_by(Review.id).first()
     assert review.status == ReviewStatus.CLOSED
     assert [a.title for a in review.actions] == ["Book a second dock"]
+    review_id = review.id
+    db.session.commit()  # release SQLite's write lock before the next requests
+
+    page.goto(f"{live_server}/charters/{charter_id}")
+    assert page.locator("svg.review-chart").is_visible()
+    page.locator("#reviews").screenshot(path=str(output_dir / "charter-reviews.png"))
+    page.goto(f"{live_server}/reviews/{review_id}")
 
     if importlib.util.find_spec("sla_contracts.pdf") is None:
         assert page.get_by_text("Download the minutes (PDF)").count() == 0

@@ -307,3 +307,15 @@ def test_in_process_scheduler_starts_in_one_process_only(config, environ, argv, 
 
 def test_tests_never_start_a_scheduler(app):
     assert "scheduler" not in app.extensions
+
+
+def test_open_review_of_an_ended_charter_is_cancelled(make_charter, org):
+    charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))
+    jobs.plan_reminders(at(date(2027, 1, 5)))
+    review = ops.open_review(charter)
+    charter.status = CharterStatus.ENDED
+    db.session.commit()
+    jobs.plan_reminders(at(date(2027, 1, 6)))
+    db.session.refresh(review)
+    assert review.status == ReviewStatus.CANCELLED
+    assert ops.open_review(charter) is None

@@ -38,10 +38,13 @@ def _line(points, css: str, label: str) -> str:
     )
 
 
-def history_chart(reviews: list[Review]) -> Markup:
-    """Share of commitments met (0–100 %), both satisfactions (1–5 scaled) and the criterion.
+def history_chart(
+    reviews: list[Review], name_a: str = "A", name_b: str = "B", criterion: str = ""
+) -> Markup:
+    """Share of commitments met (0–100 %), both satisfactions (1–5) and the criterion's value.
 
-    Each series is scaled to the plot's height; the legend says which is which.
+    Each series is scaled to the plot's height (the table below gives the figures); the
+    legend, with the departments' names, says which line is which.
     """
     if not reviews:
         return Markup("")
@@ -56,9 +59,9 @@ def history_chart(reviews: list[Review]) -> Markup:
         c_low, c_high = c_low - 1, c_high + 1
     series = [
         (_points(met, 0, 100, n), "s-met", _("Share of commitments met")),
-        (_points(sat_a, 1, 5, n), "s-sat-a", _("Satisfaction of side A (1–5)")),
-        (_points(sat_b, 1, 5, n), "s-sat-b", _("Satisfaction of side B (1–5)")),
-        (_points(crit, c_low, c_high, n), "s-crit", _("End-customer criterion")),
+        (_points(sat_a, 1, 5, n), "s-sat-a", _("Satisfaction of %(dept)s (1–5)", dept=name_a)),
+        (_points(sat_b, 1, 5, n), "s-sat-b", _("Satisfaction of %(dept)s (1–5)", dept=name_b)),
+        (_points(crit, c_low, c_high, n), "s-crit", criterion or _("End-customer criterion")),
     ]
     step = (WIDTH - PAD_L - PAD_R) / max(n - 1, 1)
     labels = "".join(
@@ -71,8 +74,6 @@ def history_chart(reviews: list[Review]) -> Markup:
         f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{WIDTH - PAD_R}" y2="{PAD_T}" class="grid"/>'
         f'<line x1="{PAD_L}" y1="{HEIGHT - PAD_B}" x2="{WIDTH - PAD_R}" '
         f'y2="{HEIGHT - PAD_B}" class="grid"/>'
-        f'<text x="{PAD_L - 4}" y="{PAD_T + 4}" text-anchor="end" class="axis">max</text>'
-        f'<text x="{PAD_L - 4}" y="{HEIGHT - PAD_B + 4}" text-anchor="end" class="axis">min</text>'
     )
     lines = "".join(_line(p, css, label) for p, css, label in series)
     legend = "".join(

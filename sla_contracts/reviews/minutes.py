@@ -89,5 +89,10 @@ def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
     """Render the minutes of ``review`` in ``locale``."""
     with force_locale(locale):
         values = minutes_values(review)
-        chart = history_chart(values.pop("history"))
+        chart = history_chart(
+            values.pop("history"),
+            values["department_a"],
+            values["department_b"],
+            values["criterion"]["name"],
+        )
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)
