@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.operations import record_event
@@ -157,8 +158,15 @@ def plan_review(charter: Charter, now: datetime) -> Review:
         created_at=now,
         updated_at=now,
     )
-    db.session.add(review)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(review)
+    except IntegrityError:
+        # The scheduler (or another head) planned it at the same moment: use theirs.
+        existing = open_review(charter)
+        if existing is None:
+            raise
+        return existing
     return review
 
 
