@@ -112,6 +112,11 @@ class IsolatedClient(FlaskClient):
     """Each request gets its own app context, so `g` (Flask-Login's user) and the database
     session are not shared with the test's context or with other clients, as in real life."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Anonymous pages follow the browser's language; tests read English unless they ask.
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def open(self, *args, **kwargs):
         # End the test's own transaction first: on SQLite every transaction is BEGIN
         # IMMEDIATE (a write lock), so an idle one would block the request's writes.
