@@ -104,6 +104,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
 
+    from .directory.routes import bp as directory_bp
+    from .directory.routes import nav as directory_nav
+    from .main.templating import add_nav
+
+    app.register_blueprint(directory_bp)
+    add_nav(app, directory_nav)
+
 
 def register_commands(app: Flask) -> None:
     """Attach the command-line commands."""
