@@ -75,6 +75,9 @@ def test_seed_demo_leaves_a_history_like_real_use(seeded):
         )
         >= 5
     )
+    actions = set(db.session.scalars(select(Revision.action)))
+    assert {"created", "commitment_added", "commitment_updated"} <= actions
+    assert {"commitment_moved", "charter_updated"} <= actions
     comments = db.session.scalars(select(Comment)).all()
     assert any(c.is_resolved for c in comments) and any(not c.is_resolved for c in comments)
     assert any(c.commitment_id for c in comments) and any(not c.commitment_id for c in comments)

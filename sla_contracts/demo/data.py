@@ -198,10 +198,14 @@ def c(
 # Each charter: the two sides (A opens it), the shared criterion, the cadence, the status the
 # signing and reviews features will bring it to, each side's commitments, the discussion,
 # later edits (so histories exist) and, for signed ones, notes of past reviews.
-# "on" in a comment or an edit is (side, index of the commitment on that side).
+# "on" in a comment or an edit is (side, index of the commitment on that side, in the order
+# written). An edit changes commitment "fields", moves it ("move": -1 is one place up) or
+# changes the charter's own fields ("charter").
 CHARTERS: list[dict[str, Any]] = [
     {
         "title": "Logistique ⇄ Magasins : des rayons pleins",
+        # Opened under a working title, renamed once both sides agreed on the goal.
+        "opened_as": "Logistique ⇄ Magasins",
         "a": "LOG",
         "b": "MAG",
         "criterion": RUPTURE,
@@ -324,6 +328,18 @@ CHARTERS: list[dict[str, Any]] = [
                     "measurement_method": "Scan de réception et scan de mise en rayon des "
                     "palettes échantillonnées (10 palettes par magasin et par semaine)."
                 },
+            },
+            {
+                # Stock accuracy first: without it, nothing else on this side works.
+                "by": "sandrine.petit",
+                "on": ("b", 2),
+                "days_after": 5,
+                "move": -2,
+            },
+            {
+                "by": "sandrine.petit",
+                "days_after": 5,
+                "charter": {"title": "Logistique ⇄ Magasins : des rayons pleins"},
             },
         ],
         "reviews": [

@@ -174,7 +174,7 @@ def _write_charter(
 
     charter = charters.create_charter(
         _head(side["a"]),
-        title=spec["title"],
+        title=spec.get("opened_as", spec["title"]),
         department_a_id=side["a"].id,
         department_b_id=side["b"].id,
         criterion_id=criteria[spec["criterion"]].id,
@@ -198,7 +198,7 @@ def _write_charter(
         events.append((when, 0, _comment_step(charter, comment, written, when, at)))
     for n, edit in enumerate(spec["edits"]):
         when = at(edit["days_after"], 6 + n)
-        events.append((when, 1, _edit_step(edit, written, when)))
+        events.append((when, 1, _edit_step(charter, edit, written, when)))
     for _when, _order, step in sorted(events, key=lambda e: (e[0], e[1])):
         step()
     db.session.flush()
@@ -230,13 +230,21 @@ def _comment_step(
 
 
 def _edit_step(
-    spec: dict[str, Any], written: dict[str, list[Commitment]], when: datetime
+    charter: Charter, spec: dict[str, Any], written: dict[str, list[Commitment]], when: datetime
 ) -> Callable[[], None]:
     def step() -> None:
+        actor = _person(spec["by"])
+        if "charter" in spec:
+            charters.update_charter(actor, charter, charter.lock_version, spec["charter"], now=when)
+            return
         key, index = spec["on"]
         commitment = written[key][index]
+        if "move" in spec:
+            for _ in range(abs(spec["move"])):
+                charters.move_commitment(actor, commitment, -1 if spec["move"] < 0 else 1, now=when)
+            return
         charters.update_commitment(
-            _person(spec["by"]), commitment, commitment.lock_version, spec["fields"], now=when
+            actor, commitment, commitment.lock_version, spec["fields"], now=when
         )
 
     return step
