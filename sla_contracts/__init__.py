@@ -102,6 +102,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
 
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
 
 def register_commands(app: Flask) -> None:
     """Attach the command-line commands."""
