@@ -395,3 +395,17 @@ def output_dir(request) -> Iterator:
     path = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
     path.mkdir(parents=True, exist_ok=True)
     yield path
+
+
+# ------------------------------------------------------------------ JSON API clients
+
+
+@pytest.fixture
+def api_as(app) -> Callable[..., Any]:
+    """Return a JSON client for ``user`` with a fresh Bearer token (anonymous with None)."""
+    from tests.api_helpers import ApiClient, token_for
+
+    def make(user: User | None = None):
+        return ApiClient(app.test_client(), token_for(user) if user is not None else None)
+
+    return make

@@ -32,6 +32,7 @@ DEFAULT_TOKEN_DAYS = 30
 # last_used_at is written at most this often, so reads do not all become writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_AUTH_KEY = "reciproque.api_auth"
 
 
 class Unauthorized(DomainError):
@@ -88,6 +89,10 @@ def revoke_token(token: ApiToken, now: datetime) -> None:
 
 
 def _authenticate() -> tuple[User | None, ApiToken | None]:
+    if g.pop("_api_user_from_token", False):
+        # Only happens when requests share an app context (the test client): a user set
+        # from a previous request's token must not leak into this one.
+        g.pop("_login_user", None)
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _sep, raw = header.strip().partition(" ")
@@ -103,6 +108,7 @@ def _authenticate() -> tuple[User | None, ApiToken | None]:
         # Make the token's owner Flask-Login's user for this request only (no session
         # cookie is written), so messages follow their language like on the pages.
         current_app.login_manager._update_request_context_with_user(token.user)
+        g._api_user_from_token = True
         return token.user, token
     if current_user.is_authenticated:
         if request.method in WRITE_METHODS and not request.is_json:
@@ -118,15 +124,18 @@ def _authenticate() -> tuple[User | None, ApiToken | None]:
 
 def current_api_user() -> User | None:
     """Return the authenticated caller (token or session), or None; a bad token raises 401."""
-    if "api_user" not in g:
-        g.api_user, g.api_token = _authenticate()
-    return g.api_user
+    # Cached per request (in the WSGI environ: g belongs to the app context, which the
+    # test client shares between requests).
+    cached = request.environ.get(_AUTH_KEY)
+    if cached is None:
+        cached = request.environ[_AUTH_KEY] = _authenticate()
+    return cached[0]
 
 
 def current_api_token() -> ApiToken | None:
     """Return the token the caller authenticated with (None for the session cookie)."""
     current_api_user()
-    return g.api_token
+    return request.environ[_AUTH_KEY][1]
 
 
 def require_api_user() -> User:
