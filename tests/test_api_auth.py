@@ -231,3 +231,52 @@ def test_logged_out_session_gets_401(org, login_as):
     browser = login_as(org.head_a)
     browser.client.get("/logout")
     assert_error(browser.client.get("/api/v1/me"), 401, "unauthorized")
+
+
+def test_bearer_requests_set_no_cookie(org, api_as):
+    response = api_as(org.head_a).get("/api/v1/me")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+def test_flask_login_does_not_redirect_under_the_api(app):
+    from werkzeug.exceptions import Unauthorized
+
+    from sla_contracts.extensions import login_manager
+
+    with app.test_request_context("/api/v1/me"):
+        with pytest.raises(Unauthorized):
+            login_manager.unauthorized()
+    with app.test_request_context("/charters/new"):
+        assert login_manager.unauthorized().status_code == 302
+
+
+def test_unknown_api_url_and_wrong_method_answer_json(org, api_as):
+    api = api_as(org.head_a)
+    assert_error(api.get("/api/v1/nothing-here"), 404, "not_found")
+    assert_error(api.request("PUT", "/api/v1/charters"), 405, "method_not_allowed")
+
+
+def test_token_owner_language_is_used_for_messages(app, org, api_as, make_user):
+    from flask_babel import get_locale, refresh
+
+    from sla_contracts.api.auth import require_api_user
+
+    def probe():
+        require_api_user()
+        return {"locale": str(get_locale())}
+
+    app.add_url_rule("/api/v1-probe/locale", view_func=probe)
+    french = make_user("fr@example.com", locale="fr", member_of=[org.logistics])
+    english = make_user("en@example.com", locale="en", member_of=[org.logistics])
+    headers = {"Accept-Language": "en"}
+    assert api_as(french).get("/api/v1-probe/locale", headers=headers).get_json() == {
+        "locale": "fr"
+    }
+    refresh()  # the test client shares one app context, where Babel caches the locale
+    assert api_as(english).get("/api/v1-probe/locale").get_json() == {"locale": "en"}
+
+
+def test_overlong_text_is_refused_before_any_lookup(org, client):
+    response = client.post("/api/v1/tokens", json={"email": "a" * 300, "password": "x"})
+    assert_error(response, 422, "validation_error", "email")

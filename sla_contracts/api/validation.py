@@ -102,6 +102,11 @@ def check_value(name: str, value: Any, field: Field) -> Any:
         # PostgreSQL cannot store NUL in text.
         if "\x00" in value:
             raise ValidationError(_("This text contains a forbidden character."), field=name)
+        # Services strip the text before checking its length; so does this.
+        if field.max_length is not None and len(value.strip()) > field.max_length:
+            raise ValidationError(
+                _("At most %(max)d characters.", max=field.max_length), field=name
+            )
     elif field.type == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(name, field)
