@@ -434,11 +434,11 @@ def test_bad_commitment_patch_changes_nothing(
 
 def test_head_removes_a_commitment(org, api_as, make_charter, make_commitment):
     charter = make_charter()
-    commitment = make_commitment(charter, org.logistics)
-    response = api_as(org.head_a).delete(f"/api/v1/commitments/{commitment.id}?lock_version=1")
+    commitment_id = make_commitment(charter, org.logistics).id
+    response = api_as(org.head_a).delete(f"/api/v1/commitments/{commitment_id}?lock_version=1")
     assert response.status_code == 204
     check_response(response, "delete", "/api/v1/commitments/{commitment_id}")
-    assert db.session.get(Commitment, commitment.id) is None
+    assert db.session.scalar(select(Commitment).where(Commitment.id == commitment_id)) is None
 
 
 def test_stale_or_bad_delete_changes_nothing(org, api_as, make_charter, make_commitment):

@@ -23,11 +23,10 @@ def test_simultaneous_patches_of_one_commitment(
 
     def save(side: str) -> None:
         client = ApiClient(app.test_client(), tokens[side])
-        barrier.wait()
-        response = client.patch(
-            url,
-            json={"lock_version": 1, "title": f"Version {side}"},
-        )
+        with app.app_context():  # the thread's own (the test client commits in it first)
+            barrier.wait()
+            response = client.patch(url, json={"lock_version": 1, "title": f"Version {side}"})
+            db.session.remove()
         results[side] = (response.status_code, response.get_json())
 
     threads = [threading.Thread(target=save, args=(side,)) for side in "AB"]

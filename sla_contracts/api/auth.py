@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -89,10 +89,6 @@ def revoke_token(token: ApiToken, now: datetime) -> None:
 
 
 def _authenticate() -> tuple[User | None, ApiToken | None]:
-    if g.pop("_api_user_from_token", False):
-        # Only happens when requests share an app context (the test client): a user set
-        # from a previous request's token must not leak into this one.
-        g.pop("_login_user", None)
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _sep, raw = header.strip().partition(" ")
@@ -108,7 +104,6 @@ def _authenticate() -> tuple[User | None, ApiToken | None]:
         # Make the token's owner Flask-Login's user for this request only (no session
         # cookie is written), so messages follow their language like on the pages.
         current_app.login_manager._update_request_context_with_user(token.user)
-        g._api_user_from_token = True
         return token.user, token
     if current_user.is_authenticated:
         if request.method in WRITE_METHODS and not request.is_json:
@@ -124,8 +119,7 @@ def _authenticate() -> tuple[User | None, ApiToken | None]:
 
 def current_api_user() -> User | None:
     """Return the authenticated caller (token or session), or None; a bad token raises 401."""
-    # Cached per request (in the WSGI environ: g belongs to the app context, which the
-    # test client shares between requests).
+    # Cached in the WSGI environ: it belongs to this request whatever the app context.
     cached = request.environ.get(_AUTH_KEY)
     if cached is None:
         cached = request.environ[_AUTH_KEY] = _authenticate()
