@@ -291,6 +291,7 @@ def test_members_cannot_change_a_charter(org, api_as, make_charter, make_commitm
         ),
         api.patch(f"/api/v1/commitments/{commitment.id}", json={"lock_version": 1, "title": "x"}),
         api.delete(f"/api/v1/commitments/{commitment.id}"),
+        api.post(f"/api/v1/commitments/{commitment.id}/move", json={"direction": "up"}),
     ]
     for response in cases:
         assert_error(response, 403, "forbidden")
@@ -310,6 +311,7 @@ def test_a_signed_charter_cannot_be_changed(org, api_as, make_charter):
         ),
         api.patch(f"/api/v1/commitments/{commitment.id}", json={"lock_version": 1, "title": "x"}),
         api.delete(f"/api/v1/commitments/{commitment.id}"),
+        api.post(f"/api/v1/commitments/{commitment.id}/move", json={"direction": "up"}),
     ]
     for response in cases:
         assert_error(response, 409, "invalid_state")
@@ -457,6 +459,38 @@ def test_stale_or_bad_delete_changes_nothing(org, api_as, make_charter, make_com
         "lock_version",
     )
     assert_error(api.delete("/api/v1/commitments/999999"), 404, "not_found")
+    assert _state(charter.id) == before
+
+
+def test_head_reorders_commitments_within_a_side(org, api_as, make_charter):
+    charter = make_charter(commitments=(3, 1))
+    first, second, third = charter.commitments_by(org.logistics.id)
+    api = api_as(org.head_b)
+    response = api.post(f"/api/v1/commitments/{third.id}/move", json={"direction": "up"})
+    assert response.status_code == 200, response.get_json()
+    check_response(response, "post", "/api/v1/commitments/{commitment_id}/move")
+    order = [c["id"] for c in response.get_json()["commitments"]]
+    assert order[:3] == [first.id, third.id, second.id]
+    # At the end of its side it stays put.
+    response = api.post(f"/api/v1/commitments/{second.id}/move", json={"direction": "down"})
+    assert [c["id"] for c in response.get_json()["commitments"]][:3] == order[:3]
+
+
+@pytest.mark.parametrize(
+    "who, body, status, code",
+    [
+        ("member_a", {"direction": "up"}, 403, "forbidden"),
+        ("head_a", {"direction": "left"}, 422, "validation_error"),
+        ("head_a", {"direction": "up", "by": 2}, 422, "validation_error"),
+        ("head_a", {}, 422, "validation_error"),
+    ],
+)
+def test_bad_move_changes_nothing(org, api_as, make_charter, who, body, status, code):
+    charter = make_charter(commitments=(2, 0))
+    before = _state(charter.id)
+    second = charter.commitments_by(org.logistics.id)[1]
+    response = api_as(getattr(org, who)).post(f"/api/v1/commitments/{second.id}/move", json=body)
+    assert_error(response, status, code)
     assert _state(charter.id) == before
 
 

@@ -355,6 +355,24 @@ def delete_commitment(commitment_id: int):
     return "", 204
 
 
+MOVE_FIELDS = {
+    "direction": Field(
+        "string", required=True, enum=("up", "down"), description="Earlier or later in its side"
+    )
+}
+
+
+@bp.post("/commitments/<int:commitment_id>/move")
+def move_commitment(commitment_id: int):
+    user = require_api_user()
+    commitment = _commitment(user, commitment_id, write=True)
+    data = read_json(MOVE_FIELDS)
+    charter_id = commitment.charter_id
+    ops.move_commitment(user, commitment, -1 if data["direction"] == "up" else 1)
+    db.session.commit()
+    return charter_json(_full(db.session.get(Charter, charter_id)), user)
+
+
 # ---------------------------------------------------------------- history
 
 
@@ -823,6 +841,26 @@ openapi.add_path(
         ],
         "responses": {
             "204": openapi.no_content("Removed"),
+            **openapi.errors(400, 401, 403, 404, 409, 422),
+        },
+    },
+)
+openapi.add_path(
+    "/commitments/{commitment_id}/move",
+    "post",
+    {
+        "summary": "Move a commitment up or down within its side of a draft",
+        "description": "At either end it stays where it is. Moved commitments get a new "
+        "lock_version." + _HIDDEN,
+        "tags": ["commitments"],
+        "parameters": [_commitment_id],
+        "requestBody": openapi.json_body(body_schema(MOVE_FIELDS), {"direction": "up"}),
+        "responses": {
+            "200": openapi.json_response(
+                "The charter, commitments in their new order",
+                openapi.ref("Charter"),
+                CHARTER_EXAMPLE,
+            ),
             **openapi.errors(400, 401, 403, 404, 409, 422),
         },
     },
