@@ -118,6 +118,7 @@ def test_anonymous_calls_get_401_json_not_a_redirect(app, org):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method, json={})
             error = assert_error(response, 401, "unauthorized")
+            check_response(response, method, flask_rule_to_openapi(rule.rule))
             assert "Location" not in response.headers
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
             assert error["message"]

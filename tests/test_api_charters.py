@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sla_contracts.charters.operations import snapshot
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter, CharterStatus, Commitment, Revision
-from tests.api_helpers import assert_error, check_response
+from tests.api_helpers import assert_error, check_response, flask_rule_to_openapi
 from tests.conftest import COMMITMENT_DEFAULTS
 
 COMMITMENT = {"title": "Livrer avant 7 h", **COMMITMENT_DEFAULTS}
@@ -612,6 +612,7 @@ def test_outsider_gets_404_on_every_charter_endpoint(
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = api.request(method, url, json={"lock_version": 1, "title": "x"})
             assert_error(response, 404, "not_found")
+            check_response(response, method, flask_rule_to_openapi(rule.rule))
             tried += 1
     assert tried >= 10
     assert _state(charter.id) == before
