@@ -115,6 +115,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     add_nav(app, directory_nav)
 
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
 
 def register_commands(app: Flask) -> None:
     """Attach the command-line commands."""

@@ -476,3 +476,17 @@ def chromium_browser():
             yield browser
         finally:
             browser.close()
+
+
+# ------------------------------------------------------------------ JSON API clients
+
+
+@pytest.fixture
+def api_as(app) -> Callable[..., Any]:
+    """Return a JSON client for ``user`` with a fresh Bearer token (anonymous with None)."""
+    from tests.api_helpers import ApiClient, token_for
+
+    def make(user: User | None = None):
+        return ApiClient(app.test_client(), token_for(user) if user is not None else None)
+
+    return make
