@@ -141,3 +141,18 @@ def test_preferences_save_language_and_email_opt_out(org, login_as):
     head.post("/preferences", {"locale": "fr", "is_email_opted_out": "y", "submit": "1"})
     db.session.expire_all()
     assert org.head_a.locale == "fr" and org.head_a.is_email_opted_out
+
+
+def test_password_change_revokes_api_tokens(org, login_as, api_as):
+    api = api_as(org.head_a)
+    assert api.get("/api/v1/charters").status_code == 200
+    login_as(org.head_a).post(
+        "/preferences",
+        {
+            "pw-current_password": TEST_PASSWORD,
+            "pw-new_password": "a much longer one",
+            "pw-confirm": "a much longer one",
+            "pw-submit": "1",
+        },
+    )
+    assert api.get("/api/v1/charters").status_code == 401

@@ -306,7 +306,7 @@ def set_user_archived(actor: User, user: User, archived: bool, now: datetime | N
         raise ValidationError(_("You cannot archive yourself."), field="archived")
     if archived and user.archived_at is None:
         user.archived_at = now or utcnow()
-        end_all_sessions(user)
+        end_all_sessions(user, revoke_tokens=True)
     elif not archived:
         user.archived_at = None
     db.session.flush()
@@ -324,7 +324,7 @@ def set_password(actor: User, user: User, password: Any, now: datetime | None = 
     """Give a person a new password chosen by an admin; their sessions end."""
     require_admin(actor)
     user.password_hash = hash_password(_clean_password(password))
-    end_all_sessions(user)
+    end_all_sessions(user, revoke_tokens=True)
     db.session.flush()
     record_event("password_reset", actor=actor, object_type="user", object_id=user.id, now=now)
     return user
