@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..extensions import db
 from sqlalchemy import update
 
+from ..extensions import db
 from ..models import ApiToken, User
 from ..timeutil import utcnow
 
