@@ -54,7 +54,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+# Only failed attempts count: a team logging in behind one address is not locked out.
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -101,7 +102,7 @@ def preferences():
         else:
             user = current_user._get_current_object()
             user.password_hash = hash_password(pw_form.new_password.data)
-            end_all_sessions(user)
+            end_all_sessions(user, revoke_tokens=True)
             db.session.commit()
             login_user(user)  # this device stays signed in; every other session ends
             flash(_("Your password is changed; your other sessions are signed out."), "success")
