@@ -597,10 +597,16 @@ def test_outsider_gets_404_on_every_charter_endpoint(
     charter = make_charter(commitments=(1, 1))
     commitment = make_commitment(charter, org.logistics)
     comment = add_comment(org.head_a, charter, "Hello", commitment.id)
+    from datetime import date
+
+    from sla_contracts.models import Review
+
+    review = Review(charter_id=charter.id, due_on=date(2030, 1, 1))
+    db.session.add(review)
     db.session.commit()
     before = _state(charter.id)
     ids = {"charter_id": charter.id, "commitment_id": commitment.id,
-           "comment_id": comment.id, "number": 1}  # fmt: skip
+           "comment_id": comment.id, "number": 1, "review_id": review.id}  # fmt: skip
     api = api_as(org.outsider)
     tried = 0
     for rule in app.url_map.iter_rules():
