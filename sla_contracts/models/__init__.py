@@ -16,6 +16,7 @@ from .charters import (
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
+from .signing import CharterVersion, ShareLink, Signature
 
 __all__ = [
     "CHARTER_TRANSITIONS",
@@ -37,4 +38,7 @@ __all__ = [
     "Revision",
     "Role",
     "User",
+    "CharterVersion",
+    "Signature",
+    "ShareLink",
 ]
