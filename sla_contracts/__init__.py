@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -40,6 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _select_locale() -> str:
     languages = ["fr", "en"]
+    if not has_request_context():  # CLI, jobs, tests calling services: the default locale
+        return None
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     lang = session.get("lang")
@@ -101,6 +103,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
+
+    from .signing.routes import bp as signing_bp
+    from .signing.routes import share_bp, verify_bp
+
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(share_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
 
-import pytest
-
-from sla_contracts.extensions import db
-from sla_contracts.pdf import StaticOnlyURLFetcher, render_pdf
 from sla_contracts.signing import operations as signing
 
-from .signing_helpers import NOW, pdf_pages, pdf_text, sign_both, submit
+from .signing_helpers import pdf_pages, pdf_text, sign_both, submit
 
 
 def test_signed_pdf_names_both_sides_every_commitment_signers_and_fingerprint(
@@ -39,8 +33,9 @@ def test_unsigned_version_is_marked_draft_on_every_page(org, make_charter, outpu
     version = submit(org, charter)
     data = signing.version_pdf(version)
     (output_dir / "draft.pdf").write_bytes(data)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pages = PdfReader(io.BytesIO(data)).pages
     assert len(pages) > 1

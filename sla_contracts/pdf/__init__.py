@@ -19,8 +19,12 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint logs every layout step at INFO, which the app's INFO logging would print.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,8 @@ from typing import Any
 
 import segno
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +25,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from ..audit.operations import record_event
 from ..auth.passwords import verify_password
-from ..charters.operations import clean_text, lock_charter, snapshot
+from ..charters.operations import clean_text, ensure_editable, lock_charter, snapshot
 from ..errors import (
     CharterStateError,
     ConflictError,
@@ -275,9 +274,7 @@ def submit_charter(
         "signature_requested",
         _charter_link(charter),
         now,
-        lambda **v: _(
-            "%(name)s submitted version %(number)d of “%(title)s” for signature.", **v
-        ),
+        lambda **v: _("%(name)s submitted version %(number)d of “%(title)s” for signature.", **v),
         name=actor.name,
         number=number,
         title=charter.title,
@@ -484,9 +481,7 @@ def open_amendment(actor: User, charter: Charter, now: datetime | None = None) -
     return charter
 
 
-def end_charter(
-    actor: User, charter: Charter, reason: Any, now: datetime | None = None
-) -> Charter:
+def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None = None) -> Charter:
     """End a charter for good, with a reason."""
     now = now or utcnow()
     if not can_edit(actor, charter):
@@ -957,3 +952,11 @@ def verify_versions() -> list[IntegrityProblem]:
                     IntegrityProblem(label, version.id, "PDF hash differs from the audit trail")
                 )
     return problems
+
+
+def reopen_draft(actor: User, charter: Charter, now: datetime | None = None) -> Charter:
+    """Take a submitted charter back to draft to change it (voids the pending signatures)."""
+    if charter.status != CharterStatus.AWAITING_SIGNATURES:
+        raise CharterStateError(_("This charter is not awaiting signatures."))
+    ensure_editable(actor, charter, now or utcnow())
+    return charter
