@@ -40,8 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _select_locale() -> str:
     languages = ["fr", "en"]
-    if not has_request_context():  # CLI, jobs, tests calling services: the default locale
-        return None
+    if not has_request_context():
+        return "fr"  # jobs and commands choose per recipient with force_locale
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     lang = session.get("lang")

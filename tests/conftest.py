@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -107,9 +108,22 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, so `g` (Flask-Login's user) and the database
+    session are not shared with the test's context or with other clients, as in real life."""
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction first: on SQLite every transaction is BEGIN
+        # IMMEDIATE (a write lock), so an idle one would block the request's writes.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, app_config):
     app = create_app(app_test_config(database_url, **app_config))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

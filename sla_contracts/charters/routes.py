@@ -103,30 +103,39 @@ def new():
 @bp.route("/<int:charter_id>")
 def show(charter_id: int):
     charter = get_charter(current_user, charter_id)
+    # Record the visit first: the commit expires loaded objects, and the page must not
+    # reload them one by one while rendering.
+    ops.mark_visited(current_user, charter)
+    db.session.commit()
+    return _render_show(charter_id, CommentForm())
+
+
+def _render_show(charter_id: int, comment_form: CommentForm):
+    """Render the charter page with everything it shows loaded in a fixed number of queries."""
     charter = db.session.scalars(
         select(Charter)
-        .where(Charter.id == charter.id)
+        .where(Charter.id == charter_id)
         .options(
             selectinload(Charter.commitments),
-            selectinload(Charter.department_a).selectinload(Department.memberships),
-            selectinload(Charter.department_b).selectinload(Department.memberships),
+            selectinload(Charter.criterion),
+            selectinload(Charter.department_a),
+            selectinload(Charter.department_b),
         )
+        .execution_options(populate_existing=True)
     ).one()
     comments = db.session.scalars(
         select(Comment)
         .where(Comment.charter_id == charter.id)
         .options(selectinload(Comment.author), selectinload(Comment.resolved_by))
-        .order_by(Comment.created_at)
+        .order_by(Comment.created_at, Comment.id)
     ).all()
-    ops.mark_visited(current_user, charter)
-    db.session.commit()
     return render_template(
         "charters/show.html",
         charter=charter,
         balance=ops.balance(charter),
         comments=comments,
         can_edit=can_edit(current_user, charter),
-        comment_form=CommentForm(),
+        comment_form=comment_form,
     )
 
 
@@ -307,21 +316,7 @@ def add_comment(charter_id: int):
                 anchor = f"commitment-{form.commitment_id.data}"
             return redirect(url_for("charters.show", charter_id=charter.id, _anchor=anchor))
     # Invalid comment: show the charter again with the text kept and the message.
-    return _show_with_comment_form(charter, form), 422
-
-
-def _show_with_comment_form(charter: Charter, form: CommentForm):
-    comments = db.session.scalars(
-        select(Comment).where(Comment.charter_id == charter.id).order_by(Comment.created_at)
-    ).all()
-    return render_template(
-        "charters/show.html",
-        charter=charter,
-        balance=ops.balance(charter),
-        comments=comments,
-        can_edit=can_edit(current_user, charter),
-        comment_form=form,
-    )
+    return _render_show(charter.id, form), 422
 
 
 @bp.route("/<int:charter_id>/comments/<int:comment_id>/resolve", methods=["POST"])
