@@ -44,7 +44,8 @@ def test_heads_submit_and_sign_in_turn_through_the_pages(org, make_charter, logi
         == 302
     )
     again = head_b.post(f"/charters/{charter.id}/sign", {"version": 1, "password": TEST_PASSWORD})
-    assert again.status_code == 302  # no longer awaits this head: back to the charter
+    assert again.status_code == 409
+    assert "already signed" in again.get_data(as_text=True)
     stale = head_a.post(f"/charters/{charter.id}/sign", {"version": 7, "password": TEST_PASSWORD})
     assert stale.status_code == 409
     assert "version 1 is the one" in stale.get_data(as_text=True)
