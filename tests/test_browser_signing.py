@@ -68,9 +68,7 @@ def _sign(page, base: str, charter_id: int) -> None:
     page.wait_for_url(re.compile(rf".*/charters/{charter_id}$"))
 
 
-def test_heads_sign_download_share_and_revoke(
-    org, make_charter, live_server, chromium, output_dir
-):
+def test_heads_sign_download_share_and_revoke(org, make_charter, live_server, chromium, output_dir):
     charter = make_charter(commitments=(2, 2))
     submit(org, charter)
     charter_id, email_a, email_b = charter.id, org.head_a.email, org.head_b.email

@@ -174,17 +174,13 @@ def test_signing_a_draft_is_refused(org, make_charter):
 # ---------------------------------------------------------------- edits after submission
 
 
-def test_edit_while_awaiting_signatures_voids_the_signature_and_tells_the_signer(
-    org, make_charter
-):
+def test_edit_while_awaiting_signatures_voids_the_signature_and_tells_the_signer(org, make_charter):
     charter = make_charter(commitments=(1, 1))
     version = submit(org, charter)
     signing.sign_charter(org.head_a, charter, 1, TEST_PASSWORD, None, NOW)
     db.session.commit()
     commitment = charter.commitments_by(org.stores.id)[0]
-    charters.update_commitment(
-        org.head_b, commitment, commitment.lock_version, {"target": "90"}
-    )
+    charters.update_commitment(org.head_b, commitment, commitment.lock_version, {"target": "90"})
     db.session.commit()
     assert charter.status == CharterStatus.DRAFT
     assert version.voided_at is not None
@@ -209,9 +205,7 @@ def test_member_edit_of_awaiting_charter_is_refused_and_voids_nothing(org, make_
 # ---------------------------------------------------------------- amendments and end
 
 
-def test_amendment_keeps_signed_version_in_force_until_the_new_one_is_signed(
-    org, make_charter
-):
+def test_amendment_keeps_signed_version_in_force_until_the_new_one_is_signed(org, make_charter):
     charter = make_charter(commitments=(1, 1))
     v1 = sign_both(org, charter)
     signing.open_amendment(org.head_b, charter, NOW)

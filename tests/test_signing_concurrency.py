@@ -15,9 +15,7 @@ from .signing_helpers import submit
 ROUNDS = 20
 
 
-def test_both_heads_sign_at_once_twenty_times(
-    postgres_only, app, org, make_charter, login_as
-):
+def test_both_heads_sign_at_once_twenty_times(postgres_only, app, org, make_charter, login_as):
     heads = [login_as(org.head_a), login_as(org.head_b)]
     for round_number in range(ROUNDS):
         charter = make_charter(f"Charter {round_number}", commitments=(1, 1))
@@ -28,7 +26,9 @@ def test_both_heads_sign_at_once_twenty_times(
         barrier = threading.Barrier(len(heads))
         results: dict[int, object] = {}
 
-        def sign(index: int) -> None:
+        def sign(
+            index: int, charter_id=charter_id, tokens=tokens, barrier=barrier, results=results
+        ):
             try:
                 with app.app_context():  # each thread: its own context and session
                     barrier.wait(timeout=10)

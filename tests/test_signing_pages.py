@@ -106,9 +106,7 @@ def test_versions_list_version_page_and_diff(org, signed, login_as):
     diff = head.get(f"/charters/{signed.id}/versions/diff?from=1&to=current")
     assert diff.status_code == 200 and "Deliver twice a day" in diff.get_data(as_text=True)
     assert head.get(f"/charters/{signed.id}/versions").status_code == 200
-    assert "A commitment 1" in head.get(f"/charters/{signed.id}/versions/1").get_data(
-        as_text=True
-    )
+    assert "A commitment 1" in head.get(f"/charters/{signed.id}/versions/1").get_data(as_text=True)
     assert head.get(f"/charters/{signed.id}/versions/9").status_code == 404
 
 

@@ -59,7 +59,8 @@ def test_revoked_link_answers_410_and_counts_nothing(org, signed, login_as, clie
 
 
 def test_expired_link_answers_410(org, signed, client):
-    _link, token = signing.create_share_link(org.head_b, signed, 1, now=utcnow() - timedelta(days=2))
+    two_days_ago = utcnow() - timedelta(days=2)
+    _link, token = signing.create_share_link(org.head_b, signed, 1, now=two_days_ago)
     db.session.commit()
     response = client.get(f"/s/{token}")
     assert response.status_code == 410
