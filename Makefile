@@ -19,10 +19,9 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	$(PYBABEL) -q compile -f -d sla_contracts/translations
 
+# Re-extract every msgid and fill French from the catalogue and translations/parts/*.po.
 extract-messages: $(VENV)/.installed
-	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
-	$(PYBABEL) update -N -i messages.pot -d sla_contracts/translations
-	rm -f messages.pot
+	$(PY) scripts/i18n.py
 
 run: install
 	$(FLASK) init-db

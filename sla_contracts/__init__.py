@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE, ROOT, defaults
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -29,6 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO)
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_blueprints(app)
@@ -103,6 +107,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
+
+    from .directory.routes import bp as directory_bp
+    from .directory.routes import nav as directory_nav
+    from .main.templating import add_nav
+
+    app.register_blueprint(directory_bp)
+    add_nav(app, directory_nav)
+
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp)
 
     from .signing.routes import bp as signing_bp
     from .signing.routes import share_bp, verify_bp

@@ -22,15 +22,25 @@ def register(app: Flask) -> None:
         click.echo("Database schema is up to date.")
 
     @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
+    @click.option(
+        "--if-empty",
+        is_flag=True,
+        default=False,
+        help="Do nothing when the directory already has a department (used by `make run`).",
+    )
+    def seed_demo_command(if_empty: bool) -> None:
         """Load the demo organisation (idempotent)."""
-        from .demo import seed_demo
+        from .demo import has_departments, print_demo_accounts, seed_demo
+        from .demo.data import ADMIN
 
+        if if_empty and has_departments():
+            click.echo("The database already has departments: demo organisation not loaded.")
+            if db.session.scalar(select(User.id).where(User.email == ADMIN["email"])):
+                print_demo_accounts(click.echo)
+            return
         created = seed_demo()
         db.session.commit()
         click.echo("Demo organisation loaded." if created else "Demo organisation already there.")
-        from .demo import print_demo_accounts
-
         print_demo_accounts(click.echo)
 
     @app.cli.command("create-user")

@@ -61,4 +61,8 @@ def defaults() -> dict:
         # Scheduler inside the web process (development default only).
         "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", False),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Reverse proxies in front of the app (0: none). Behind one, set 1 so that the client's
+        # address (X-Forwarded-For) and scheme are used: otherwise the login rate limit counts
+        # every client as the proxy's address, and one attacker locks everybody out.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
     }

@@ -112,6 +112,11 @@ class IsolatedClient(FlaskClient):
     """Each request gets its own app context, so `g` (Flask-Login's user) and the database
     session are not shared with the test's context or with other clients, as in real life."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Anonymous pages follow the browser's language; tests read English unless they ask.
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def open(self, *args, **kwargs):
         # End the test's own transaction first: on SQLite every transaction is BEGIN
         # IMMEDIATE (a write lock), so an idle one would block the request's writes.
@@ -409,3 +414,79 @@ def output_dir(request) -> Iterator:
     path = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
     path.mkdir(parents=True, exist_ok=True)
     yield path
+
+
+# ------------------------------------------------------------------ live server (browser tests)
+
+
+class LiveServer:
+    """The test app served over HTTP on a free port, for a real browser."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """Serve ``app`` (the test database) from a background thread; stop it afterwards.
+
+    The test's own session must not hold a transaction while the browser writes (SQLite opens
+    every transaction with BEGIN IMMEDIATE): commit before driving the browser.
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium_browser():
+    """Headless Debian Chromium driven by Playwright (skips, or fails under REQUIRE_BROWSER)."""
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# ------------------------------------------------------------------ JSON API clients
+
+
+@pytest.fixture
+def api_as(app) -> Callable[..., Any]:
+    """Return a JSON client for ``user`` with a fresh Bearer token (anonymous with None)."""
+    from tests.api_helpers import ApiClient, token_for
+
+    def make(user: User | None = None):
+        return ApiClient(app.test_client(), token_for(user) if user is not None else None)
+
+    return make

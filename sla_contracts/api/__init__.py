@@ -1,0 +1,11 @@
+"""The JSON API under /api/v1 (blueprint ``api``).
+
+Each module adds its endpoints to the one blueprint and documents them in the OpenAPI
+registry (``openapi.add_path`` / ``openapi.add_schema``). A feature adding endpoints writes
+``api/<feature>.py`` the same way and imports it below.
+"""
+
+from . import auth, charters, charters_doc, directory, openapi  # noqa: F401  (routes, docs)
+from .blueprint import bp
+
+__all__ = ["bp"]

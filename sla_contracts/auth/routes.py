@@ -101,7 +101,7 @@ def preferences():
         else:
             user = current_user._get_current_object()
             user.password_hash = hash_password(pw_form.new_password.data)
-            end_all_sessions(user)
+            end_all_sessions(user, revoke_tokens=True)
             db.session.commit()
             login_user(user)  # this device stays signed in; every other session ends
             flash(_("Your password is changed; your other sessions are signed out."), "success")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from ..extensions import db
-from ..models import User
+from ..models import ApiToken, User
+from ..timeutil import utcnow
 
 
 def load_user(user_id: str) -> User | None:
@@ -19,6 +22,16 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def end_all_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie of ``user`` (caller commits)."""
+def end_all_sessions(user: User, *, revoke_tokens: bool = False) -> None:
+    """Invalidate every session and remember-me cookie of ``user`` (caller commits).
+
+    With ``revoke_tokens`` (password change, reset, archiving) API tokens end too: a
+    leaked password must not leave a working token behind.
+    """
     user.session_version = (user.session_version or 1) + 1
+    if revoke_tokens:
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..audit.operations import record_event
+from ..auth.passwords import hash_password
+from ..auth.sessions import end_all_sessions
 from ..charters.operations import clean_text
-from ..errors import Forbidden, ValidationError
+from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..models import CustomerCriterion, Department, Direction, User
+from ..models import (
+    Charter,
+    CharterStatus,
+    CustomerCriterion,
+    Department,
+    Direction,
+    Membership,
+    Role,
+    User,
+)
 from ..timeutil import utcnow
 
+LOCALES = ("fr", "en")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 
 
@@ -49,6 +63,13 @@ def create_department(actor: User, *, name: Any, code: Any) -> Department:
     department = Department(name=name, code=code)
     db.session.add(department)
     db.session.flush()
+    record_event(
+        "department_created",
+        actor=actor,
+        object_type="department",
+        object_id=department.id,
+        data={"name": name, "code": code},
+    )
     return department
 
 
@@ -59,8 +80,17 @@ def update_department(actor: User, department: Department, *, name: Any, code: A
     code = _clean_code(code)
     _unique(Department, Department.name, name, "name", exclude_id=department.id)
     _unique(Department, Department.code, code, "code", exclude_id=department.id)
+    before = {"name": department.name, "code": department.code}
     department.name, department.code = name, code
     db.session.flush()
+    if before != {"name": name, "code": code}:
+        record_event(
+            "department_updated",
+            actor=actor,
+            object_type="department",
+            object_id=department.id,
+            data={"before": before, "after": {"name": name, "code": code}},
+        )
     return department
 
 
@@ -71,6 +101,13 @@ def set_department_archived(
     require_admin(actor)
     department.archived_at = (now or utcnow()) if archived else None
     db.session.flush()
+    record_event(
+        "department_archived" if archived else "department_restored",
+        actor=actor,
+        object_type="department",
+        object_id=department.id,
+        now=now,
+    )
     return department
 
 
@@ -106,6 +143,13 @@ def create_criterion(actor: User, data: dict[str, Any]) -> CustomerCriterion:
     criterion = CustomerCriterion(**cleaned)
     db.session.add(criterion)
     db.session.flush()
+    record_event(
+        "criterion_created",
+        actor=actor,
+        object_type="criterion",
+        object_id=criterion.id,
+        data={"name": criterion.name, "target": criterion.target},
+    )
     return criterion
 
 
@@ -121,6 +165,13 @@ def update_criterion(
     for key, value in cleaned.items():
         setattr(criterion, key, value)
     db.session.flush()
+    record_event(
+        "criterion_updated",
+        actor=actor,
+        object_type="criterion",
+        object_id=criterion.id,
+        data={"name": criterion.name, "target": criterion.target},
+    )
     return criterion
 
 
@@ -131,4 +182,301 @@ def set_criterion_archived(
     require_admin(actor)
     criterion.archived_at = (now or utcnow()) if archived else None
     db.session.flush()
+    record_event(
+        "criterion_archived" if archived else "criterion_restored",
+        actor=actor,
+        object_type="criterion",
+        object_id=criterion.id,
+        now=now,
+    )
     return criterion
+
+
+# ---------------------------------------------------------------- people
+
+PASSWORD_MIN = 8
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _clean_email(email: Any, exclude_id: int | None = None) -> str:
+    email = clean_text(email, field_name="email", required=True, max_length=254).lower()
+    if not EMAIL_RE.match(email):
+        raise ValidationError(_("This is not a valid e-mail address."), field="email")
+    query = select(User.id).where(func.lower(User.email) == email)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise ValidationError(_("Someone already has this e-mail address."), field="email")
+    return email
+
+
+def _clean_password(password: Any) -> str:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise ValidationError(
+            _("The password needs at least %(min)d characters.", min=PASSWORD_MIN),
+            field="password",
+        )
+    if len(password) > 200:
+        raise ValidationError(_("At most %(max)d characters.", max=200), field="password")
+    return password
+
+
+def _clean_locale(locale: Any) -> str:
+    if locale not in LOCALES:
+        raise ValidationError(_("Choose French or English."), field="locale")
+    return locale
+
+
+def create_user(
+    actor: User,
+    *,
+    email: Any,
+    name: Any,
+    password: Any,
+    is_admin: bool = False,
+    locale: Any = "fr",
+    now: datetime | None = None,
+) -> User:
+    """Add a person to the directory (e-mails are unique whatever their case)."""
+    require_admin(actor)
+    name = clean_text(name, field_name="name", required=True, max_length=120)
+    email = _clean_email(email)
+    password = _clean_password(password)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        is_admin=bool(is_admin),
+        locale=_clean_locale(locale),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event(
+        "user_created",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        data={"email": email, "is_admin": user.is_admin},
+        now=now,
+    )
+    return user
+
+
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    email: Any,
+    name: Any,
+    is_admin: bool,
+    locale: Any | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Change a person's name, e-mail, admin flag (and language)."""
+    require_admin(actor)
+    name = clean_text(name, field_name="name", required=True, max_length=120)
+    email = _clean_email(email, exclude_id=user.id)
+    if user.id == actor.id and not is_admin:
+        raise ValidationError(
+            _("You cannot remove your own administrator rights."), field="is_admin"
+        )
+    before = {"email": user.email, "name": user.name, "is_admin": user.is_admin}
+    user.name, user.email, user.is_admin = name, email, bool(is_admin)
+    if locale is not None:
+        user.locale = _clean_locale(locale)
+    db.session.flush()
+    after = {"email": user.email, "name": user.name, "is_admin": user.is_admin}
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changed:
+        record_event(
+            "user_updated",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            data=changed,
+            now=now,
+        )
+    return user
+
+
+def set_user_archived(actor: User, user: User, archived: bool, now: datetime | None = None) -> User:
+    """Archive a person (no more log-in, every session ended; still named in old charters)."""
+    require_admin(actor)
+    if archived and user.id == actor.id:
+        raise ValidationError(_("You cannot archive yourself."), field="archived")
+    if archived and user.archived_at is None:
+        user.archived_at = now or utcnow()
+        end_all_sessions(user, revoke_tokens=True)
+    elif not archived:
+        user.archived_at = None
+    db.session.flush()
+    record_event(
+        "user_archived" if archived else "user_restored",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+    return user
+
+
+def set_password(actor: User, user: User, password: Any, now: datetime | None = None) -> User:
+    """Give a person a new password chosen by an admin; their sessions end."""
+    require_admin(actor)
+    user.password_hash = hash_password(_clean_password(password))
+    end_all_sessions(user, revoke_tokens=True)
+    db.session.flush()
+    record_event("password_reset", actor=actor, object_type="user", object_id=user.id, now=now)
+    return user
+
+
+def find_membership(user: User, department: Department) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.department_id == department.id
+        )
+    )
+
+
+def set_membership(
+    actor: User, user: User, department: Department, role: Any, now: datetime | None = None
+) -> Membership:
+    """Make ``user`` head or member of ``department`` (add or change the role)."""
+    require_admin(actor)
+    if role not in {r.value for r in Role}:
+        raise ValidationError(_("Choose head or member."), field="role")
+    role = Role(role)
+    membership = find_membership(user, department)
+    if membership is None:
+        if department.is_archived:
+            raise ValidationError(_("This department is archived."), field="department_id")
+        if user.archived_at is not None:
+            raise ValidationError(_("This person is archived."), field="user_id")
+        membership = Membership(user=user, department=department, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    db.session.flush()
+    record_event(
+        "membership_set",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        data={"department": department.code, "role": role.value},
+        now=now,
+    )
+    return membership
+
+
+def remove_membership(
+    actor: User, user: User, department: Department, now: datetime | None = None
+) -> None:
+    """Take ``user`` out of ``department`` (their past signatures and comments stay)."""
+    require_admin(actor)
+    membership = find_membership(user, department)
+    if membership is None:
+        raise NotFound(_("This person is not in this department."))
+    db.session.delete(membership)
+    db.session.flush()
+    record_event(
+        "membership_removed",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        data={"department": department.code},
+        now=now,
+    )
+
+
+# ---------------------------------------------------------------- the company map
+
+# Which charter of a pair the map shows first: the one in force, then the one being signed...
+STATUS_RANK = {
+    CharterStatus.ACTIVE: 0,
+    CharterStatus.AWAITING_SIGNATURES: 1,
+    CharterStatus.DRAFT: 2,
+    CharterStatus.ENDED: 3,
+}
+
+
+@dataclass
+class MapCharter:
+    id: int
+    title: str
+    status: CharterStatus
+    next_review_on: date | None
+    is_overdue: bool
+
+
+@dataclass
+class MapPair:
+    first: Department
+    second: Department
+    charters: list[MapCharter] = field(default_factory=list)
+
+    @property
+    def main(self) -> MapCharter | None:
+        """The charter that best describes the pair (in force first)."""
+        return min(self.charters, key=lambda c: STATUS_RANK[c.status], default=None)
+
+    @property
+    def status(self) -> CharterStatus | None:
+        return self.main.status if self.main else None
+
+
+@dataclass
+class CompanyMap:
+    departments: list[Department]
+    pairs: dict[tuple[int, int], MapPair]
+
+    def pair(self, a_id: int, b_id: int) -> MapPair:
+        return self.pairs[(min(a_id, b_id), max(a_id, b_id))]
+
+    @property
+    def without_charter(self) -> list[MapPair]:
+        return [p for p in self.pairs.values() if not p.charters]
+
+    def count(self, status: CharterStatus | None) -> int:
+        return sum(1 for p in self.pairs.values() if p.status == status)
+
+    @property
+    def overdue(self) -> list[MapPair]:
+        return [p for p in self.pairs.values() if any(c.is_overdue for c in p.charters)]
+
+
+def company_map(today: date | None = None) -> CompanyMap:
+    """Every pair of active departments and their charters, in two queries."""
+    today = today or utcnow().date()
+    departments = db.session.scalars(
+        select(Department).where(Department.archived_at.is_(None)).order_by(Department.name)
+    ).all()
+    pairs: dict[tuple[int, int], MapPair] = {}
+    for i, first in enumerate(departments):
+        for second in departments[i + 1 :]:
+            key = (min(first.id, second.id), max(first.id, second.id))
+            pairs[key] = MapPair(first, second)
+    rows = db.session.execute(
+        select(
+            Charter.id,
+            Charter.title,
+            Charter.status,
+            Charter.next_review_on,
+            Charter.department_a_id,
+            Charter.department_b_id,
+        ).order_by(Charter.id)
+    )
+    for row in rows:
+        key = (
+            min(row.department_a_id, row.department_b_id),
+            max(row.department_a_id, row.department_b_id),
+        )
+        pair = pairs.get(key)
+        if pair is None:  # a side is archived: not on the map
+            continue
+        overdue = (
+            row.status == CharterStatus.ACTIVE
+            and row.next_review_on is not None
+            and row.next_review_on < today
+        )
+        pair.charters.append(MapCharter(row.id, row.title, row.status, row.next_review_on, overdue))
+    return CompanyMap(list(departments), pairs)

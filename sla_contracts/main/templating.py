@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from .. import labels
@@ -47,6 +47,13 @@ def register(app: Flask) -> None:
         if value is None:
             return ""
         return format_date(value, fmt)
+
+    @app.template_filter("number")
+    def number(value: float | int | None) -> str:
+        """Format a number in the reader's language (3,5 in French, 3.5 in English)."""
+        if value is None:
+            return ""
+        return format_decimal(value, format="#,##0.##")
 
     def nav_links() -> list[NavLink]:
         if not current_user.is_authenticated:

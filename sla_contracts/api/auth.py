@@ -1,0 +1,330 @@
+"""API authentication: Bearer tokens (only their SHA-256 is stored) or the session cookie.
+
+Every endpoint of the ``api`` blueprint needs a user unless marked ``@public``
+(``blueprint.PUBLIC_ENDPOINTS``); views elsewhere can use ``@api_login_required``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import current_app, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit.operations import record_event
+from ..auth.routes import authenticate
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..models import ApiToken, User
+from ..timeutil import utcnow
+from . import openapi
+from .blueprint import PUBLIC_ENDPOINTS, bp, public
+from .validation import BadRequest, Field, body_schema, read_json
+
+TOKEN_PREFIX = "rcq_"  # noqa: S105  (a marker, not a secret)
+DEFAULT_TOKEN_DAYS = 30
+# last_used_at is written at most this often, so reads do not all become writes.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_AUTH_KEY = "reciproque.api_auth"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+
+
+# ---------------------------------------------------------------- tokens (services)
+
+
+def hash_token(raw: str) -> str:
+    """Return the stored form of a token: its SHA-256, hex."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def token_lifetime() -> timedelta:
+    """How long a new token lives (API_TOKEN_LIFETIME_DAYS, 30 by default)."""
+    return timedelta(days=current_app.config.get("API_TOKEN_LIFETIME_DAYS", DEFAULT_TOKEN_DAYS))
+
+
+def issue_token(user: User, now: datetime) -> tuple[str, ApiToken]:
+    """Create a token for ``user``; return the secret (shown once) and the stored row."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + token_lifetime(),
+    )
+    db.session.add(token)
+    db.session.flush()
+    record_event("created", actor=user, object_type="api_token", object_id=token.id, now=now)
+    return raw, token
+
+
+def resolve_token(raw: str, now: datetime) -> ApiToken | None:
+    """Return the live token for ``raw``: not revoked, not expired, its owner not archived."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if not token.user.is_active:
+        return None
+    return token
+
+
+def revoke_token(token: ApiToken, now: datetime) -> None:
+    """End a token now."""
+    token.revoked_at = now
+    db.session.flush()
+    record_event("revoked", actor=token.user, object_type="api_token", object_id=token.id, now=now)
+
+
+# ---------------------------------------------------------------- the caller
+
+
+def _authenticate() -> tuple[User | None, ApiToken | None]:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _sep, raw = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthorized(_("Send Authorization: Bearer followed by your token."))
+        now = utcnow()
+        token = resolve_token(raw.strip(), now)
+        if token is None:
+            raise Unauthorized(_("This token is unknown, expired or revoked."))
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            token.last_used_at = now
+            db.session.commit()
+        # Make the token's owner Flask-Login's user for this request only (no session
+        # cookie is written), so messages follow their language like on the pages.
+        current_app.login_manager._update_request_context_with_user(token.user)
+        return token.user, token
+    if current_user.is_authenticated:
+        if request.method in WRITE_METHODS and not request.is_json:
+            raise BadRequest(
+                _(
+                    "With the session cookie, requests that change data must send "
+                    "Content-Type: application/json."
+                )
+            )
+        return current_user._get_current_object(), None
+    return None, None
+
+
+def current_api_user() -> User | None:
+    """Return the authenticated caller (token or session), or None; a bad token raises 401."""
+    # Cached in the WSGI environ: it belongs to this request whatever the app context.
+    cached = request.environ.get(_AUTH_KEY)
+    if cached is None:
+        cached = request.environ[_AUTH_KEY] = _authenticate()
+    return cached[0]
+
+
+def current_api_token() -> ApiToken | None:
+    """Return the token the caller authenticated with (None for the session cookie)."""
+    current_api_user()
+    return request.environ[_AUTH_KEY][1]
+
+
+def require_api_user() -> User:
+    """Return the caller or raise 401."""
+    user = current_api_user()
+    if user is None:
+        raise Unauthorized(_("Authenticate with a token or sign in."))
+    return user
+
+
+def api_login_required(view: Callable) -> Callable:
+    """Refuse anonymous callers with a 401 JSON error (never a redirect to /login)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        require_api_user()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.before_request
+def _require_user_by_default():
+    # Deny by default: a new endpoint without @public needs a user even if its author
+    # forgot @api_login_required.
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        require_api_user()
+
+
+@bp.after_request
+def _unauthorized_header(response):
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+TOKEN_FIELDS = {
+    "email": Field("string", required=True, max_length=254),
+    "password": Field("string", required=True, max_length=200),
+}
+
+
+@bp.post("/tokens")
+@public
+@limiter.limit(_login_limit)
+def create_token():
+    data = read_json(TOKEN_FIELDS)
+    user = authenticate(data["email"], data["password"])
+    if user is None:
+        raise Unauthorized(_("Wrong e-mail or password."))
+    now = utcnow()
+    raw, token = issue_token(user, now)
+    db.session.commit()
+    return {
+        "token": raw,
+        "token_type": "Bearer",
+        "expires_at": token.expires_at.isoformat(),
+    }, 201
+
+
+@bp.delete("/tokens/current")
+@api_login_required
+def revoke_current_token():
+    token = current_api_token()
+    if token is None:
+        raise BadRequest(_("This request is not authenticated by a token."))
+    revoke_token(token, utcnow())
+    db.session.commit()
+    return "", 204
+
+
+def user_json(user: User) -> dict:
+    """Describe a person with their memberships."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "locale": user.locale,
+        "is_admin": user.is_admin,
+        "memberships": [
+            {"department_id": m.department_id, "role": m.role.value} for m in user.memberships
+        ],
+    }
+
+
+@bp.get("/me")
+@api_login_required
+def me():
+    return user_json(require_api_user())
+
+
+openapi.add_schema(
+    "Token",
+    {
+        "type": "object",
+        "required": ["token", "token_type", "expires_at"],
+        "properties": {
+            "token": {"type": "string", "description": "Shown once; only its hash is stored"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+    },
+)
+openapi.add_schema(
+    "Me",
+    {
+        "type": "object",
+        "required": ["id", "name", "email", "locale", "is_admin", "memberships"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "locale": {"type": "string"},
+            "is_admin": {"type": "boolean"},
+            "memberships": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["department_id", "role"],
+                    "properties": {
+                        "department_id": {"type": "integer"},
+                        "role": {"type": "string", "enum": ["head", "member"]},
+                    },
+                },
+            },
+        },
+    },
+)
+openapi.add_path(
+    "/tokens",
+    "post",
+    {
+        "summary": "Exchange an e-mail and password for a Bearer token",
+        "description": "Rate-limited like the login form (LOGIN_RATE_LIMIT per address). "
+        "Tokens expire (30 days by default) and stop working when their owner is archived.",
+        "tags": ["auth"],
+        "requestBody": openapi.json_body(
+            body_schema(TOKEN_FIELDS), {"email": "head@example.com", "password": "…"}
+        ),
+        "responses": {
+            "201": openapi.json_response(
+                "A new token",
+                openapi.ref("Token"),
+                {
+                    "token": "rcq_…",
+                    "token_type": "Bearer",
+                    "expires_at": "2026-12-25T08:00:00+00:00",
+                },
+            ),
+            **openapi.errors(400, 401, 422, 429),
+        },
+    },
+    public=True,
+)
+openapi.add_path(
+    "/tokens/current",
+    "delete",
+    {
+        "summary": "Revoke the token this request is authenticated with",
+        "tags": ["auth"],
+        "responses": {"204": openapi.no_content("Revoked"), **openapi.errors(400, 401)},
+    },
+)
+openapi.add_path(
+    "/me",
+    "get",
+    {
+        "summary": "The caller and their departments",
+        "tags": ["auth"],
+        "responses": {
+            "200": openapi.json_response(
+                "The caller",
+                openapi.ref("Me"),
+                {
+                    "id": 3,
+                    "name": "Alice Martin",
+                    "email": "alice@example.com",
+                    "locale": "fr",
+                    "is_admin": False,
+                    "memberships": [{"department_id": 1, "role": "head"}],
+                },
+            ),
+            **openapi.errors(401),
+        },
+    },
+)
+
+
+def location(endpoint: str, **values) -> str:
+    """Return the URL of an API endpoint (for Location headers)."""
+    return url_for(f"api.{endpoint}", **values)

@@ -1,0 +1,278 @@
+"""Load the demo organisation through the service functions, so it looks like real use.
+
+Every charter is opened, filled, discussed and edited by the people who would do it, at dates
+spread over the past months: revisions, comments and audit events exist as after real work.
+Idempotent: departments, people and criteria are matched by code, e-mail and name, charters by
+title; what exists is left alone. Flushes only: the command commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..auth.passwords import hash_password
+from ..charters import operations as charters
+from ..directory import operations as directory
+from ..extensions import db
+from ..models import (
+    Charter,
+    Commitment,
+    CustomerCriterion,
+    Department,
+    Membership,
+    Role,
+    User,
+)
+from ..timeutil import utcnow
+from . import data
+
+# Drafting starts at 09:00 UTC on the day a charter was opened, one step per hour after that.
+STEP = timedelta(hours=1)
+
+
+@dataclass
+class SeedResult:
+    departments: int = 0
+    users: int = 0
+    criteria: int = 0
+    charters: int = 0
+
+    def __bool__(self) -> bool:
+        return any((self.departments, self.users, self.criteria, self.charters))
+
+
+def demo_email(login: str) -> str:
+    """Return the demo e-mail address of ``login`` (``prenom.nom``)."""
+    return login if "@" in login else f"{login}@{data.EMAIL_DOMAIN}"
+
+
+def has_departments() -> bool:
+    """True when the directory holds at least one department (``seed-demo --if-empty``)."""
+    return db.session.scalar(select(Department.id).limit(1)) is not None
+
+
+def seed_demo(now: datetime | None = None) -> SeedResult:
+    """Create whatever part of the demo organisation is missing; return what was created."""
+    now = now or utcnow()
+    result = SeedResult()
+    password_hash = _PasswordHash()
+    admin = _user(data.ADMIN, password_hash, result, is_admin=True)
+    departments = {
+        spec["code"]: _department(admin, spec, password_hash, result) for spec in data.DEPARTMENTS
+    }
+    criteria = {spec["name"]: _criterion(admin, spec, result) for spec in data.CRITERIA}
+    for spec in data.CHARTERS:
+        if _charter_exists(spec["title"]):
+            continue
+        charter = _write_charter(spec, departments, criteria, now)
+        advance_charter(charter, spec)
+        result.charters += 1
+    db.session.flush()
+    return result
+
+
+class _PasswordHash:
+    """Hash the demo password once, only if someone needs it (1,000,000 rounds is slow)."""
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+
+    def __call__(self) -> str:
+        if self._value is None:
+            self._value = hash_password(data.DEMO_PASSWORD)
+        return self._value
+
+
+def _find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def _user(
+    spec: dict[str, str], password_hash: Callable[[], str], result: SeedResult, **extra: Any
+) -> User:
+    user = _find_user(spec["email"])
+    if user is None:
+        user = User(
+            email=spec["email"],
+            name=spec["name"],
+            password_hash=password_hash(),
+            locale="fr",
+            **extra,
+        )
+        db.session.add(user)
+        db.session.flush()
+        result.users += 1
+    return user
+
+
+def _department(
+    admin: User, spec: dict[str, Any], password_hash: Callable[[], str], result: SeedResult
+) -> Department:
+    department = db.session.scalar(select(Department).where(Department.code == spec["code"]))
+    if department is None:
+        department = directory.create_department(admin, name=spec["name"], code=spec["code"])
+        result.departments += 1
+    for role, people in ((Role.HEAD, spec["heads"]), (Role.MEMBER, spec["members"])):
+        for person in people:
+            user = _user(person, password_hash, result)
+            membership = db.session.scalar(
+                select(Membership).where(
+                    Membership.user_id == user.id, Membership.department_id == department.id
+                )
+            )
+            if membership is None:
+                db.session.add(Membership(user=user, department=department, role=role))
+    db.session.flush()
+    return department
+
+
+def _criterion(admin: User, spec: dict[str, Any], result: SeedResult) -> CustomerCriterion:
+    criterion = db.session.scalar(
+        select(CustomerCriterion).where(CustomerCriterion.name == spec["name"])
+    )
+    if criterion is None:
+        criterion = directory.create_criterion(admin, spec)
+        result.criteria += 1
+    return criterion
+
+
+def _charter_exists(title: str) -> bool:
+    return db.session.scalar(select(Charter.id).where(Charter.title == title)) is not None
+
+
+def _head(department: Department) -> User:
+    return next(m.user for m in department.memberships if m.role == Role.HEAD)
+
+
+def _person(login: str) -> User:
+    user = _find_user(demo_email(login))
+    if user is None:
+        raise LookupError(f"demo data names an unknown person: {login}")
+    return user
+
+
+def _write_charter(
+    spec: dict[str, Any],
+    departments: dict[str, Department],
+    criteria: dict[str, CustomerCriterion],
+    now: datetime,
+) -> Charter:
+    """Open the draft, write both sides, then replay the discussion and the edits."""
+    side = {"a": departments[spec["a"]], "b": departments[spec["b"]]}
+    opened = (now - timedelta(days=spec["opened_days_ago"])).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+
+    def at(days_after: float, step: int = 0) -> datetime:
+        # Never in the future, whatever the offsets say.
+        return min(opened + timedelta(days=days_after) + step * STEP, now - timedelta(minutes=1))
+
+    charter = charters.create_charter(
+        _head(side["a"]),
+        title=spec.get("opened_as", spec["title"]),
+        department_a_id=side["a"].id,
+        department_b_id=side["b"].id,
+        criterion_id=criteria[spec["criterion"]].id,
+        review_cadence_months=spec["cadence"],
+        now=at(0),
+    )
+    # Each head writes their own side, the first afternoon for A, the next morning for B.
+    written: dict[str, list[Commitment]] = {"a": [], "b": []}
+    for key, start in (("a", 1), ("b", 24)):
+        for i, fields in enumerate(spec[f"commitments_{key}"]):
+            written[key].append(
+                charters.add_commitment(
+                    _head(side[key]), charter, side[key].id, fields, now=at(0, start + i)
+                )
+            )
+
+    # The discussion and the edits, in the order they happened.
+    events: list[tuple[datetime, int, Callable[[], None]]] = []
+    for n, comment in enumerate(spec["comments"]):
+        when = at(comment["days_after"], 2 + n)
+        events.append((when, 0, _comment_step(charter, comment, written, when, at)))
+    for n, edit in enumerate(spec["edits"]):
+        when = at(edit["days_after"], 6 + n)
+        events.append((when, 1, _edit_step(charter, edit, written, when)))
+    for _when, _order, step in sorted(events, key=lambda e: (e[0], e[1])):
+        step()
+    db.session.flush()
+    return charter
+
+
+def _comment_step(
+    charter: Charter,
+    spec: dict[str, Any],
+    written: dict[str, list[Commitment]],
+    when: datetime,
+    at: Callable[..., datetime],
+) -> Callable[[], None]:
+    def step() -> None:
+        commitment_id = None
+        if spec["on"] is not None:
+            key, index = spec["on"]
+            commitment_id = written[key][index].id
+        comment = charters.add_comment(
+            _person(spec["by"]), charter, spec["body"], commitment_id=commitment_id, now=when
+        )
+        if spec.get("resolved_by"):
+            resolved_at = min(when + timedelta(hours=20), at(10_000))
+            charters.set_comment_resolved(
+                _person(spec["resolved_by"]), comment, True, now=resolved_at
+            )
+
+    return step
+
+
+def _edit_step(
+    charter: Charter, spec: dict[str, Any], written: dict[str, list[Commitment]], when: datetime
+) -> Callable[[], None]:
+    def step() -> None:
+        actor = _person(spec["by"])
+        if "charter" in spec:
+            charters.update_charter(actor, charter, charter.lock_version, spec["charter"], now=when)
+            return
+        key, index = spec["on"]
+        commitment = written[key][index]
+        if "move" in spec:
+            for _ in range(abs(spec["move"])):
+                charters.move_commitment(actor, commitment, -1 if spec["move"] < 0 else 1, now=when)
+            return
+        charters.update_commitment(
+            actor, commitment, commitment.lock_version, spec["fields"], now=when
+        )
+
+    return step
+
+
+def advance_charter(charter: Charter, spec: dict[str, Any]) -> None:
+    """Bring a seeded draft to the status ``spec["status"]`` says, with its review history."""
+    # TODO(signing): for "awaiting_signatures", "active" and "ended", submit the draft (freeze
+    # version 1) and have a head of each side sign it, dated a few days after the last edit.
+    # TODO(reviews): for "active" and "ended", record spec["reviews"] (days_ago, criterion
+    # value, each side's satisfaction, decision, notes); "end" as the last decision ends it.
+    # Until those features land, every demo charter stays a draft.
+    return None
+
+
+def print_demo_accounts(echo: Callable[[str], Any]) -> None:
+    """Print who to log in as: the admin and a few pairs of heads, with the password."""
+    names = {d["code"]: d["name"] for d in data.DEPARTMENTS}
+    head_of = {person["email"]: names[d["code"]] for d in data.DEPARTMENTS for person in d["heads"]}
+    rows = [("Administrator", data.ADMIN["email"], "directory, criteria, every charter")]
+    for label, first, second in data.HIGHLIGHTED_PAIRS:
+        for login in (first, second):
+            email = demo_email(login)
+            rows.append((label, email, f"head of {head_of[email]}"))
+            label = ""
+    width = max(len(r[1]) for r in rows)
+    label_width = max(len(r[0]) for r in rows)
+    echo(f"Demo accounts (password for all: {data.DEMO_PASSWORD})")
+    for label, email, role in rows:
+        echo(f"  {label:<{label_width}}  {email:<{width}}  {role}")
+    echo(f"Every demo person has an e-mail firstname.lastname@{data.EMAIL_DOMAIN}.")

@@ -1,0 +1,45 @@
+"""Two API clients saving the same commitment at once: one wins, the other gets 409."""
+
+from __future__ import annotations
+
+import threading
+
+from sla_contracts.extensions import db
+from sla_contracts.models import Commitment
+from tests.api_helpers import ApiClient, token_for
+
+
+def test_simultaneous_patches_of_one_commitment(
+    app, postgres_only, org, make_charter, make_commitment
+):
+    charter = make_charter()
+    commitment = make_commitment(charter, org.logistics)
+    tokens = {"A": token_for(org.head_a), "B": token_for(org.head_b)}
+    url = f"/api/v1/commitments/{commitment.id}"
+    commitment_id = commitment.id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    results: dict[str, tuple[int, dict]] = {}
+
+    def save(side: str) -> None:
+        client = ApiClient(app.test_client(), tokens[side])
+        with app.app_context():  # the thread's own (the test client commits in it first)
+            barrier.wait()
+            response = client.patch(url, json={"lock_version": 1, "title": f"Version {side}"})
+            db.session.remove()
+        results[side] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=save, args=(side,)) for side in "AB"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    statuses = sorted(status for status, _body in results.values())
+    assert statuses == [200, 409], results
+    winner = next(side for side, (status, _b) in results.items() if status == 200)
+    loser = next(body for status, body in results.values() if status == 409)
+    assert loser["error"]["code"] == "conflict"
+    assert loser["error"]["details"]["current"]["title"] == f"Version {winner}"
+    saved = db.session.get(Commitment, commitment_id)
+    assert (saved.title, saved.lock_version) == (f"Version {winner}", 2)
