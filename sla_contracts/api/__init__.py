@@ -5,7 +5,7 @@ registry (``openapi.add_path`` / ``openapi.add_schema``). A feature adding endpo
 ``api/<feature>.py`` the same way and imports it below.
 """
 
-from . import auth, charters, charters_doc, directory, openapi  # noqa: F401  (routes, docs)
+from . import auth, charters, charters_doc, directory, openapi, signing  # noqa: F401  (routes)
 from .blueprint import bp
 
 __all__ = ["bp"]

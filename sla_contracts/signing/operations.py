@@ -703,8 +703,10 @@ class Verification:
             return []
         return [
             {
-                "name": s.user.name,
+                "department_id": s.department_id,
                 "department": s.department.name,
+                "user_id": s.user_id,
+                "name": s.user.name,
                 "signed_at": s.signed_at,
             }
             for s in self.version.valid_signatures()
