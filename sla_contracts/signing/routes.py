@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -80,7 +81,17 @@ class SigningPanel:
 
 
 def signing_panel(charter: Charter) -> SigningPanel:
-    """What the charter page shows about versions and signatures, for the current person."""
+    """What the charter page shows about versions and signatures, for the current person.
+
+    Both hook templates ask for it: computed once per request and charter.
+    """
+    cache = g.setdefault("signing_panels", {})
+    if charter.id not in cache:
+        cache[charter.id] = _build_panel(charter)
+    return cache[charter.id]
+
+
+def _build_panel(charter: Charter) -> SigningPanel:
     panel = SigningPanel(charter=charter)
     panel.in_force = version_in_force(charter)
     if charter.status == CharterStatus.AWAITING_SIGNATURES:
@@ -424,7 +435,10 @@ def download(token: str):
         return render_template("signing/link_gone.html", message=error.message), 410
     db.session.commit()
     charter = db.session.get(Charter, v.charter_id)
-    return _pdf_response(v.pdf, ops.pdf_filename(charter, v), inline=True)
+    response = _pdf_response(v.pdf, ops.pdf_filename(charter, v), inline=True)
+    # The token is in the URL: never send it on to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # ---------------------------------------------------------------- verification
