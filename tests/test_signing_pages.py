@@ -213,3 +213,51 @@ def test_admin_cannot_sign(org, make_charter, login_as):
 def test_signed_pdf_text_through_the_page(org, signed, login_as):
     data = login_as(org.head_a).get(f"/charters/{signed.id}/versions/1/pdf").data
     assert "Alice Head" in pdf_text(data)
+
+
+def test_to_sign_page_and_menu_badge_list_what_awaits_me(org, make_charter, login_as):
+    mine = make_charter("Waiting for Bruno", commitments=(1, 1))
+    submit(org, mine)
+    from sla_contracts.signing import operations as signing
+
+    signing.sign_charter(org.head_a, mine, 1, TEST_PASSWORD, None)
+    db.session.commit()
+    head_b, head_a = login_as(org.head_b), login_as(org.head_a)
+    page = head_b.get("/charters/to-sign").get_data(as_text=True)
+    assert "Waiting for Bruno" in page
+    assert 'aria-label="To sign (1)"' in page
+    assert "Waiting for Bruno" not in head_a.get("/charters/to-sign").get_data(as_text=True)
+    assert "To sign" not in login_as(org.member_b).get("/").get_data(as_text=True)
+
+
+def test_signed_and_amended_charter_pages_stay_within_a_fixed_number_of_queries(
+    org, make_charter, login_as
+):
+    from sqlalchemy import event
+
+    from sla_contracts.signing import operations as signing
+
+    small, big = (
+        make_charter("Small", commitments=(1, 1)),
+        make_charter("Big", commitments=(25, 25)),
+    )
+    for charter in (small, big):
+        sign_both(org, charter)
+        signing.open_amendment(org.head_a, charter)
+        db.session.commit()
+    head = login_as(org.head_a)
+    counts = []
+
+    def count(*_args, **_kw):
+        counts[-1] += 1
+
+    for charter in (small, big):
+        for url in (f"/charters/{charter.id}", f"/charters/{charter.id}/versions"):
+            counts.append(0)
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                assert head.get(url).status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+    assert counts[2] - counts[0] <= 1 and counts[3] - counts[1] <= 1, counts
+    assert counts[0] <= 22, counts

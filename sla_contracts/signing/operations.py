@@ -146,6 +146,41 @@ def valid_signatures(version: CharterVersion) -> list[Signature]:
     )
 
 
+def awaiting_signature_of(user: User) -> list[Charter]:
+    """Charters with a version awaiting a signature from a side ``user`` heads."""
+    mine = user.head_of()
+    if not mine:
+        return []
+    rows = db.session.execute(
+        select(Charter, CharterVersion)
+        .join(CharterVersion, CharterVersion.charter_id == Charter.id)
+        .where(
+            Charter.status == CharterStatus.AWAITING_SIGNATURES,
+            CharterVersion.voided_at.is_(None),
+            CharterVersion.activated_at.is_(None),
+            (Charter.department_a_id.in_(mine)) | (Charter.department_b_id.in_(mine)),
+        )
+        .options(selectinload(Charter.department_a), selectinload(Charter.department_b))
+        .order_by(CharterVersion.created_at)
+    ).all()
+    if not rows:
+        return []
+    signed = {
+        (version_id, department_id)
+        for version_id, department_id in db.session.execute(
+            select(Signature.version_id, Signature.department_id).where(
+                Signature.version_id.in_([v.id for _, v in rows]),
+                Signature.voided_at.is_(None),
+            )
+        )
+    }
+    return [
+        charter
+        for charter, version in rows
+        if any(d in mine and (version.id, d) not in signed for d in charter.department_ids)
+    ]
+
+
 # ---------------------------------------------------------------- submit
 
 

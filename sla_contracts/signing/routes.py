@@ -93,9 +93,20 @@ def signing_panel(charter: Charter) -> SigningPanel:
 
 def _build_panel(charter: Charter) -> SigningPanel:
     panel = SigningPanel(charter=charter)
-    panel.in_force = version_in_force(charter)
-    if charter.status == CharterStatus.AWAITING_SIGNATURES:
-        panel.pending = pending_version(charter)
+    # One query for both: the version in force and the one awaiting signatures.
+    for version in db.session.scalars(
+        select(CharterVersion)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            CharterVersion.voided_at.is_(None),
+            CharterVersion.superseded_at.is_(None),
+        )
+        .order_by(CharterVersion.number)
+    ):
+        if version.activated_at is not None:
+            panel.in_force = version
+        elif charter.status == CharterStatus.AWAITING_SIGNATURES:
+            panel.pending = version
     if panel.pending is not None:
         panel.signatures = ops.valid_signatures(panel.pending)
         signed = {s.department_id for s in panel.signatures}
@@ -116,7 +127,12 @@ def _build_panel(charter: Charter) -> SigningPanel:
 @bp.record_once
 def _add_menu(state) -> None:
     def links() -> list[NavLink]:
-        return [NavLink(_("Verify a charter"), url_for("verify.verify_form"))]
+        result = []
+        if current_user.head_of():
+            waiting = len(ops.awaiting_signature_of(current_user))
+            result.append(NavLink(_("To sign"), url_for("signing.to_sign"), waiting))
+        result.append(NavLink(_("Verify a charter"), url_for("verify.verify_form")))
+        return result
 
     add_nav(state.app, links)
 
@@ -131,6 +147,11 @@ def _inject_panel():
 
 
 # ---------------------------------------------------------------- submit, sign, amend, end
+
+
+@bp.route("/to-sign")
+def to_sign():
+    return render_template("signing/to_sign.html", charters=ops.awaiting_signature_of(current_user))
 
 
 @bp.route("/<int:charter_id>/submit", methods=["GET", "POST"])
@@ -305,6 +326,9 @@ def version(charter_id: int, number: int):
 def version_pdf(charter_id: int, number: int):
     charter = get_charter(current_user, charter_id)
     v = ops.get_version(charter, number, with_pdf=True)
+    if v.voided_at is not None:
+        message = _("This version was voided: it has no PDF.")
+        return render_template("errors/error.html", status=409, message=message), 409
     data = ops.version_pdf(v)
     ops.record_export(current_user, v, "download")
     db.session.commit()
