@@ -4,49 +4,11 @@ logged out, then is revoked and refuses."""
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-
-import pytest
 
 from sla_contracts.extensions import db
 
-from .conftest import TEST_PASSWORD, chromium_or_skip
+from .conftest import TEST_PASSWORD
 from .signing_helpers import pdf_text, submit
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The test app over HTTP on a free port (this module's own, until conftest has one)."""
-    from werkzeug.serving import make_server
-
-    db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture
-def chromium():
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _login(browser, base: str, email: str):
@@ -68,13 +30,16 @@ def _sign(page, base: str, charter_id: int) -> None:
     page.wait_for_url(re.compile(rf".*/charters/{charter_id}$"))
 
 
-def test_heads_sign_download_share_and_revoke(org, make_charter, live_server, chromium, output_dir):
+def test_heads_sign_download_share_and_revoke(
+    org, make_charter, live_server, chromium_browser, output_dir
+):
+    chromium = chromium_browser
     charter = make_charter(commitments=(2, 2))
     submit(org, charter)
     charter_id, email_a, email_b = charter.id, org.head_a.email, org.head_b.email
     # SQLite: every transaction is BEGIN IMMEDIATE; the test must not hold one from here on.
     db.session.commit()
-    base = live_server
+    base = live_server.url
 
     context_a, page_a = _login(chromium, base, email_a)
     _sign(page_a, base, charter_id)
