@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import INSTANCE, ROOT, defaults
+from .config import DEV_SECRET_KEY, INSTANCE, ROOT, defaults
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -30,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO)
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.testing:
+        app.logger.warning("SECRET_KEY is not set: run `flask --app app init-db` or set it.")
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

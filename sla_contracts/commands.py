@@ -18,8 +18,15 @@ def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the schema through the migrations (idempotent)."""
+        from .config import SECRET_KEY_FILE, ensure_secret_key_file
+
         upgrade()
         click.echo("Database schema is up to date.")
+        if ensure_secret_key_file():
+            click.echo(
+                f"Wrote a random SECRET_KEY to {SECRET_KEY_FILE} (used when the "
+                "SECRET_KEY environment variable is not set)."
+            )
 
     @app.cli.command("seed-demo")
     @click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,11 +18,35 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+SECRET_KEY_FILE = INSTANCE / "secret_key"
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  (only when nothing else is set)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else the one `init-db` wrote under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text().strip()
+    return DEV_SECRET_KEY
+
+
+def ensure_secret_key_file() -> bool:
+    """Create instance/secret_key with a random value if missing; True when created."""
+    if os.environ.get("SECRET_KEY") or SECRET_KEY_FILE.exists():
+        return False
+    SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(SECRET_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return True
+
+
 def defaults() -> dict:
     """Return the default settings, overridden by environment variables."""
     env = os.environ
     return {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": env.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE / 'reciproque.sqlite'}"
         ),
