@@ -9,6 +9,7 @@ import calendar
 import hashlib
 import re
 import secrets
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -663,6 +664,7 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
 # Unsigned versions are rendered on demand; a few are kept, keyed by what they show.
 _PREVIEW_CACHE: OrderedDict[tuple, bytes] = OrderedDict()
 _PREVIEW_CACHE_SIZE = 16
+_PREVIEW_LOCK = threading.Lock()
 
 
 def render_version_pdf(version: CharterVersion) -> bytes:
@@ -681,15 +683,17 @@ def version_pdf(version: CharterVersion) -> bytes:
         version.voided_at is not None,
         tuple((s.id, s.signed_at) for s in valid_signatures(version)),
     )
-    cached = _PREVIEW_CACHE.get(key)
-    if cached is None:
-        cached = render_version_pdf(version)
-        _PREVIEW_CACHE[key] = cached
+    with _PREVIEW_LOCK:
+        cached = _PREVIEW_CACHE.get(key)
+        if cached is not None:
+            _PREVIEW_CACHE.move_to_end(key)
+            return cached
+    rendered = render_version_pdf(version)
+    with _PREVIEW_LOCK:
+        _PREVIEW_CACHE[key] = rendered
         while len(_PREVIEW_CACHE) > _PREVIEW_CACHE_SIZE:
             _PREVIEW_CACHE.popitem(last=False)
-    else:
-        _PREVIEW_CACHE.move_to_end(key)
-    return cached
+    return rendered
 
 
 def pdf_filename(charter: Charter, version: CharterVersion) -> str:
