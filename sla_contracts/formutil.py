@@ -10,4 +10,4 @@ from wtforms import SelectChoice
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Turn ``(value, label)`` pairs into WTForms choices (tuples are deprecated in 3.3)."""
-    return [SelectChoice(value, str(label)) for value, label in pairs]
+    return [SelectChoice(value, label) for value, label in pairs]

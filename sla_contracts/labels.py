@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "position": _l("Position"),
     "review_cadence_months": _l("Review cadence"),
     "criterion": _l("End-customer criterion"),
+    "criterion_id": _l("End-customer criterion"),
 }
 
 REVISION_ACTION_LABELS = {
@@ -73,3 +74,8 @@ def cadence_label(months: int) -> str:
 
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
+
+
+def field_labels(names: str) -> str:
+    """Turn a stored "title, review_cadence_months" into the reader's field names."""
+    return ", ".join(field_label(n.strip()) for n in names.split(",") if n.strip())

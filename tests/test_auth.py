@@ -156,3 +156,9 @@ def test_password_change_revokes_api_tokens(org, login_as, api_as):
         },
     )
     assert api.get("/api/v1/charters").status_code == 401
+
+
+def test_successful_logins_do_not_use_up_the_limit(org, app):
+    for _ in range(12):
+        b = Browser(app.test_client())
+        b.login(org.head_a)

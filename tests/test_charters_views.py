@@ -147,7 +147,7 @@ def test_post_without_csrf_token_is_refused(org, charter, login_as):
 
 
 def test_new_charter_form_keeps_text_and_explains_same_department(org, login_as):
-    head = login_as(org.head_a)
+    head = login_as(org.admin)  # an admin is offered every department on both sides
     response = head.post(
         "/charters/new",
         {
@@ -179,6 +179,27 @@ def test_new_charter_refuses_unknown_cadence_and_criterion(org, login_as):
     )
     assert response.status_code == 422
     assert db.session.scalar(db.select(db.func.count(Charter.id))) == 0
+
+
+def test_head_is_not_offered_own_department_as_the_other_side(org, login_as):
+    page = login_as(org.head_a).get("/charters/new").get_data(as_text=True)
+    other = page.split('id="department_b_id"')[1].split("</select>")[0]
+    assert "Magasins" in other and "Logistique" not in other
+
+
+def test_all_missing_choices_are_flagged_at_once(org, login_as):
+    response = login_as(org.head_a).post(
+        "/charters/new",
+        {
+            "title": "",
+            "department_a_id": org.logistics.id,
+            "department_b_id": 0,
+            "criterion_id": 0,
+            "review_cadence_months": 3,
+        },
+    )
+    assert response.status_code == 422
+    assert response.get_data(as_text=True).count('aria-invalid="true"') == 3
 
 
 def test_member_cannot_open_the_new_charter_form(org, login_as):

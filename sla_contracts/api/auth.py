@@ -181,7 +181,7 @@ TOKEN_FIELDS = {
 
 @bp.post("/tokens")
 @public
-@limiter.limit(_login_limit)
+@limiter.limit(_login_limit, deduct_when=lambda r: r.status_code != 201)
 def create_token():
     data = read_json(TOKEN_FIELDS)
     user = authenticate(data["email"], data["password"])

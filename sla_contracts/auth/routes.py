@@ -54,7 +54,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+# Only failed attempts count: a team logging in behind one address is not locked out.
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

@@ -13,11 +13,12 @@ from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 class CharterForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     department_a_id = SelectField(_l("Your department"), coerce=int, validators=[InputRequired()])
+    # DataRequired refuses the "— choose —" placeholder (value 0) along with the title.
     department_b_id = SelectField(
-        _l("The other department"), coerce=int, validators=[InputRequired()]
+        _l("The other department"), coerce=int, validators=[DataRequired()]
     )
     criterion_id = SelectField(
-        _l("Shared end-customer criterion"), coerce=int, validators=[InputRequired()]
+        _l("Shared end-customer criterion"), coerce=int, validators=[DataRequired()]
     )
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]

@@ -359,6 +359,7 @@ def update_charter(
         values["criterion_id"] = _criterion(data["criterion_id"]).id
     if "review_cadence_months" in data:
         values["review_cadence_months"] = _cadence(data["review_cadence_months"])
+    changed = sorted(name for name, value in values.items() if getattr(charter, name) != value)
     result = db.session.execute(
         update(Charter)
         .where(Charter.id == charter.id, Charter.lock_version == seen_lock_version)
@@ -373,15 +374,11 @@ def update_charter(
     if result.rowcount != 1:
         db.session.refresh(charter)
         raise ConflictError(
-            _(
-                "Someone else changed this charter since you opened it. Your text is kept below; "
-                "compare it with the current content and save again."
-            ),
+            _("Someone else changed this charter since you read it."),
             details={"current_lock_version": charter.lock_version},
         )
     db.session.refresh(charter)
-    changed = ", ".join(sorted(values))
-    record_revision(charter, actor, "charter_updated", changed, now)
+    record_revision(charter, actor, "charter_updated", ", ".join(changed), now)
     record_event(
         "edited",
         actor=actor,
@@ -478,10 +475,7 @@ def update_commitment(
     if result.rowcount != 1:
         db.session.refresh(commitment)
         raise ConflictError(
-            _(
-                "Someone else saved this commitment since you opened it. Your text is kept in the "
-                "form; the current content is shown beside it."
-            ),
+            _("Someone else saved this commitment since you read it."),
             details={"current_lock_version": commitment.lock_version},
         )
     db.session.refresh(commitment)
@@ -602,13 +596,16 @@ def add_comment(
     """Comment on the charter or on one of its commitments; readers of the charter may comment."""
     now = now or utcnow()
     body = clean_text(body, field_name="body", required=True, max_length=COMMENT_MAX)
+    commitment_title = None
     if commitment_id is not None:
         commitment = db.session.get(Commitment, commitment_id)
         if commitment is None or commitment.charter_id != charter.id:
             raise ValidationError(_("No such commitment in this charter."), field="commitment_id")
+        commitment_title = commitment.title
     comment = Comment(
         charter_id=charter.id,
         commitment_id=commitment_id,
+        commitment_title=commitment_title,
         author_id=actor.id,
         body=body,
         created_at=now,

@@ -73,8 +73,9 @@ def new():
         return redirect(url_for("main.index"))
     form = CharterForm()
     form.department_a_id.choices = options((d.id, d.name) for d in mine)
+    others = [d for d in departments if len(mine) != 1 or d.id != mine[0].id]
     form.department_b_id.choices = options(
-        [(0, _("— choose —"))] + [(d.id, d.name) for d in departments]
+        [(0, _("— choose —"))] + [(d.id, d.name) for d in others]
     )
     form.criterion_id.choices = options([(0, _("— choose —"))] + _criterion_choices())
     form.review_cadence_months.choices = options(_cadence_choices())
@@ -158,9 +159,15 @@ def edit(charter_id: int):
                     "review_cadence_months": form.review_cadence_months.data,
                 },
             )
-        except ConflictError as error:
+        except ConflictError:
             db.session.rollback()
-            flash(error.message, "error")
+            flash(
+                _(
+                    "Someone else changed this charter since you opened it. Your text is kept "
+                    "below; compare it with the current content and save again."
+                ),
+                "error",
+            )
             charter = get_charter(current_user, charter_id)
             return render_template(
                 "charters/edit.html", form=form, charter=charter, conflict=True
@@ -232,10 +239,16 @@ def edit_commitment(charter_id: int, commitment_id: int):
             ops.update_commitment(
                 current_user, commitment, form.lock_version.data, _commitment_data(form)
             )
-        except ConflictError as error:
+        except ConflictError:
             db.session.rollback()
             commitment = db.session.get(Commitment, commitment_id)
-            flash(error.message, "error")
+            flash(
+                _(
+                    "Someone else saved this commitment since you opened it. Your text is kept "
+                    "in the form; the current content is shown beside it."
+                ),
+                "error",
+            )
             current = commitment
             # The form keeps what the person typed; the next save is against the current version.
             form.lock_version.raw_data = None

@@ -78,11 +78,11 @@ class AddPersonForm(FlaskForm):
     """On a department's page: add someone as head or member."""
 
     user_id = SelectField(_l("Person"), coerce=int, validators=[InputRequired()])
-    role = SelectField(_l("Role"), validators=[InputRequired()])
+    role = SelectField(_l("Role"), validators=[InputRequired()], default=Role.MEMBER.value)
 
 
 class AddDepartmentForm(FlaskForm):
     """On a person's page: add them to a department."""
 
     department_id = SelectField(_l("Department"), coerce=int, validators=[InputRequired()])
-    role = SelectField(_l("Role"), validators=[InputRequired()])
+    role = SelectField(_l("Role"), validators=[InputRequired()], default=Role.MEMBER.value)

@@ -73,5 +73,6 @@ def register(app: Flask) -> None:
             "direction_label": labels.direction_label,
             "cadence_label": labels.cadence_label,
             "field_label": labels.field_label,
+            "field_labels": labels.field_labels,
             "revision_action_label": labels.revision_action_label,
         }

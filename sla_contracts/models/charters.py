@@ -182,6 +182,8 @@ class Comment(db.Model):
     commitment_id: Mapped[int | None] = mapped_column(
         ForeignKey("commitments.id", ondelete="SET NULL"), index=True
     )
+    # Kept so a comment still says what it was about once its commitment is removed.
+    commitment_title: Mapped[str | None] = mapped_column(String(200))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 940aba70d801
+Revision ID: 8d8f5ce416ff
 Revises: 
-Create Date: 2026-11-25 08:26:35.067244
+Create Date: 2026-11-25 09:04:50.139354
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sla_contracts.timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = '940aba70d801'
+revision = '8d8f5ce416ff'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -226,6 +226,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('charter_id', sa.Integer(), nullable=False),
     sa.Column('commitment_id', sa.Integer(), nullable=True),
+    sa.Column('commitment_title', sa.String(length=200), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
