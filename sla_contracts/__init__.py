@@ -126,6 +126,13 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api_bp)
 
+    from .signing.routes import bp as signing_bp
+    from .signing.routes import share_bp, verify_bp
+
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(share_bp)
+
 
 def register_commands(app: Flask) -> None:
     """Attach the command-line commands."""

@@ -612,6 +612,8 @@ def test_outsider_gets_404_on_every_charter_endpoint(
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or not rule.arguments:
             continue
+        if not rule.arguments <= set(ids):  # e.g. /verify/<fingerprint>: no charter id in it
+            continue
         url = rule.rule
         for name in rule.arguments:
             url = url.replace(f"<int:{name}>", str(ids[name]))

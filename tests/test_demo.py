@@ -157,3 +157,26 @@ def test_demo_data_declares_a_status_and_reviews_for_signed_charters():
         ]
         == "end"
     )
+
+
+def test_seeded_charters_reach_every_status_through_real_signatures(seeded, runner):
+    from sla_contracts.extensions import db
+    from sla_contracts.models import Charter
+    from sla_contracts.models.signing import CharterVersion, Signature
+
+    charters = db.session.scalars(db.select(Charter)).all()
+    by_title = {c.title: c for c in charters}
+    for spec in data.CHARTERS:
+        assert by_title[spec["title"]].status.value == spec["status"], spec["title"]
+    active = [c for c in charters if c.status == CharterStatus.ACTIVE]
+    for charter in active:
+        version = db.session.scalars(
+            db.select(CharterVersion).where(CharterVersion.charter_id == charter.id)
+        ).one()
+        signatures = db.session.scalars(
+            db.select(Signature).where(Signature.version_id == version.id)
+        ).all()
+        assert {s.department_id for s in signatures} == set(charter.department_ids)
+        assert version.pdf_sha256 and charter.next_review_on is not None
+    audit = runner.invoke(args=["verify-audit"])
+    assert audit.exit_code == 0, audit.output

@@ -5,7 +5,15 @@ registry (``openapi.add_path`` / ``openapi.add_schema``). A feature adding endpo
 ``api/<feature>.py`` the same way and imports it below.
 """
 
-from . import auth, charters, charters_doc, directory, openapi, reviews  # noqa: F401
+from . import (  # noqa: F401  (routes, docs)
+    auth,
+    charters,
+    charters_doc,
+    directory,
+    openapi,
+    reviews,
+    signing,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

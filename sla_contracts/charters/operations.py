@@ -29,6 +29,7 @@ from ..models import (
     User,
 )
 from ..permissions import can_edit, is_head_of
+from ..signing.versions import void_pending_version
 from ..timeutil import utcnow
 
 TITLE_MAX = 200
@@ -121,10 +122,18 @@ def lock_charter(charter: Charter) -> Charter:
     ).scalar_one()
 
 
-def ensure_editable(actor: User, charter: Charter) -> None:
-    """Refuse a change unless ``actor`` may edit and the charter is a draft."""
+def ensure_editable(actor: User, charter: Charter, now: datetime | None = None) -> None:
+    """Refuse a change unless ``actor`` may edit and the charter is a draft.
+
+    A charter awaiting signatures goes back to draft first: its frozen version and any
+    signature already given are voided (the signer is told), then the change proceeds.
+    """
     if not can_edit(actor, charter):
         raise Forbidden(_("Only the heads of the two departments can change this charter."))
+    if charter.status == CharterStatus.AWAITING_SIGNATURES:
+        charter = lock_charter(charter)
+        if charter.status == CharterStatus.AWAITING_SIGNATURES:
+            void_pending_version(actor, charter, now or utcnow(), reason="edited")
     if charter.status != CharterStatus.DRAFT:
         raise CharterStateError(
             _("This charter is not a draft any more: it cannot be changed."),

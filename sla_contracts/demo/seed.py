@@ -70,7 +70,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         if _charter_exists(spec["title"]):
             continue
         charter = _write_charter(spec, departments, criteria, now)
-        advance_charter(charter, spec)
+        advance_charter(charter, spec, now)
         result.charters += 1
     db.session.flush()
     return result
@@ -250,14 +250,51 @@ def _edit_step(
     return step
 
 
-def advance_charter(charter: Charter, spec: dict[str, Any]) -> None:
-    """Bring a seeded draft to the status ``spec["status"]`` says, with its review history."""
-    # TODO(signing): for "awaiting_signatures", "active" and "ended", submit the draft (freeze
-    # version 1) and have a head of each side sign it, dated a few days after the last edit.
-    # TODO(reviews): for "active" and "ended", record spec["reviews"] (days_ago, criterion
-    # value, each side's satisfaction, decision, notes); "end" as the last decision ends it.
-    # Until those features land, every demo charter stays a draft.
-    return None
+def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> None:
+    """Bring a seeded draft to the status ``spec["status"]`` says, through the real workflow.
+
+    Submitted and signed the day after its last edit (so its history reads in order); an
+    ended charter is ended after its last review.
+    """
+    from ..signing import operations as signing
+
+    status = spec.get("status", "draft")
+    if status == "draft":
+        return
+    head_a = _head(charter.department_a)
+    head_b = _head(charter.department_b)
+    reviews_days = [r["days_ago"] for r in spec.get("reviews", [])]
+    latest_sign = now - timedelta(days=max(reviews_days, default=0) + 7)
+    signed_at = min(charter.updated_at + timedelta(days=1), latest_sign, now - timedelta(hours=2))
+    signed_at = max(signed_at, charter.updated_at + timedelta(minutes=5))
+    version = signing.submit_charter(head_a, charter, leave_comments_open=True, now=signed_at)
+    signing.sign_charter(
+        head_a,
+        charter,
+        version.number,
+        data.DEMO_PASSWORD,
+        None,
+        now=signed_at + timedelta(hours=1),
+    )
+    if status == "awaiting_signatures":
+        return
+    signing.sign_charter(
+        head_b,
+        charter,
+        version.number,
+        data.DEMO_PASSWORD,
+        None,
+        now=signed_at + timedelta(hours=3),
+    )
+    if status == "ended":
+        ended_at = now - timedelta(days=max(min(reviews_days, default=2) - 1, 1))
+        signing.end_charter(
+            head_a,
+            charter,
+            spec.get("end_reason")
+            or "Objectifs atteints, charte remplacée par un accord plus large.",
+            now=ended_at,
+        )
 
 
 def print_demo_accounts(echo: Callable[[str], Any]) -> None:

@@ -16,6 +16,7 @@ from .charters import (
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
+from .signing import CharterVersion, ShareLink, Signature
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
@@ -51,6 +52,9 @@ __all__ = [
     "Revision",
     "Role",
     "User",
+    "CharterVersion",
+    "Signature",
+    "ShareLink",
     "DEFAULT_REMINDER_OFFSETS",
     "OPEN_REVIEW_STATUSES",
     "ActionItem",

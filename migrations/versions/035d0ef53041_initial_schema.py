@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8d8f5ce416ff
+Revision ID: 035d0ef53041
 Revises: 
-Create Date: 2026-11-25 09:04:50.139354
+Create Date: 2026-11-25 09:10:30.407555
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sla_contracts.timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = '8d8f5ce416ff'
+revision = '035d0ef53041'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -172,6 +172,30 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
 
+    op.create_table('charter_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('charter_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('created_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('voided_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('activated_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('superseded_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pdf', sa.LargeBinary(), nullable=True),
+    sa.Column('pdf_sha256', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['charter_id'], ['charters.id'], name=op.f('fk_charter_versions_charter_id_charters')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_charter_versions_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_charter_versions')),
+    sa.UniqueConstraint('charter_id', 'number', name=op.f('uq_charter_versions_charter_id_number')),
+    sa.UniqueConstraint('fingerprint', name=op.f('uq_charter_versions_fingerprint'))
+    )
+    with op.batch_alter_table('charter_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_charter_versions_charter_id'), ['charter_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_charter_versions_pdf_sha256'), ['pdf_sha256'], unique=False)
+
     op.create_table('charter_visits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -242,11 +266,55 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_charter_id'), ['charter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_commitment_id'), ['commitment_id'], unique=False)
 
+    op.create_table('share_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('download_count', sa.Integer(), nullable=False),
+    sa.Column('last_downloaded_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_share_links_created_by_id_users')),
+    sa.ForeignKeyConstraint(['version_id'], ['charter_versions.id'], name=op.f('fk_share_links_version_id_charter_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_share_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_share_links_token_hash'))
+    )
+    with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_share_links_version_id'), ['version_id'], unique=False)
+
+    op.create_table('signatures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('signed_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('ip_address', sa.String(length=45), nullable=True),
+    sa.Column('voided_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_signatures_department_id_departments')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_signatures_user_id_users')),
+    sa.ForeignKeyConstraint(['version_id'], ['charter_versions.id'], name=op.f('fk_signatures_version_id_charter_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signatures')),
+    sa.UniqueConstraint('version_id', 'department_id', name=op.f('uq_signatures_version_id_department_id'))
+    )
+    with op.batch_alter_table('signatures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signatures_version_id'), ['version_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('signatures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signatures_version_id'))
+
+    op.drop_table('signatures')
+    with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_share_links_version_id'))
+
+    op.drop_table('share_links')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comments_commitment_id'))
         batch_op.drop_index(batch_op.f('ix_comments_charter_id'))
@@ -261,6 +329,11 @@ def downgrade():
 
     op.drop_table('commitments')
     op.drop_table('charter_visits')
+    with op.batch_alter_table('charter_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_charter_versions_pdf_sha256'))
+        batch_op.drop_index(batch_op.f('ix_charter_versions_charter_id'))
+
+    op.drop_table('charter_versions')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 

@@ -1,0 +1,1 @@
+"""Signing: frozen versions, signatures, the signed PDF, verification and share links."""

@@ -1,0 +1,538 @@
+"""Signing pages: submit, sign, amend, end, versions, the PDF, audit, verification, sharing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..audit.operations import verify_chain
+from ..charters.operations import diff_snapshots, snapshot
+from ..errors import DomainError
+from ..extensions import db
+from ..main.templating import NavLink, add_nav
+from ..models import AuditEvent, Charter, CharterStatus, CharterVersion, Signature
+from ..permissions import can_edit, get_charter
+from . import operations as ops
+from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
+from .labels import audit_action_label, version_state_label
+from .versions import pending_version, version_in_force
+
+bp = Blueprint("signing", __name__, url_prefix="/charters", cli_group=None)
+verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
+share_bp = Blueprint("share", __name__, url_prefix="/s")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    pass
+
+
+@verify_bp.before_request
+@login_required
+def _require_login_verify():
+    pass
+
+
+def _apply_domain_error(form, error: DomainError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+# ---------------------------------------------------------------- the charter page's panel
+
+
+@dataclass
+class SigningPanel:
+    charter: Charter
+    in_force: CharterVersion | None = None
+    pending: CharterVersion | None = None
+    signatures: list[Signature] = field(default_factory=list)
+    awaited: list[str] = field(default_factory=list)
+    can_sign: bool = False
+    can_manage: bool = False
+    can_submit: bool = False
+    changes: object | None = None
+    version_count: int = 0
+
+    @property
+    def pdf_version(self) -> CharterVersion | None:
+        return self.pending or self.in_force
+
+
+def signing_panel(charter: Charter) -> SigningPanel:
+    """What the charter page shows about versions and signatures, for the current person.
+
+    Both hook templates ask for it: computed once per request and charter.
+    """
+    cache = g.setdefault("signing_panels", {})
+    if charter.id not in cache:
+        cache[charter.id] = _build_panel(charter)
+    return cache[charter.id]
+
+
+def _build_panel(charter: Charter) -> SigningPanel:
+    panel = SigningPanel(charter=charter)
+    # One query for both: the version in force and the one awaiting signatures.
+    for version in db.session.scalars(
+        select(CharterVersion)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            CharterVersion.voided_at.is_(None),
+            CharterVersion.superseded_at.is_(None),
+        )
+        .order_by(CharterVersion.number)
+    ):
+        if version.activated_at is not None:
+            panel.in_force = version
+        elif charter.status == CharterStatus.AWAITING_SIGNATURES:
+            panel.pending = version
+    if panel.pending is not None:
+        panel.signatures = ops.valid_signatures(panel.pending)
+        signed = {s.department_id for s in panel.signatures}
+        panel.awaited = [
+            d.name for d in (charter.department_a, charter.department_b) if d.id not in signed
+        ]
+        mine = ops.signing_departments(current_user, charter)
+        panel.can_sign = any(d not in signed for d in mine)
+    panel.can_manage = can_edit(current_user, charter)
+    panel.can_submit = charter.status == CharterStatus.DRAFT and bool(
+        ops.signing_departments(current_user, charter)
+    )
+    if panel.in_force is not None and charter.status == CharterStatus.DRAFT:
+        panel.changes = diff_snapshots(panel.in_force.data, snapshot(charter))
+    return panel
+
+
+@bp.record_once
+def _add_menu(state) -> None:
+    def links() -> list[NavLink]:
+        result = []
+        if current_user.head_of():
+            waiting = len(ops.awaiting_signature_of(current_user))
+            result.append(NavLink(_("To sign"), url_for("signing.to_sign"), waiting))
+        result.append(NavLink(_("Verify a charter"), url_for("verify.verify_form")))
+        return result
+
+    add_nav(state.app, links)
+
+
+@bp.app_context_processor
+def _inject_panel():
+    return {
+        "signing_panel": signing_panel,
+        "version_state_label": version_state_label,
+        "audit_action_label": audit_action_label,
+    }
+
+
+# ---------------------------------------------------------------- submit, sign, amend, end
+
+
+@bp.route("/to-sign")
+def to_sign():
+    return render_template("signing/to_sign.html", charters=ops.awaiting_signature_of(current_user))
+
+
+@bp.route("/<int:charter_id>/submit", methods=["GET", "POST"])
+def submit(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    form = SubmitForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            version = ops.submit_charter(
+                current_user, charter, leave_comments_open=bool(form.leave_comments_open.data)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            charter = get_charter(current_user, charter_id)
+            _apply_domain_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Version %(number)d is frozen and awaits both signatures.",
+                    number=version.number,
+                ),
+                "success",
+            )
+            return redirect(url_for("charters.show", charter_id=charter.id))
+    return render_template(
+        "signing/submit.html", charter=charter, form=form, check=ops.check_submission(charter)
+    ), status
+
+
+@bp.route("/<int:charter_id>/sign", methods=["GET", "POST"])
+def sign(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    if not ops.signing_departments(current_user, charter):
+        if current_user.is_admin:
+            message = _("An administrator cannot sign: only the heads of the two departments sign.")
+        else:
+            message = _("Only a head of one of the two departments can sign this charter.")
+        return render_template("errors/error.html", status=403, message=message), 403
+    version = pending_version(charter)
+    if version is None:
+        flash(_("This charter is not awaiting signatures."), "error")
+        return redirect(url_for("charters.show", charter_id=charter.id))
+    form = SignForm()
+    if request.method == "GET":
+        form.version.data = version.number
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.sign_charter(
+                current_user, charter, form.version.data, form.password.data, request.remote_addr
+            )
+        except DomainError as error:
+            db.session.rollback()
+            charter = get_charter(current_user, charter_id)
+            _apply_domain_error(form, error)
+            status = error.status
+            version = pending_version(charter)
+            if version is None:
+                return redirect(url_for("charters.show", charter_id=charter.id))
+            form.version.raw_data = None
+            form.version.data = version.number
+        else:
+            db.session.commit()
+            charter = db.session.get(Charter, charter_id)
+            if charter.status == CharterStatus.ACTIVE:
+                flash(_("Both sides have signed: the charter is in force."), "success")
+            else:
+                flash(_("Your signature is recorded. The other head is asked to sign."), "success")
+            return redirect(url_for("charters.show", charter_id=charter.id))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "signing/sign.html",
+        charter=charter,
+        version=version,
+        form=form,
+        signatures=ops.valid_signatures(version),
+        data=version.data,
+    ), status
+
+
+@bp.route("/<int:charter_id>/amend", methods=["POST"])
+def amend(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    form = AmendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.open_amendment(current_user, charter)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "The amendment is open as a draft. The signed version stays in force until both "
+                "heads sign the new one."
+            ),
+            "success",
+        )
+    return redirect(url_for("charters.show", charter_id=charter_id))
+
+
+@bp.route("/<int:charter_id>/reopen", methods=["POST"])
+def reopen(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    if not AmendForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.reopen_draft(current_user, charter)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The charter is a draft again; the signatures given are void."), "success")
+    return redirect(url_for("charters.show", charter_id=charter_id))
+
+
+@bp.route("/<int:charter_id>/end", methods=["GET", "POST"])
+def end(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    form = EndForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.end_charter(current_user, charter, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            charter = get_charter(current_user, charter_id)
+            _apply_domain_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The charter has ended."), "success")
+            return redirect(url_for("charters.show", charter_id=charter_id))
+    elif form.errors:
+        status = 422
+    return render_template("signing/end.html", charter=charter, form=form), status
+
+
+# ---------------------------------------------------------------- versions and the PDF
+
+
+@bp.route("/<int:charter_id>/versions")
+def versions(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    return render_template(
+        "signing/versions.html", charter=charter, versions=ops.list_versions(charter)
+    )
+
+
+@bp.route("/<int:charter_id>/versions/<int:number>")
+def version(charter_id: int, number: int):
+    charter = get_charter(current_user, charter_id)
+    v = ops.get_version(charter, number)
+    return render_template(
+        "signing/version.html",
+        charter=charter,
+        version=v,
+        data=v.data,
+        signatures=v.valid_signatures(),
+        voided_signatures=[s for s in v.signatures if s.voided_at is not None],
+    )
+
+
+@bp.route("/<int:charter_id>/versions/<int:number>/pdf")
+def version_pdf(charter_id: int, number: int):
+    charter = get_charter(current_user, charter_id)
+    v = ops.get_version(charter, number, with_pdf=True)
+    if v.voided_at is not None:
+        message = _("This version was voided: it has no PDF.")
+        return render_template("errors/error.html", status=409, message=message), 409
+    data = ops.version_pdf(v)
+    ops.record_export(current_user, v, "download")
+    db.session.commit()
+    return _pdf_response(data, ops.pdf_filename(charter, v))
+
+
+def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:charter_id>/versions/diff")
+def versions_diff(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    old_number = request.args.get("from", type=int)
+    to_arg = request.args.get("to", "")
+    if old_number is None or not to_arg:
+        abort(400)
+    old = ops.get_version(charter, old_number)
+    if to_arg == "current":
+        new_label = _("the current draft")
+        new_data = snapshot(charter)
+        new = None
+    else:
+        if not to_arg.isdigit():
+            abort(400)
+        new = ops.get_version(charter, int(to_arg))
+        new_label = _("version %(number)d", number=new.number)
+        new_data = new.data
+        if new.number < old.number:
+            old, new = new, old
+            new_data, new_label = new.data, _("version %(number)d", number=new.number)
+    departments = {
+        charter.department_a_id: charter.department_a.name,
+        charter.department_b_id: charter.department_b.name,
+    }
+    return render_template(
+        "signing/diff.html",
+        charter=charter,
+        old=old,
+        new=new,
+        new_label=new_label,
+        diff=diff_snapshots(old.data, new_data),
+        departments=departments,
+    )
+
+
+# ---------------------------------------------------------------- audit
+
+
+@bp.route("/<int:charter_id>/audit")
+def audit(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.charter_id == charter.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+    ).all()
+    return render_template("signing/audit.html", charter=charter, events=events)
+
+
+# ---------------------------------------------------------------- share links
+
+
+@bp.route("/<int:charter_id>/share", methods=["GET", "POST"])
+def share(charter_id: int):
+    charter = get_charter(current_user, charter_id)
+    manage = can_edit(current_user, charter)
+    form = ShareForm()
+    status = 200
+    if request.method == "POST":
+        charter = get_charter(current_user, charter_id, write=True)
+        if form.validate_on_submit():
+            try:
+                _link, token = ops.create_share_link(current_user, charter, form.days.data)
+            except DomainError as error:
+                db.session.rollback()
+                _apply_domain_error(form, error)
+                status = error.status
+            else:
+                db.session.commit()
+                session["new_share_url"] = url_for("share.download", token=token, _external=True)
+                flash(_("The share link is ready. Copy it now: it is shown only once."), "success")
+                return redirect(url_for("signing.share", charter_id=charter_id))
+        else:
+            status = 422
+    return render_template(
+        "signing/share.html",
+        charter=charter,
+        form=form,
+        manage=manage,
+        links=ops.share_links(charter),
+        in_force=version_in_force(charter),
+        new_url=session.pop("new_share_url", None) if request.method == "GET" else None,
+        now=ops.utcnow(),
+    ), status
+
+
+@bp.route("/<int:charter_id>/share/<int:link_id>/revoke", methods=["POST"])
+def revoke_share(charter_id: int, link_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    if not AmendForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.revoke_share_link(current_user, charter, link_id)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The link is revoked: it no longer opens the PDF."), "success")
+    return redirect(url_for("signing.share", charter_id=charter_id))
+
+
+@share_bp.route("/<token>")
+def download(token: str):
+    try:
+        v = ops.open_share_link(token)
+    except ops.ShareLinkGone as error:
+        db.session.rollback()
+        return render_template("signing/link_gone.html", message=error.message), 410
+    db.session.commit()
+    charter = db.session.get(Charter, v.charter_id)
+    response = _pdf_response(v.pdf, ops.pdf_filename(charter, v), inline=True)
+    # The token is in the URL: never send it on to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# ---------------------------------------------------------------- verification
+
+
+@verify_bp.route("", methods=["GET", "POST"])
+def verify_form():
+    form = VerifyForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload and getattr(upload, "filename", ""):
+                result = ops.verify_pdf_file(upload.read())
+            elif form.fingerprint.data and form.fingerprint.data.strip():
+                result = ops.verify_fingerprint(form.fingerprint.data)
+            else:
+                form.fingerprint.errors = [
+                    _("Enter a fingerprint or choose a PDF file."),
+                ]
+                status = 422
+        except DomainError as error:
+            _apply_domain_error(form, error)
+            status = error.status
+    elif form.errors:
+        status = 422
+    return render_template("signing/verify.html", form=form, result=result), status
+
+
+@verify_bp.route("/<fingerprint>")
+def verify_result(fingerprint: str):
+    form = VerifyForm()
+    try:
+        result = ops.verify_fingerprint(fingerprint)
+    except DomainError as error:
+        form.fingerprint.data = fingerprint[:200]
+        _apply_domain_error(form, error)
+        return render_template("signing/verify.html", form=form, result=None), 422
+    form.fingerprint.data = result.query
+    return render_template("signing/verify.html", form=form, result=result)
+
+
+# ---------------------------------------------------------------- command line
+
+
+@bp.cli.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check the audit chain, every version's fingerprint and every archived PDF's hash."""
+    report = verify_chain()
+    failed = False
+    if report.ok:
+        click.echo(f"Audit chain: {report.count} events, every link intact.")
+    else:
+        failed = True
+        click.echo(
+            f"Audit chain BROKEN at event {report.broken_event_id}: {report.reason}.", err=True
+        )
+    problems = ops.verify_versions()
+    count = db.session.scalar(select(db.func.count(CharterVersion.id)))
+    if problems:
+        failed = True
+        first = problems[0]
+        click.echo(
+            f"Charter versions: first broken: {first.what} (id {first.object_id}): {first.reason}.",
+            err=True,
+        )
+        for problem in problems[1:]:
+            click.echo(f"  also: {problem.what} (id {problem.object_id}): {problem.reason}.")
+    else:
+        click.echo(f"Charter versions: {count} checked, fingerprints and PDF hashes match.")
+    if failed:
+        raise SystemExit(1)

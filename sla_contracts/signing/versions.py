@@ -1,0 +1,106 @@
+"""Version helpers the charter workflows also need (no import of charter operations here).
+
+``charters.operations.ensure_editable`` calls :func:`void_pending_version` when a charter that
+awaits signatures is edited, so this module must not import ``charters.operations`` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit.operations import record_event
+from ..extensions import db
+from ..models import Charter, CharterStatus, CharterVersion, Signature, User
+from ..notifications.operations import notify
+
+
+def canonical_json(data: dict[str, Any]) -> bytes:
+    """Serialise ``data`` canonically: sorted keys, no whitespace, UTF-8, no ASCII escaping."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pending_version(charter: Charter) -> CharterVersion | None:
+    """The version awaiting signatures, if any."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            CharterVersion.voided_at.is_(None),
+            CharterVersion.activated_at.is_(None),
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def version_in_force(charter: Charter) -> CharterVersion | None:
+    """The signed version currently in force (it stays in force while an amendment is drafted)."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            CharterVersion.activated_at.is_not(None),
+            CharterVersion.superseded_at.is_(None),
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )
+
+
+def void_pending_version(actor: User, charter: Charter, now: datetime, reason: str) -> None:
+    """Send a charter awaiting signatures back to draft: void its version and signatures.
+
+    The caller holds the charter's row lock. Each person whose signature is voided is told.
+    """
+    version = pending_version(charter)
+    voided: list[Signature] = []
+    if version is not None:
+        version.voided_at = now
+        voided = list(
+            db.session.scalars(
+                select(Signature).where(
+                    Signature.version_id == version.id, Signature.voided_at.is_(None)
+                )
+            )
+        )
+        for signature in voided:
+            signature.voided_at = now
+            signer = signature.user
+            with force_locale(signer.locale or "fr"):
+                message = _(
+                    "%(name)s changed “%(title)s” after you signed version %(number)d: your "
+                    "signature no longer counts. You will be asked to sign the new version.",
+                    name=actor.name,
+                    title=charter.title,
+                    number=version.number,
+                )
+            notify(signer, "signature_voided", message, f"/charters/{charter.id}", now=now)
+    charter.transition(CharterStatus.DRAFT)
+    record_event(
+        "voided",
+        actor=actor,
+        object_type="charter_version",
+        object_id=version.id if version else None,
+        charter_id=charter.id,
+        data={
+            "version": version.number if version else None,
+            "reason": reason,
+            "signatures_voided": [s.user_id for s in voided],
+        },
+        now=now,
+    )
+    db.session.flush()

@@ -1,0 +1,89 @@
+"""Share links: the signed PDF for people without an account, until expiry or revocation."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from sla_contracts.extensions import db
+from sla_contracts.models import CharterVersion, ShareLink
+from sla_contracts.signing import operations as signing
+from sla_contracts.timeutil import utcnow
+
+from .signing_helpers import sign_both, submit
+
+
+@pytest.fixture
+def signed(org, make_charter):
+    charter = make_charter(commitments=(1, 1))
+    sign_both(org, charter)
+    return charter
+
+
+def _create(head, charter, days=7) -> str:
+    response = head.post(f"/charters/{charter.id}/share", {"days": days})
+    assert response.status_code == 302
+    page = head.get(response.headers["Location"]).get_data(as_text=True)
+    match = re.search(r'value="(http://[^"]+/s/[^"]+)"', page)
+    assert match, "the new link is shown once"
+    assert match.group(1) not in head.get(f"/charters/{charter.id}/share").get_data(as_text=True)
+    return match.group(1).split("localhost", 1)[-1]
+
+
+def test_share_link_serves_stored_pdf_logged_out_and_counts(org, signed, login_as, client):
+    path = _create(login_as(org.head_a), signed)
+    version = db.session.scalar(select(CharterVersion))
+    for _ in range(2):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.data == version.pdf
+    db.session.expire_all()
+    link = db.session.scalar(select(ShareLink))
+    assert link.download_count == 2
+    assert link.token_hash not in path  # only the hash is stored, never the token
+
+
+def test_revoked_link_answers_410_and_counts_nothing(org, signed, login_as, client):
+    head = login_as(org.head_a)
+    path = _create(head, signed)
+    link = db.session.scalar(select(ShareLink))
+    assert head.post(f"/charters/{signed.id}/share/{link.id}/revoke").status_code == 302
+    response = client.get(path)
+    assert response.status_code == 410
+    assert "revoked" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(ShareLink)).download_count == 0
+
+
+def test_expired_link_answers_410(org, signed, client):
+    two_days_ago = utcnow() - timedelta(days=2)
+    _link, token = signing.create_share_link(org.head_b, signed, 1, now=two_days_ago)
+    db.session.commit()
+    response = client.get(f"/s/{token}")
+    assert response.status_code == 410
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_unknown_token_is_404(client):
+    assert client.get("/s/" + "x" * 43).status_code == 404
+
+
+def test_only_a_signed_charter_can_be_shared(org, make_charter):
+    charter = make_charter(commitments=(1, 1))
+    submit(org, charter)
+    from sla_contracts.errors import CharterStateError, ValidationError
+
+    with pytest.raises(CharterStateError):
+        signing.create_share_link(org.head_a, charter, 7)
+    db.session.rollback()
+    with pytest.raises(ValidationError):
+        signing.create_share_link(org.head_a, charter, 0)
+
+
+def test_bad_number_of_days_redisplays_the_form(org, signed, login_as):
+    response = login_as(org.head_a).post(f"/charters/{signed.id}/share", {"days": 9999})
+    assert response.status_code == 422
+    assert db.session.scalar(select(ShareLink)) is None
