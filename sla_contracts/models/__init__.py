@@ -16,7 +16,6 @@ from .charters import (
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
-from .signing import CharterVersion, ShareLink, Signature
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
@@ -31,6 +30,7 @@ from .reviews import (
     ReviewDecision,
     ReviewStatus,
 )
+from .signing import CharterVersion, ShareLink, Signature
 
 __all__ = [
     "CHARTER_TRANSITIONS",
