@@ -395,7 +395,8 @@ def test_charter_page_query_count_is_bounded(org, make_charter, login_as, app):
             event.remove(db.engine, "before_cursor_execute", count)
     # Comments' authors add one query when there are comments; nothing grows with the size.
     assert counts[1] - counts[0] <= 2, counts
-    assert counts[1] <= 20, counts
+    # +2 from the reviews feature: the inbox badge count and the reviews section (one query each).
+    assert counts[1] <= 22, counts
 
 
 def test_language_switch_is_kept_per_user(org, login_as, app):
