@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -319,7 +320,7 @@ def minutes_pdf(review_id: int):
     review = _load_review(review_id)
     if not review.is_closed:
         abort(404)
-    pdf = ops.minutes_pdf(review)
+    pdf = ops.minutes_pdf(review, str(get_locale() or "fr"))
     if pdf is None:
         abort(404)
     return Response(
