@@ -319,3 +319,23 @@ def test_open_review_of_an_ended_charter_is_cancelled(make_charter, org):
     db.session.refresh(review)
     assert review.status == ReviewStatus.CANCELLED
     assert ops.open_review(charter) is None
+
+
+def test_demo_charters_come_with_their_review_history(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    from sla_contracts.models import Charter
+
+    charter = db.session.scalar(
+        select(Charter).where(Charter.title == "Logistique ⇄ Magasins : des rayons pleins")
+    )
+    held = db.session.scalars(
+        select(Review)
+        .where(Review.charter_id == charter.id, Review.status == ReviewStatus.CLOSED)
+        .order_by(Review.held_at)
+    ).all()
+    assert [r.criterion_value for r in held] == [4.1, 3.2]
+    assert all(r.assessments and r.decision for r in held)
+    assert ops.open_review(charter).status == ReviewStatus.PLANNED
+    # Past reviews do not flood anyone's mailbox.
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0

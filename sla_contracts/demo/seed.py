@@ -286,7 +286,10 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
         None,
         now=signed_at + timedelta(hours=3),
     )
-    if status == "ended":
+    from ..reviews.demo import seed_reviews
+
+    seed_reviews(charter, spec.get("reviews", []), now)
+    if status == "ended" and charter.status.value != "ended":  # a review may have ended it
         ended_at = now - timedelta(days=max(min(reviews_days, default=2) - 1, 1))
         signing.end_charter(
             head_a,

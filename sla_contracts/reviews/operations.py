@@ -612,10 +612,12 @@ def save_meeting(
     *,
     close: bool = False,
     now: datetime | None = None,
+    send_minutes: bool = True,
 ) -> Review:
     """Save the meeting form, possibly half-filled; with ``close``, check it is complete and close.
 
-    Refused with ConflictError if someone saved since ``seen_lock_version``.
+    Refused with ConflictError if someone saved since ``seen_lock_version``. ``send_minutes``
+    False skips the minutes e-mails on closing (loading past reviews, e.g. the demo).
     """
     now = now or utcnow()
     if not can_edit(actor, review.charter):
@@ -691,7 +693,7 @@ def save_meeting(
         now=now,
     )
     if close:
-        _close(actor, review, now)
+        _close(actor, review, now, send_minutes=send_minutes)
     return review
 
 
@@ -708,7 +710,7 @@ def _open_amendment(actor: User, charter: Charter, now: datetime) -> None:
         charter.last_activity_by_id = actor.id
 
 
-def _close(actor: User, review: Review, now: datetime) -> None:
+def _close(actor: User, review: Review, now: datetime, *, send_minutes: bool = True) -> None:
     charter = review.charter
     review.status = ReviewStatus.CLOSED
     review.held_at = (
@@ -748,7 +750,8 @@ def _close(actor: User, review: Review, now: datetime) -> None:
         data={"decision": review.decision.value if review.decision else None},
         now=now,
     )
-    _send_minutes(review, now)
+    if send_minutes:
+        _send_minutes(review, now)
 
 
 def minutes_pdf(review: Review, locale: str = "fr") -> bytes | None:

@@ -1,0 +1,68 @@
+"""Past reviews for the demo organisation, recorded through the real services."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..models import AssessmentResult, Charter, CharterStatus, Role
+from . import operations as ops
+from .operations import parse_number
+
+# A believable spread of results: mostly met, some partly, the odd miss.
+_PATTERN = (
+    AssessmentResult.MET,
+    AssessmentResult.MET,
+    AssessmentResult.PARTLY_MET,
+    AssessmentResult.MET,
+    AssessmentResult.MISSED,
+    AssessmentResult.MET,
+)
+
+
+def _head(charter: Charter):
+    for membership in charter.department_a.memberships:
+        if membership.role == Role.HEAD:
+            return membership.user
+    raise LookupError("the demo department has no head")
+
+
+def seed_reviews(charter: Charter, specs: list[dict[str, Any]], now: datetime) -> int:
+    """Hold and close the reviews ``specs`` describe (oldest first); return how many."""
+    if charter.status != CharterStatus.ACTIVE:
+        return 0
+    head = _head(charter)
+    held = 0
+    for number, spec in enumerate(sorted(specs, key=lambda s: -s["days_ago"])):
+        when = now - timedelta(days=spec["days_ago"])
+        review = ops.plan_review(charter, when)
+        ops.start_review(head, review, now=when)
+        assessments = {}
+        for index, assessment in enumerate(review.assessments):
+            result = _PATTERN[(index + number) % len(_PATTERN)]
+            target = parse_number(assessment.target)
+            measured = ""
+            if target is not None:
+                factor = {AssessmentResult.MET: 1.0, AssessmentResult.PARTLY_MET: 0.93}.get(
+                    result, 0.8
+                )
+                measured = f"{target * factor:g}"
+            assessments[assessment.id] = {
+                "result": result.value,
+                "measured_value": measured,
+                "comment": "",
+            }
+        data = {
+            "assessments": assessments,
+            "criterion_value": str(spec["criterion_value"]),
+            "satisfaction_a_of_b": str(spec["satisfaction_a"]),
+            "satisfaction_b_of_a": str(spec["satisfaction_b"]),
+            "irritants": spec.get("notes", ""),
+            "minutes": spec.get("notes", ""),
+            "decision": spec.get("decision", "continue"),
+            "actions": [],
+        }
+        ops.save_meeting(head, review, review.lock_version, data, close=True, now=when,
+                         send_minutes=False)  # fmt: skip
+        held += 1
+    return held
