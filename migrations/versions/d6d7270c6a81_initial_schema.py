@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 035d0ef53041
+Revision ID: d6d7270c6a81
 Revises: 
-Create Date: 2026-11-25 09:10:30.407555
+Create Date: 2026-11-25 09:28:44.487853
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sla_contracts.timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = '035d0ef53041'
+revision = 'd6d7270c6a81'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -172,6 +172,16 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
 
+    op.create_table('reminder_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_offsets', sa.String(length=100), nullable=False),
+    sa.Column('action_due_soon_days', sa.Integer(), nullable=False),
+    sa.Column('overdue_every_days', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_reminder_settings_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_settings'))
+    )
     op.create_table('charter_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('charter_id', sa.Integer(), nullable=False),
@@ -229,6 +239,56 @@ def upgrade():
     with op.batch_alter_table('commitments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_commitments_charter_id'), ['charter_id'], unique=False)
 
+    op.create_table('reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('charter_id', sa.Integer(), nullable=True),
+    sa.Column('planned_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['charter_id'], ['charters.id'], name=op.f('fk_reminders_charter_id_charters'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders')),
+    sa.UniqueConstraint('key', name=op.f('uq_reminders_key'))
+    )
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminders_charter_id'), ['charter_id'], unique=False)
+
+    op.create_table('reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('charter_id', sa.Integer(), nullable=False),
+    sa.Column('version_number', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('scheduled_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('location', sa.String(length=300), nullable=False),
+    sa.Column('video_link', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.Enum('planned', 'scheduled', 'in_progress', 'closed', 'cancelled', name='review_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('held_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('criterion_value', sa.Float(), nullable=True),
+    sa.Column('satisfaction_a_of_b', sa.Integer(), nullable=True),
+    sa.Column('satisfaction_b_of_a', sa.Integer(), nullable=True),
+    sa.Column('irritants', sa.Text(), nullable=False),
+    sa.Column('decision', sa.Enum('continue', 'amend', 'end', name='review_decision', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('minutes', sa.Text(), nullable=False),
+    sa.Column('ics_uid', sa.String(length=200), nullable=True),
+    sa.Column('ics_sequence', sa.Integer(), nullable=False),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.Column('overdue_since', sa.Date(), nullable=True),
+    sa.Column('closed_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('satisfaction_a_of_b IS NULL OR satisfaction_a_of_b BETWEEN 1 AND 5', name=op.f('ck_reviews_satisfaction_a_of_b')),
+    sa.CheckConstraint('satisfaction_b_of_a IS NULL OR satisfaction_b_of_a BETWEEN 1 AND 5', name=op.f('ck_reviews_satisfaction_b_of_a')),
+    sa.ForeignKeyConstraint(['charter_id'], ['charters.id'], name=op.f('fk_reviews_charter_id_charters'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_reviews_closed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews'))
+    )
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reviews_charter_id'), ['charter_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviews_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviews_status'), ['status'], unique=False)
+        batch_op.create_index('uq_reviews_open_per_charter', ['charter_id'], unique=True, sqlite_where=sa.text("status IN ('planned', 'scheduled', 'in_progress')"), postgresql_where=sa.text("status IN ('planned', 'scheduled', 'in_progress')"))
+
     op.create_table('revisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('charter_id', sa.Integer(), nullable=False),
@@ -245,6 +305,54 @@ def upgrade():
     )
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_revisions_charter_id'), ['charter_id'], unique=False)
+
+    op.create_table('action_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('charter_id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=True),
+    sa.Column('owner_department_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'done', name='action_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('overdue_since', sa.Date(), nullable=True),
+    sa.Column('done_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sla_contracts.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['charter_id'], ['charters.id'], name=op.f('fk_action_items_charter_id_charters'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_action_items_done_by_id_users')),
+    sa.ForeignKeyConstraint(['owner_department_id'], ['departments.id'], name=op.f('fk_action_items_owner_department_id_departments')),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_action_items_review_id_reviews'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_items'))
+    )
+    with op.batch_alter_table('action_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_items_charter_id'), ['charter_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_items_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_items_owner_department_id'), ['owner_department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_items_review_id'), ['review_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_items_status'), ['status'], unique=False)
+
+    op.create_table('assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('commitment_id', sa.Integer(), nullable=True),
+    sa.Column('provider_department_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('indicator', sa.String(length=200), nullable=False),
+    sa.Column('target', sa.String(length=64), nullable=False),
+    sa.Column('unit', sa.String(length=32), nullable=False),
+    sa.Column('result', sa.Enum('met', 'partly_met', 'missed', 'not_measured', name='assessment_result', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('measured_value', sa.String(length=64), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['commitment_id'], ['commitments.id'], name=op.f('fk_assessments_commitment_id_commitments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['provider_department_id'], ['departments.id'], name=op.f('fk_assessments_provider_department_id_departments')),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_assessments_review_id_reviews'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessments')),
+    sa.UniqueConstraint('review_id', 'commitment_id', name=op.f('uq_assessments_review_id_commitment_id'))
+    )
+    with op.batch_alter_table('assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessments_commitment_id'), ['commitment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessments_review_id'), ['review_id'], unique=False)
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -265,6 +373,19 @@ def upgrade():
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_comments_charter_id'), ['charter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_commitment_id'), ['commitment_id'], unique=False)
+
+    op.create_table('review_attendees',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_attendees_review_id_reviews'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_review_attendees_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_attendees')),
+    sa.UniqueConstraint('review_id', 'user_id', name=op.f('uq_review_attendees_review_id_user_id'))
+    )
+    with op.batch_alter_table('review_attendees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_attendees_review_id'), ['review_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_attendees_user_id'), ['user_id'], unique=False)
 
     op.create_table('share_links',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -315,15 +436,44 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_share_links_version_id'))
 
     op.drop_table('share_links')
+    with op.batch_alter_table('review_attendees', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_attendees_user_id'))
+        batch_op.drop_index(batch_op.f('ix_review_attendees_review_id'))
+
+    op.drop_table('review_attendees')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comments_commitment_id'))
         batch_op.drop_index(batch_op.f('ix_comments_charter_id'))
 
     op.drop_table('comments')
+    with op.batch_alter_table('assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessments_review_id'))
+        batch_op.drop_index(batch_op.f('ix_assessments_commitment_id'))
+
+    op.drop_table('assessments')
+    with op.batch_alter_table('action_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_items_status'))
+        batch_op.drop_index(batch_op.f('ix_action_items_review_id'))
+        batch_op.drop_index(batch_op.f('ix_action_items_owner_department_id'))
+        batch_op.drop_index(batch_op.f('ix_action_items_due_on'))
+        batch_op.drop_index(batch_op.f('ix_action_items_charter_id'))
+
+    op.drop_table('action_items')
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revisions_charter_id'))
 
     op.drop_table('revisions')
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index('uq_reviews_open_per_charter', sqlite_where=sa.text("status IN ('planned', 'scheduled', 'in_progress')"), postgresql_where=sa.text("status IN ('planned', 'scheduled', 'in_progress')"))
+        batch_op.drop_index(batch_op.f('ix_reviews_status'))
+        batch_op.drop_index(batch_op.f('ix_reviews_due_on'))
+        batch_op.drop_index(batch_op.f('ix_reviews_charter_id'))
+
+    op.drop_table('reviews')
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminders_charter_id'))
+
+    op.drop_table('reminders')
     with op.batch_alter_table('commitments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commitments_charter_id'))
 
@@ -334,6 +484,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_charter_versions_charter_id'))
 
     op.drop_table('charter_versions')
+    op.drop_table('reminder_settings')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 
