@@ -17,10 +17,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -241,8 +242,95 @@ def _meeting_data(form, review: Review) -> dict:
     return data
 
 
-def _render_meeting(review: Review, values: dict, errors: dict, new_keys: list[str], status=200):
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="review-meeting-snapshot")
+
+
+def _snapshot(review: Review, values: dict[str, str]) -> str:
+    """A signed copy of the recorded values the page shows, posted back with the form."""
+    return _serializer().dumps(
+        {"review": review.id, "values": {k: v for k, v in values.items() if k != "lock_version"}}
+    )
+
+
+def _read_snapshot(review: Review, token: str) -> dict[str, str] | None:
+    """The values the person's page was opened with (None if absent or tampered with)."""
+    if not token:
+        return None
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("review") != review.id:
+        return None
+    values = data.get("values")
+    return values if isinstance(values, dict) else None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal once browsers' line endings and outer spaces are set aside."""
+
+    def norm(value: object) -> str:
+        return ("" if value is None else str(value)).replace("\r\n", "\n").strip()
+
+    return norm(a) == norm(b)
+
+
+def _merge(submitted: dict[str, str], seen: dict[str, str] | None, current: dict[str, str]):
+    """What to write: the person's value only where they changed what their page showed.
+
+    A field they left as it was (or that their page did not have, such as an action added by
+    someone else) keeps the value saved now, so a stale page never blanks someone else's notes.
+    """
+    merged = dict(submitted)
+    for key, now_value in current.items():
+        if key == "lock_version":
+            continue
+        if key not in submitted:
+            merged[key] = now_value
+        elif seen is not None and key in seen and _same(submitted[key], seen[key]):
+            merged[key] = now_value
+    return merged
+
+
+def _shown(review: Review, key: str, value: str) -> str:
+    """A recorded value as a person reads it (for "currently saved: …")."""
+    if not value:
+        return "—"
+    if key.endswith("-result"):
+        return labels.result_label(value)
+    if key == "decision":
+        return labels.decision_label(value)
+    if key.endswith("-status"):
+        return labels.action_status_label(value)
+    if key.endswith("-owner"):
+        charter = review.charter
+        names = {
+            str(charter.department_a_id): charter.department_a.name,
+            str(charter.department_b_id): charter.department_b.name,
+        }
+        return names.get(value, value)
+    if key.endswith("-due"):
+        try:
+            return format_date(datetime.fromisoformat(value).date())
+        except ValueError:
+            return value
+    return value
+
+
+def _render_meeting(
+    review: Review,
+    values: dict,
+    errors: dict,
+    new_keys: list[str],
+    status=200,
+    *,
+    snapshot: str | None = None,
+    conflicts: dict[str, str] | None = None,
+):
     editable = review.is_open and can_edit(current_user, review.charter)
+    if snapshot is None:
+        snapshot = _snapshot(review, _values_from(review))
     return (
         render_template(
             "reviews/meeting.html",
@@ -255,6 +343,8 @@ def _render_meeting(review: Review, values: dict, errors: dict, new_keys: list[s
             results=list(AssessmentResult),
             decisions=list(ReviewDecision),
             has_pdf=_has_renderer(),
+            snapshot=snapshot,
+            conflicts=conflicts or {},
         ),
         status,
     )
@@ -276,7 +366,9 @@ def meeting(review_id: int):
     if not can_edit(current_user, review.charter):
         raise Forbidden(_("Only the heads of the two departments can change this review."))
     form = request.form
-    data = _meeting_data(form, review)
+    submitted = form.to_dict()
+    seen_values = _read_snapshot(review, form.get("snapshot", ""))
+    data = _meeting_data(_merge(submitted, seen_values, _values_from(review)), review)
     new_keys = [m.group(1) for k in form if (m := ACTION_NEW_RE.match(k))] or ["new0", "new1"]
     intent = form.get("intent", "save")
     try:
@@ -290,15 +382,24 @@ def meeting(review_id: int):
         review = _load_review(review_id)
         errors = error.details.get("errors") or {error.field or "form": error.message}
         flash(error.message, "error")
-        return _render_meeting(review, form.to_dict(), errors, new_keys, 422)
+        return _render_meeting(
+            review, submitted, errors, new_keys, 422, snapshot=form.get("snapshot") or None
+        )
     except ConflictError as error:
         db.session.rollback()
         review = _load_review(review_id)
-        values = form.to_dict()
-        # Their entries stay on screen; saving again is a deliberate choice over the new record.
-        values["lock_version"] = str(review.lock_version)
+        current = _values_from(review)
+        # What they changed stays on screen, beside what is saved now; what they did not
+        # touch shows the saved value. Saving again is then an informed choice.
+        values = _merge(submitted, seen_values, current)
+        values["lock_version"] = current["lock_version"]
+        conflicts = {
+            key: _shown(review, key, saved)
+            for key, saved in current.items()
+            if key != "lock_version" and not _same(values.get(key, ""), saved)
+        }
         flash(error.message, "error")
-        return _render_meeting(review, values, {}, new_keys, 409)
+        return _render_meeting(review, values, {}, new_keys, 409, conflicts=conflicts)
     db.session.commit()
     if intent == "close":
         flash(_("The review is closed. The minutes are sent to the attendees."), "success")
