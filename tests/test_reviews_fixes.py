@@ -151,3 +151,49 @@ def test_field_changed_by_both_shows_theirs_and_resave_writes_mine(review, org, 
     db.session.expire_all()
     assert review.minutes == "Version I"
     assert review.assessments[0].result.value == "met"
+
+
+# ---------------------------------------------------------------- the chart
+
+
+def _past(day: int, met, sat_a, sat_b, crit):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        held_at=datetime(2026, 3, day, 10, 0, tzinfo=UTC),
+        share_met=met,
+        satisfaction_a_of_b=sat_a,
+        satisfaction_b_of_a=sat_b,
+        criterion_value=crit,
+    )
+
+
+def test_chart_draws_lines_not_shapes_with_a_scale_per_measure():
+    import re
+
+    from sla_contracts.reviews.chart import WIDTH, history_chart
+
+    with force_locale("fr"):
+        svg = str(
+            history_chart(
+                [_past(2, 0.5, 3, 4, 96.5), _past(20, 0.75, 4, 2, 97.25)],
+                "Logistique",
+                "Magasins",
+                "Livraisons à l'heure",
+                "%",
+            )
+        )
+    assert svg.count("<polyline") == 4
+    assert all('fill="none"' in p for p in re.findall(r"<polyline[^>]*>", svg))
+    style = re.search(r"<style>(.*?)</style>", svg).group(1)
+    # No rule fills the lines: only the dots (circles) are filled.
+    for rule in re.findall(r"([^{}]+)\{([^}]*)\}", style):
+        if "fill:#" in rule[1] and ".s-" in rule[0]:
+            assert rule[0].startswith("circle")
+    # Each measure has its own labelled scale, in the reader's number format.
+    assert "Satisfaction (1 à 5)" in svg or "Satisfaction (1 to 5)" in svg
+    assert re.search(r">100\s%<", svg.replace("\u202f", " ").replace("\xa0", " "))
+    assert "96,5 %" in svg.replace("\u202f", " ").replace("\xa0", " ")
+    # The last date label has room to its right.
+    last_x = max(float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="middle"', svg))
+    assert WIDTH - last_x >= 35

@@ -1,4 +1,9 @@
-"""A small server-rendered SVG chart of a charter's reviews (prints in PDFs, no JavaScript)."""
+"""A small server-rendered SVG chart of a charter's reviews (prints in PDFs, no JavaScript).
+
+Three stacked panels share the dates along the bottom, each with its own labelled scale:
+satisfaction (1 to 5), the share of commitments met (0 to 100 %) and the end-customer
+criterion (in its unit).
+"""
 
 from __future__ import annotations
 
@@ -7,45 +12,72 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..models import Review
+from .formats import number, percent
 
-WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 480, 170, 36, 12, 14, 34
+WIDTH, PAD_L, PAD_R = 520, 64, 44
+TITLE_H, PLOT_H, GAP, DATES_H = 18, 64, 14, 26
+PANEL_H = TITLE_H + PLOT_H + GAP
 
 
-def _points(
-    values: list[float | None], low: float, high: float, n: int
-) -> list[tuple[float, float]]:
+def _criterion_tick(value: float, unit: str) -> str:
+    if unit.strip() == "%":
+        return percent(value)
+    return f"{number(value)} {unit}".strip()
+
+
+def _x(i: int, n: int) -> float:
+    plot_w = WIDTH - PAD_L - PAD_R
+    return round(PAD_L + (plot_w * i / (n - 1) if n > 1 else plot_w / 2), 1)
+
+
+def _panel(
+    index: int,
+    title: str,
+    series: list[tuple[list[float | None], str, str]],
+    low: float,
+    high: float,
+    ticks: list[tuple[float, str]],
+    n: int,
+) -> str:
+    top = index * PANEL_H + TITLE_H
     span = (high - low) or 1.0
-    step = (WIDTH - PAD_L - PAD_R) / max(n - 1, 1)
-    plot_h = HEIGHT - PAD_T - PAD_B
-    out = []
-    for i, value in enumerate(values):
-        if value is None:
+
+    def y(value: float) -> float:
+        return round(top + PLOT_H * (1 - (value - low) / span), 1)
+
+    out = [
+        f'<text x="{PAD_L}" y="{top - 6}" class="panel-title">{escape(title)}</text>',
+    ]
+    for value, label in ticks:
+        out.append(
+            f'<line x1="{PAD_L}" y1="{y(value)}" x2="{WIDTH - PAD_R}" y2="{y(value)}" '
+            'class="grid"/>'
+            f'<text x="{PAD_L - 6}" y="{y(value) + 3.5}" text-anchor="end" class="axis">'
+            f"{escape(label)}</text>"
+        )
+    for values, css, label in series:
+        points = [(_x(i, n), y(v)) for i, v in enumerate(values) if v is not None]
+        if not points:
             continue
-        x = PAD_L + (step * i if n > 1 else (WIDTH - PAD_L - PAD_R) / 2)
-        y = PAD_T + plot_h * (1 - (value - low) / span)
-        out.append((round(x, 1), round(y, 1)))
-    return out
-
-
-def _line(points, css: str, label: str) -> str:
-    if not points:
-        return ""
-    path = " ".join(f"{x},{y}" for x, y in points)
-    dots = "".join(f'<circle cx="{x}" cy="{y}" r="3" class="{css}"/>' for x, y in points)
-    return (
-        f"<g><title>{escape(label)}</title>"
-        f'<polyline points="{path}" class="{css}" fill="none" stroke-width="2"/>{dots}</g>'
-    )
+        path = " ".join(f"{px},{py}" for px, py in points)
+        dots = "".join(
+            f'<circle cx="{px}" cy="{py}" r="3" class="{css}" stroke="none"/>' for px, py in points
+        )
+        out.append(
+            f"<g><title>{escape(label)}</title>"
+            f'<polyline points="{path}" class="{css}" fill="none" stroke-width="2"/>{dots}</g>'
+        )
+    return "".join(out)
 
 
 def history_chart(
-    reviews: list[Review], name_a: str = "A", name_b: str = "B", criterion: str = ""
+    reviews: list[Review],
+    name_a: str = "A",
+    name_b: str = "B",
+    criterion: str = "",
+    unit: str = "",
 ) -> Markup:
-    """Share of commitments met (0–100 %), both satisfactions (1–5) and the criterion's value.
-
-    Each series is scaled to the plot's height (the table below gives the figures); the
-    legend, with the departments' names, says which line is which.
-    """
+    """Satisfaction (1–5), the share of commitments met (%) and the criterion, one panel each."""
     if not reviews:
         return Markup("")
     n = len(reviews)
@@ -57,36 +89,65 @@ def history_chart(
     c_low, c_high = (min(known), max(known)) if known else (0.0, 1.0)
     if c_low == c_high:
         c_low, c_high = c_low - 1, c_high + 1
-    series = [
-        (_points(met, 0, 100, n), "s-met", _("Share of commitments met")),
-        (_points(sat_a, 1, 5, n), "s-sat-a", _("Satisfaction of %(dept)s (1–5)", dept=name_a)),
-        (_points(sat_b, 1, 5, n), "s-sat-b", _("Satisfaction of %(dept)s (1–5)", dept=name_b)),
-        (_points(crit, c_low, c_high, n), "s-crit", criterion or _("End-customer criterion")),
+    label_a = _("Satisfaction of %(dept)s (1–5)", dept=name_a)
+    label_b = _("Satisfaction of %(dept)s (1–5)", dept=name_b)
+    label_met = _("Share of commitments met")
+    label_crit = criterion or _("End-customer criterion")
+    panels = [
+        _panel(
+            0,
+            _("Satisfaction (1 to 5)"),
+            [(sat_a, "s-sat-a", label_a), (sat_b, "s-sat-b", label_b)],
+            1,
+            5,
+            [(v, number(v)) for v in (1, 3, 5)],
+            n,
+        ),
+        _panel(
+            1,
+            _("Commitments met (%)"),
+            [(met, "s-met", label_met)],
+            0,
+            100,
+            [(v, percent(v)) for v in (0, 50, 100)],
+            n,
+        ),
+        _panel(
+            2,
+            f"{label_crit}{f' ({unit})' if unit else ''}",
+            [(crit, "s-crit", label_crit)],
+            c_low,
+            c_high,
+            [(v, _criterion_tick(v, unit)) for v in (c_low, (c_low + c_high) / 2, c_high)],
+            n,
+        ),
     ]
-    step = (WIDTH - PAD_L - PAD_R) / max(n - 1, 1)
-    labels = "".join(
-        f'<text x="{round(PAD_L + (step * i if n > 1 else (WIDTH - PAD_L - PAD_R) / 2), 1)}" '
-        f'y="{HEIGHT - 14}" text-anchor="middle" class="axis">'
+    height = 3 * PANEL_H + DATES_H
+    dates = "".join(
+        f'<text x="{_x(i, n)}" y="{height - 8}" text-anchor="middle" class="axis">'
         f"{escape(format_date(r.held_at.date(), 'short') if r.held_at else '')}</text>"
         for i, r in enumerate(reviews)
     )
-    grid = (
-        f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{WIDTH - PAD_R}" y2="{PAD_T}" class="grid"/>'
-        f'<line x1="{PAD_L}" y1="{HEIGHT - PAD_B}" x2="{WIDTH - PAD_R}" '
-        f'y2="{HEIGHT - PAD_B}" class="grid"/>'
-    )
-    lines = "".join(_line(p, css, label) for p, css, label in series)
+    series = [
+        ("s-sat-a", label_a),
+        ("s-sat-b", label_b),
+        ("s-met", label_met),
+        ("s-crit", label_crit),
+    ]
     legend = "".join(
-        f'<li><span class="swatch {css}"></span>{escape(label)}</li>' for _p, css, label in series
+        f'<li><span class="swatch {css}"></span>{escape(label)}</li>' for css, label in series
     )
     title = escape(_("Reviews over time"))
     svg = (
-        f'<svg class="review-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="review-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg">'
-        "<style>.grid{stroke:#ccc}.axis{font:10px sans-serif;fill:#666}"
-        ".s-met{stroke:#1e7b3c;fill:#1e7b3c}.s-sat-a{stroke:#1d5f8a;fill:#1d5f8a}"
-        ".s-sat-b{stroke:#7a4a12;fill:#7a4a12}.s-crit{stroke:#8a1d5f;fill:#8a1d5f}</style>"
-        f"<title>{title}</title>{grid}{lines}{labels}</svg>"
+        "<style>.grid{stroke:#ddd}.axis{font:10px sans-serif;fill:#555}"
+        ".panel-title{font:bold 11px sans-serif;fill:#333}polyline{fill:none}"
+        ".s-met{stroke:#1e7b3c}.s-sat-a{stroke:#1d5f8a}"
+        ".s-sat-b{stroke:#7a4a12}.s-crit{stroke:#8a1d5f}"
+        "circle.s-met{fill:#1e7b3c}circle.s-sat-a{fill:#1d5f8a}"
+        "circle.s-sat-b{fill:#7a4a12}circle.s-crit{fill:#8a1d5f}</style>"
+        f"<title>{title}</title>{''.join(panels)}{dates}</svg>"
         f'<ul class="chart-legend">{legend}</ul>'
     )
     return Markup(svg)  # noqa: S704 - built from numbers and escaped text only

@@ -94,5 +94,6 @@ def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
             values["department_a"],
             values["department_b"],
             values["criterion"]["name"],
+            values["criterion"]["unit"],
         )
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)
