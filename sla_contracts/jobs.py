@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, insert, or_, select, update
 
@@ -297,11 +297,13 @@ def _texts(due: Due, directory: _Directory, today: date):
         def message():
             if due.day == today:
                 return _("The review of “%(title)s” is today.", title=title)
-            return _(
-                "The review of “%(title)s” is due on %(date)s (in %(days)d days).",
+            days = (due.day - today).days
+            return ngettext(
+                "The review of “%(title)s” is due on %(date)s (in %(num)d day).",
+                "The review of “%(title)s” is due on %(date)s (in %(num)d days).",
+                days,
                 title=title,
                 date=format_date(due.day),
-                days=(due.day - today).days,
             )
 
         def subject():

@@ -197,3 +197,40 @@ def test_chart_draws_lines_not_shapes_with_a_scale_per_measure():
     # The last date label has room to its right.
     last_x = max(float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="middle"', svg))
     assert WIDTH - last_x >= 35
+
+
+# ---------------------------------------------------------------- wording
+
+
+def _plan_day_before(make_charter, org):
+    from sla_contracts import jobs
+
+    org.head_b.locale = "fr"
+    charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))
+    charter.next_review_on = date(2027, 2, 17)
+    db.session.commit()
+    ops.update_reminder_settings(org.admin, "1", 3)
+    db.session.commit()
+    jobs.plan_reminders(datetime(2027, 2, 16, 7, 0, tzinfo=UTC))
+    db.session.commit()
+
+
+def test_reminder_one_day_before_is_singular_in_inbox_and_email(make_charter, org):
+    from sqlalchemy import select
+
+    from sla_contracts.models import Notification, OutboxEmail
+
+    _plan_day_before(make_charter, org)
+    notes = {n.user_id: n.message for n in db.session.scalars(select(Notification))}
+    assert "(dans 1 jour)" in notes[org.head_b.id]
+    assert "(in 1 day)" in notes[org.head_a.id]
+    mails = {m.recipient: m.body for m in db.session.scalars(select(OutboxEmail))}
+    assert "(dans 1 jour)" in mails[org.head_b.email]
+    assert "(in 1 day)" in mails[org.head_a.email]
+
+
+def test_inbox_link_is_not_the_action_status_in_french(make_charter, org, login_as):
+    _plan_day_before(make_charter, org)
+    page = login_as(org.head_b).get("/inbox").get_data(as_text=True)
+    assert ">Ouvrir</button>" in page
+    assert "En cours" not in page
