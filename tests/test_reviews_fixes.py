@@ -234,3 +234,50 @@ def test_inbox_link_is_not_the_action_status_in_french(make_charter, org, login_
     page = login_as(org.head_b).get("/inbox").get_data(as_text=True)
     assert ">Ouvrir</button>" in page
     assert "En cours" not in page
+
+
+# ---------------------------------------------------------------- calendar files
+
+
+def test_ics_in_utc_and_removed_attendee_gets_a_cancel_naming_only_them(review, org):
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+    from sqlalchemy import select
+
+    from sla_contracts.models import Notification, OutboxEmail
+
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2027, 1, 20, 14, 0, tzinfo=paris)
+    everyone = [org.head_a.id, org.head_b.id, org.member_b.id]
+    ops.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
+                         location="Salle Rivoli", attendee_ids=everyone, now=NOW)  # fmt: skip
+    db.session.commit()
+    first = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_b.email))
+    raw = first.ics.decode()
+    assert "DTSTART:20270120T130000Z" in raw and "DTEND:20270120T140000Z" in raw
+    assert "TZID" not in raw
+
+    ops.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
+                         location="Salle Rivoli", attendee_ids=everyone[:2], now=NOW)  # fmt: skip
+    db.session.commit()
+    mails = list(
+        db.session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.recipient == org.member_b.email)
+            .order_by(OutboxEmail.id)
+        )
+    )
+    cancel = Calendar.from_ical(mails[-1].ics)
+    assert str(cancel["method"]) == "CANCEL"
+    event = next(iter(cancel.walk("VEVENT")))
+    attendees = event.get("attendee")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert [str(a) for a in attendees] == [f"mailto:{org.member_b.email}"]
+    note = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == org.member_b.id)
+        .order_by(Notification.id.desc())
+    ).first()
+    assert "removed" in note.message and "cancelled" not in note.message
+    assert "removed" in mails[-1].body.lower()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -32,7 +32,10 @@ def meeting_ics(
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)
-    event.add("dtstamp", now)
+    # Times in UTC ("...Z"): valid without a VTIMEZONE, and every calendar shows them in the
+    # reader's own zone.
+    start = start.astimezone(UTC)
+    event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=duration_minutes))
     event.add("summary", summary)

@@ -282,12 +282,26 @@ def _invite_ics(review: Review, method: str, recipients: list[User], now: dateti
     )
 
 
-def _send_invitations(review: Review, method: str, people: list[User], now: datetime) -> None:
+def _send_invitations(
+    review: Review, method: str, people: list[User], now: datetime, *, removed: bool = False
+) -> None:
+    """Send ``method`` (REQUEST or CANCEL) to ``people``.
+
+    ``removed``: they were taken off the attendee list of a meeting that still takes place, so
+    their CANCEL names only them and the message says they were removed, not that it is off.
+    """
     attendees = [a.user for a in review.attendees]
     key = f"review:{review.id}:ics:{review.ics_uid}:{review.ics_sequence}:{method.lower()}"
     for user in people:
 
         def message(user=user):
+            if removed:
+                return _(
+                    "You were removed from the attendees of the review meeting of "
+                    "“%(title)s” on %(when)s.",
+                    title=review.charter.title,
+                    when=format_when(review.scheduled_at),
+                )
             if method == "CANCEL":
                 return _(
                     "The review meeting of “%(title)s” on %(when)s is cancelled.",
@@ -307,6 +321,10 @@ def _send_invitations(review: Review, method: str, people: list[User], now: date
             )
 
         def subject():
+            if removed:
+                return _(
+                    "Removed from the meeting: review of “%(title)s”", title=review.charter.title
+                )
             if method == "CANCEL":
                 return _("Cancelled: review of “%(title)s”", title=review.charter.title)
             if review.ics_sequence > 0:
@@ -332,7 +350,9 @@ def _send_invitations(review: Review, method: str, people: list[User], now: date
             message=message,
             subject=subject,
             body=body,
-            ics=_invite_ics_for(user, review, method, attendees or [user], now),
+            ics=_invite_ics_for(
+                user, review, method, [user] if removed else (attendees or [user]), now
+            ),
             now=now,
         )
 
@@ -405,7 +425,9 @@ def schedule_meeting(
         review.ics_sequence += 1
         if dropped:
             # Dropped people get a CANCEL for their copy of the event.
-            _send_invitations(review, "CANCEL", [u for u in dropped if u is not None], now)
+            _send_invitations(
+                review, "CANCEL", [u for u in dropped if u is not None], now, removed=True
+            )
     else:
         review.ics_uid = f"review-{review.id}-{uuid.uuid4().hex[:12]}@reciproque"
         review.ics_sequence = 0
