@@ -281,3 +281,35 @@ def test_ics_in_utc_and_removed_attendee_gets_a_cancel_naming_only_them(review, 
     ).first()
     assert "removed" in note.message and "cancelled" not in note.message
     assert "removed" in mails[-1].body.lower()
+
+
+# ---------------------------------------------------------------- times shown to people
+
+
+def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, active):
+    import re
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from sla_contracts.models import Notification, OutboxEmail
+
+    org.head_b.locale = "fr"
+    start = datetime(2027, 1, 22, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    ops.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
+                         location="Salle Rivoli", attendee_ids=[org.head_a.id, org.head_b.id],
+                         now=NOW)  # fmt: skip
+    db.session.commit()
+    fr = "vendredi 22 janvier 2027, 09:00 (heure de Paris)"
+    note = db.session.scalar(select(Notification).where(Notification.user_id == org.head_b.id))
+    assert fr in note.message
+    mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_b.email))
+    assert fr in mail.body
+    en = db.session.scalar(select(Notification).where(Notification.user_id == org.head_a.id))
+    assert "Friday, January 22, 2027, 9:00" in en.message and "(Paris time)" in en.message
+    page = login_as(org.head_b).get(f"/charters/{active.id}").get_data(as_text=True)
+    assert fr in page
+    page = re.sub(r'datetime="[^"]*"', "", page)  # machine-readable attribute, not shown
+    for text in (note.message, mail.body, page):
+        assert not re.search(r"\d\d:\d\d:\d\d", text)
+        assert "heure normale" not in text and "Central European" not in text

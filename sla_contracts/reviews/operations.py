@@ -9,10 +9,9 @@ import calendar
 import uuid
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +40,7 @@ from ..models import (
 )
 from ..permissions import can_edit, can_read
 from ..timeutil import utcnow
-from . import messages
+from . import formats, messages
 from .ics import meeting_ics
 from .labels import decision_label
 
@@ -63,13 +62,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-
-
 def format_when(value: datetime) -> str:
-    """A meeting time in the display time zone and the current locale."""
-    return format_datetime(_local(value), "full", rebase=False)
+    """A meeting time as people read it: "vendredi 11 décembre 2026, 09:00 (heure de Paris)"."""
+    return formats.when(value, "full")
 
 
 def parse_number(value: str) -> float | None:

@@ -40,7 +40,7 @@ from ..models import (
 )
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
-from . import labels
+from . import formats, labels
 from . import operations as ops
 from .chart import history_chart
 from .forms import ReminderSettingsForm, ScheduleForm
@@ -57,6 +57,8 @@ def _require_login():
 @bp.record_once
 def _setup(state) -> None:
     add_nav(state.app, _nav)
+    state.app.add_template_filter(formats.when, "review_when")
+    state.app.add_template_filter(formats.percent, "percent")
 
     @state.app.context_processor
     def _labels():
