@@ -313,3 +313,57 @@ def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, a
     for text in (note.message, mail.body, page):
         assert not re.search(r"\d\d:\d\d:\d\d", text)
         assert "heure normale" not in text and "Central European" not in text
+
+
+# ---------------------------------------------------------------- numbers in the reader's format
+
+
+def _closed(review, org):
+    results = ["met", "partly_met", "missed", "met"]
+    data = {
+        "assessments": {
+            a.id: {"result": r, "measured_value": "97", "comment": ""}
+            for a, r in zip(review.assessments, results, strict=True)
+        },
+        "criterion_value": "2,4",
+        "satisfaction_a_of_b": "5",
+        "satisfaction_b_of_a": "3",
+        "irritants": "",
+        "minutes": "",
+        "decision": "continue",
+        "actions": [],
+    }
+    held = datetime(2027, 1, 20, 9, 35, 4, tzinfo=UTC)
+    ops.save_meeting(org.head_a, review, review.lock_version, data, close=True, now=held,
+                     send_minutes=False)  # fmt: skip
+    db.session.commit()
+
+
+def _plain(text: str) -> str:
+    return html.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_minutes_and_pages_use_the_readers_number_format(review, org, login_as, active):
+    from sla_contracts.pdf import render_html
+    from sla_contracts.reviews.minutes import TEMPLATE, minutes_values
+
+    _closed(review, org)
+    with force_locale("fr"):
+        values = minutes_values(review)
+        values.pop("history")
+        minutes = _plain(render_html(TEMPLATE, locale="fr", chart="", **values))
+    assert "2,4 %" in minutes and "2.4" not in minutes
+    assert "(cible 2 %)" in minutes.replace("  ", " ") or "cible 2 %" in minutes
+    assert "Engagements tenus : 62,5 %" in minutes
+    assert "partiellement tenus comptant pour moitié" in minutes
+    assert "(1 à 5) : 5" in minutes
+    assert "10:35" in minutes and "10:35:04" not in minutes  # held at, Paris time
+    assert "3.0" not in minutes and "2.0" not in minutes
+
+    org.head_b.locale = "fr"
+    db.session.commit()
+    reader = login_as(org.head_b)
+    charter_page = _plain(reader.get(f"/charters/{active.id}").get_data(as_text=True))
+    assert "62,5 %" in charter_page and "2,4 %" in charter_page
+    meeting = _plain(reader.get(f"/reviews/{review.id}").get_data(as_text=True))
+    assert "2,4 %" in meeting and "cible 2 %" in meeting and "2.0" not in meeting

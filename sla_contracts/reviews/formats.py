@@ -54,3 +54,11 @@ def percent(value: float | int | None) -> str:
     if value is None:
         return "—"
     return _("%(number)s%%", number=format_decimal(value, format="#,##0.#"))
+
+
+def share_met_help() -> str:
+    """How the share of commitments met is counted (shown beside the figure)."""
+    return _(
+        "Commitments met: the commitments met, counting partly met ones as half, out of those "
+        "measured at the review (commitments not measured are left out)."
+    )

@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
 from .chart import history_chart
+from .formats import share_met_help
 from .labels import action_status_label, decision_label, result_label
 from .operations import reviews_of
 
@@ -82,6 +83,7 @@ def minutes_values(review: Review) -> dict:
         ],
         "history": history,
         "timezone": current_app.config["DISPLAY_TIMEZONE"],
+        "share_met_help": share_met_help(),
     }
 
 

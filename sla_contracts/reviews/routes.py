@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -69,6 +69,7 @@ def _setup(state) -> None:
             "action_status_label": labels.action_status_label,
             "review_history_chart": history_chart,
             "review_for_charter": _charter_section,
+            "share_met_help": formats.share_met_help,
         }
 
 
@@ -189,7 +190,9 @@ def _values_from(review: Review) -> dict[str, str]:
     """The meeting form's inputs, as strings, from what is recorded."""
     values: dict[str, str] = {
         "lock_version": str(review.lock_version),
-        "criterion_value": "" if review.criterion_value is None else f"{review.criterion_value:g}",
+        "criterion_value": ""
+        if review.criterion_value is None
+        else format_decimal(review.criterion_value, format="0.###"),
         "satisfaction_a_of_b": str(review.satisfaction_a_of_b or ""),
         "satisfaction_b_of_a": str(review.satisfaction_b_of_a or ""),
         "irritants": review.irritants or "",
