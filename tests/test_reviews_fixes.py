@@ -340,7 +340,8 @@ def _closed(review, org):
 
 
 def _plain(text: str) -> str:
-    return html.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
+    text = html.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
+    return text.replace("’", "'")
 
 
 def test_minutes_and_pages_use_the_readers_number_format(review, org, login_as, active):
@@ -367,3 +368,35 @@ def test_minutes_and_pages_use_the_readers_number_format(review, org, login_as, 
     assert "62,5 %" in charter_page and "2,4 %" in charter_page
     meeting = _plain(reader.get(f"/reviews/{review.id}").get_data(as_text=True))
     assert "2,4 %" in meeting and "cible 2 %" in meeting and "2.0" not in meeting
+
+
+# ---------------------------------------------------------------- the outbox page
+
+
+def test_outbox_page_translates_status_and_error_and_shows_one_message(review, org, login_as):
+    from sqlalchemy import select
+
+    from sla_contracts import jobs
+    from sla_contracts.models import OutboxEmail
+
+    ops.schedule_meeting(org.head_a, review, start=datetime(2027, 1, 20, 13, 0, tzinfo=UTC),
+                         duration_minutes=60, location="Salle Rivoli",
+                         attendee_ids=[org.head_a.id], now=NOW)  # fmt: skip
+    db.session.commit()
+    jobs.deliver_outbox(NOW)  # no MAIL_SERVER in tests: kept with the raw reason
+    db.session.commit()
+    email = db.session.scalar(select(OutboxEmail))
+    assert email.last_error and "MAIL_SERVER" in email.last_error
+    org.admin.locale = "fr"
+    db.session.commit()
+    admin = login_as(org.admin)
+    page = _plain(admin.get("/reviews/admin/outbox").get_data(as_text=True))
+    assert "En attente d'envoi" in page and ">pending<" not in page
+    assert "Aucun serveur de messagerie n'est configuré" in page
+    assert "is not configured: kept in the outbox" not in page
+    one = admin.get(f"/reviews/admin/outbox/{email.id}")
+    assert one.status_code == 200
+    text = _plain(one.get_data(as_text=True))
+    assert org.head_a.email in text and email.subject in text
+    assert "Salle Rivoli" in text and "invite.ics" in text
+    assert login_as(org.head_a).get(f"/reviews/admin/outbox/{email.id}").status_code == 403

@@ -64,6 +64,8 @@ def _setup(state) -> None:
     def _labels():
         return {
             "review_status_label": labels.review_status_label,
+            "outbox_status_label": labels.outbox_status_label,
+            "outbox_error_label": labels.outbox_error_label,
             "result_label": labels.result_label,
             "decision_label": labels.decision_label,
             "action_status_label": labels.action_status_label,
@@ -521,6 +523,13 @@ def admin_outbox():
         counts=counts,
         configured=bool(current_app.config.get("MAIL_SERVER")),
     )
+
+
+@bp.route("/admin/outbox/<int:email_id>")
+def admin_outbox_message(email_id: int):
+    _admin_only()
+    email = db.get_or_404(OutboxEmail, email_id)
+    return render_template("reviews/admin_outbox_message.html", email=email)
 
 
 @bp.route("/admin/outbox/<int:email_id>/retry", methods=["POST"])
