@@ -400,3 +400,13 @@ def test_outbox_page_translates_status_and_error_and_shows_one_message(review, o
     assert org.head_a.email in text and email.subject in text
     assert "Salle Rivoli" in text and "invite.ics" in text
     assert login_as(org.head_a).get(f"/reviews/admin/outbox/{email.id}").status_code == 403
+
+
+# ---------------------------------------------------------------- the schedule form
+
+
+def test_schedule_form_names_each_persons_department_and_role(review, org, login_as):
+    page = _plain(login_as(org.head_a).get(f"/reviews/{review.id}/schedule").get_data(as_text=True))
+    assert f"{org.member_b.name} — {org.stores.name} (Member)" in page
+    assert f"{org.head_a.name} — {org.logistics.name} (Head)" in page
+    assert "they hold the review and take its decisions" in page

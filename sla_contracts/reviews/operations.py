@@ -237,6 +237,7 @@ def eligible_attendees(charter: Charter) -> list[User]:
         )
         .order_by(User.name)
         .distinct()
+        .options(selectinload(User.memberships))
     ).all()
     return list(rows)
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import ConflictError, DomainError, Forbidden, ValidationError
 from ..extensions import db
 from ..formutil import options
+from ..labels import role_label
 from ..main.templating import NavLink, add_nav
 from ..models import (
     ActionItem,
@@ -120,6 +121,23 @@ def plan(charter_id: int):
     return redirect(url_for("reviews.schedule", review_id=review.id))
 
 
+def _attendee_label(user, review: Review) -> str:
+    """ "Name — Logistique (Head)": who the person is in the charter's departments."""
+    charter = review.charter
+    names = {charter.department_a_id: charter.department_a.name}
+    names[charter.department_b_id] = charter.department_b.name
+    roles = [
+        _(
+            "%(department)s (%(role)s)",
+            department=names[m.department_id],
+            role=role_label(m.role),
+        )
+        for m in sorted(user.memberships, key=lambda m: m.department_id != charter.department_a_id)
+        if m.department_id in names
+    ]
+    return f"{user.name} — {'; '.join(roles)}" if roles else user.name
+
+
 def _to_utc(form: ScheduleForm) -> datetime | None:
     if not form.date.data or not form.time.data:
         return None
@@ -132,7 +150,7 @@ def schedule(review_id: int):
     review = _load_review(review_id, write=True)
     form = ScheduleForm()
     people = ops.eligible_attendees(review.charter)
-    form.attendee_ids.choices = options((u.id, u.name) for u in people)
+    form.attendee_ids.choices = options((u.id, _attendee_label(u, review)) for u in people)
     if request.method == "GET":
         if review.scheduled_at:
             local = review.scheduled_at.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
