@@ -410,3 +410,21 @@ def test_schedule_form_names_each_persons_department_and_role(review, org, login
     assert f"{org.member_b.name} — {org.stores.name} (Member)" in page
     assert f"{org.head_a.name} — {org.logistics.name} (Head)" in page
     assert "they hold the review and take its decisions" in page
+
+
+# ---------------------------------------------------------------- the charter page's section
+
+
+@pytest.mark.parametrize("status", [CharterStatus.AWAITING_SIGNATURES, CharterStatus.ENDED])
+def test_no_empty_reviews_heading_before_signing_or_after_the_end(
+    status, make_charter, org, login_as
+):
+    import re
+
+    charter = make_charter(status=status, commitments=(1, 1))
+    page = login_as(org.head_a).get(f"/charters/{charter.id}").get_data(as_text=True)
+    section = re.search(r'<section id="reviews".*?</section>', page, re.S)
+    if status == CharterStatus.ENDED:
+        assert section is None
+    else:
+        assert section and "Reviews start once both departments have signed" in section.group(0)
