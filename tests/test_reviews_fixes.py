@@ -428,3 +428,24 @@ def test_no_empty_reviews_heading_before_signing_or_after_the_end(
         assert section is None
     else:
         assert section and "Reviews start once both departments have signed" in section.group(0)
+
+
+# ---------------------------------------------------------------- activation plans the first review
+
+
+def test_activation_plans_the_first_review(org, make_charter):
+    from sla_contracts.models import ReviewStatus
+
+    from .signing_helpers import NOW as SIGNED_AT
+    from .signing_helpers import sign_both
+
+    charter = make_charter(status=CharterStatus.DRAFT, commitments=(1, 1))
+    assert ops.open_review(charter) is None
+    version = sign_both(org, charter)
+    db.session.expire_all()
+    assert charter.status == CharterStatus.ACTIVE
+    review = ops.open_review(charter)
+    assert review is not None and review.status == ReviewStatus.PLANNED
+    assert review.due_on == ops.add_months(SIGNED_AT.date(), charter.review_cadence_months)
+    assert review.due_on == charter.next_review_on
+    assert review.version_number == version.number

@@ -440,6 +440,9 @@ def _activate(actor: User, charter: Charter, version: CharterVersion, now: datet
     charter.transition(CharterStatus.ACTIVE)
     charter.next_review_on = add_months(now.date(), charter.review_cadence_months)
     db.session.flush()
+    from ..reviews.operations import plan_review  # the first review is planned at activation
+
+    plan_review(charter, now)
     pdf = render_version_pdf(version)
     version.pdf = pdf
     version.pdf_sha256 = sha256_hex(pdf)
