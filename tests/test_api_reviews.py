@@ -104,7 +104,7 @@ def test_bad_schedule_over_the_api(app, org, active):
     past = head.post(f"/api/v1/charters/{active.id}/reviews",
                      {"scheduled_at": "2001-01-01T10:00:00Z", "location": "x",
                       "attendee_ids": [org.head_a.id]})  # fmt: skip
-    assert past.status_code == 422 and past.get_json()["error"]["field"] == "date"
+    assert past.status_code == 422 and past.get_json()["error"]["field"] == "scheduled_at"
     naive = head.post(f"/api/v1/charters/{active.id}/reviews",
                       {"scheduled_at": "2030-01-01T10:00:00", "location": "x",
                        "attendee_ids": [org.head_a.id]})  # fmt: skip

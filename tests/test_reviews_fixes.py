@@ -449,3 +449,36 @@ def test_activation_plans_the_first_review(org, make_charter):
     assert review.due_on == ops.add_months(SIGNED_AT.date(), charter.review_cadence_months)
     assert review.due_on == charter.next_review_on
     assert review.version_number == version.number
+
+
+# ---------------------------------------------------------------- API error names
+
+
+def test_api_422_names_api_fields_not_form_inputs(app, org, active):
+    pytest.importorskip("sla_contracts.api.blueprint")
+    from .api_helpers import ApiClient, token_for
+
+    active.next_review_on = date(2030, 1, 20)
+    review = ops.plan_review(active, NOW)
+    ops.start_review(org.head_a, review, now=NOW)
+    db.session.commit()
+    head = ApiClient(app.test_client(), token_for(org.head_a))
+    url = f"/api/v1/reviews/{review.id}"
+    body = head.get(url).get_json()
+    second = body["assessments"][1]["id"]
+    bad = head.patch(url, {
+        "lock_version": body["lock_version"],
+        "assessments": [{"id": second, "result": "great"}],
+        "actions": [{"title": "Second dock", "due_on": "2030-03-01"}],
+    })  # fmt: skip
+    assert bad.status_code == 422
+    error = bad.get_json()["error"]
+    names = set(error["details"]["errors"])
+    assert names == {"assessments[0].result", "actions[0].owner_department_id"}
+    assert error["field"] in names
+    assert not any("-" in name for name in names)
+    closing = head.patch(url, {"lock_version": body["lock_version"], "close": True})
+    names = set(closing.get_json()["error"]["details"]["errors"])
+    first = body["assessments"][0]["id"]
+    assert f"assessments[id={first}].result" in names
+    assert not any(n.startswith(("assessment-", "action-")) for n in names)

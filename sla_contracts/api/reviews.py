@@ -8,6 +8,7 @@ review is complete, then closes it.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -182,15 +183,23 @@ def plan_review(charter_id: int):
     existed = ops.open_review(charter) is not None
     review = ops.plan_review(charter, utcnow())
     if values.get("scheduled_at"):
-        ops.schedule_meeting(
-            user,
-            review,
-            start=_datetime(values["scheduled_at"], "scheduled_at"),
-            duration_minutes=values.get("duration_minutes", 60),
-            location=values.get("location", ""),
-            video_link=values.get("video_link", ""),
-            attendee_ids=_int_list(data.get("attendee_ids", []), "attendee_ids"),
-        )
+        try:
+            ops.schedule_meeting(
+                user,
+                review,
+                start=_datetime(values["scheduled_at"], "scheduled_at"),
+                duration_minutes=values.get("duration_minutes", 60),
+                location=values.get("location", ""),
+                video_link=values.get("video_link", ""),
+                attendee_ids=_int_list(data.get("attendee_ids", []), "attendee_ids"),
+            )
+        except ValidationError as error:
+            if error.field != "date":
+                raise
+            # The service names the page's date input; this API has scheduled_at.
+            raise ValidationError(
+                error.message, field="scheduled_at", details=error.details
+            ) from None
     db.session.commit()
     body = review_json(_load(review.id))
     if existed:
@@ -322,6 +331,57 @@ def _merged_form(review: Review, data: dict[str, Any]) -> dict[str, Any]:
     return form
 
 
+_ASSESSMENT_FIELDS = {"result": "result", "measured": "measured_value", "comment": "comment"}
+_ACTION_FIELDS = {
+    "title": "title",
+    "owner": "owner_department_id",
+    "due": "due_on",
+    "status": "status",
+}
+_INPUT_RE = re.compile(r"^(assessment|action)-(new\d+|\d+)-(\w+)$")
+
+
+def _api_names(data: dict[str, Any]):
+    """Map the meeting form's input names to this API's field paths.
+
+    An item the request sent is named by its place in the request's list; an existing item
+    the request did not send (e.g. a result missing when closing) by its id:
+    ``assessments[id=61].result``.
+    """
+    sent_assessments = {
+        item["id"]: index
+        for index, item in enumerate(data.get("assessments") or [])
+        if isinstance(item, dict) and isinstance(item.get("id"), int)
+    }
+    sent_actions: dict[str, int] = {}
+    new_count = 0
+    for index, item in enumerate(data.get("actions") or []):
+        if not isinstance(item, dict):
+            continue
+        if "id" in item:
+            sent_actions[str(item["id"])] = index
+        else:
+            sent_actions[f"new{new_count}"] = index
+            new_count += 1
+
+    def name(key: str) -> str:
+        match = _INPUT_RE.match(key)
+        if not match:
+            return key
+        kind, item_key, part = match.groups()
+        if kind == "assessment":
+            field = _ASSESSMENT_FIELDS.get(part, part)
+            index = sent_assessments.get(int(item_key))
+            where = f"[{index}]" if index is not None else f"[id={item_key}]"
+            return f"assessments{where}.{field}"
+        field = _ACTION_FIELDS.get(part, part)
+        index = sent_actions.get(item_key)
+        where = f"[{index}]" if index is not None else f"[id={item_key}]"
+        return f"actions{where}.{field}"
+
+    return name
+
+
 @bp.patch("/reviews/<int:review_id>")
 def update_review(review_id: int):
     user = require_api_user()
@@ -360,7 +420,10 @@ def update_review(review_id: int):
     except ValidationError as error:
         errors = error.details.get("errors") or {}
         if errors:
-            # The first field at fault, named as in this API (e.g. satisfaction_a_of_b).
+            # Fields named as in this API (assessments[0].result, actions[1].due_on), not as
+            # the meeting page's inputs; the first one at fault is ``field``.
+            names = _api_names(data)
+            errors = {names(key): message for key, message in errors.items()}
             first = next(iter(errors))
             raise ValidationError(errors[first], field=first, details={"errors": errors}) from None
         raise
