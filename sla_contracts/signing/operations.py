@@ -544,6 +544,8 @@ def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None
     charter.transition(CharterStatus.ENDED)
     charter.ended_at = now
     charter.end_reason = reason
+    # An ended charter has no review to come.
+    charter.next_review_on = None
     charter.updated_at = now
     charter.last_activity_by_id = actor.id
     record_event(

@@ -31,7 +31,7 @@ from ..models import AuditEvent, Charter, CharterStatus, CharterVersion, Signatu
 from ..permissions import can_edit, get_charter
 from . import operations as ops
 from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
-from .labels import audit_action_label, version_state_label
+from .labels import audit_action_label, version_state, version_state_label
 from .versions import pending_version, version_in_force
 
 bp = Blueprint("signing", __name__, url_prefix="/charters", cli_group=None)
@@ -142,6 +142,7 @@ def _inject_panel():
     return {
         "signing_panel": signing_panel,
         "version_state_label": version_state_label,
+        "version_state": version_state,
         "audit_action_label": audit_action_label,
     }
 
