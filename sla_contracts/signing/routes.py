@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..audit.describe import describe_events, event_label
 from ..audit.operations import verify_chain
 from ..charters.operations import diff_snapshots, snapshot
 from ..errors import DomainError
@@ -393,7 +394,13 @@ def audit(charter_id: int):
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.id.desc())
     ).all()
-    return render_template("signing/audit.html", charter=charter, events=events)
+    return render_template(
+        "signing/audit.html",
+        charter=charter,
+        events=events,
+        details=describe_events(events),
+        event_label=event_label,
+    )
 
 
 # ---------------------------------------------------------------- share links
