@@ -178,3 +178,37 @@ def test_edit_of_a_charter_awaiting_signatures_warns_and_says_what_it_voided(
         )
         is None
     )
+
+
+# ---------------------------------------------------------------- 4. verify: one answer
+
+
+def test_unsigned_pdf_upload_and_its_fingerprint_give_the_same_answer(org, make_charter, login_as):
+    import io
+
+    from sla_contracts.models import CharterVersion
+
+    from .signing_helpers import submit
+
+    charter = make_charter(commitments=(1, 1))
+    version = submit(org, charter)
+    head = login_as(org.head_a)
+    draft_pdf = head.get(f"/charters/{charter.id}/versions/1/pdf").data
+    expected = f"This is version 1 of “{charter.title}”, not signed"
+    by_fingerprint = _page(head, f"/verify/{version.fingerprint}")
+    assert expected in by_fingerprint
+    upload = head.post("/verify", {"file": (io.BytesIO(draft_pdf), "draft.pdf")}, content_type=None)
+    text = upload.get_data(as_text=True)
+    assert upload.status_code == 200
+    assert expected in text and "may have been altered" not in text
+    # Signed later: the draft copy is still not the signed one, and says so.
+    from .conftest import TEST_PASSWORD
+    from .signing_helpers import signing
+
+    signing.sign_charter(org.head_a, charter, 1, TEST_PASSWORD, None)
+    signing.sign_charter(org.head_b, charter, 1, TEST_PASSWORD, None)
+    db.session.commit()
+    assert db.session.scalar(select(CharterVersion)).activated_at is not None
+    upload = head.post("/verify", {"file": (io.BytesIO(draft_pdf), "draft.pdf")}, content_type=None)
+    text = upload.get_data(as_text=True)
+    assert "Authentic" not in text and "not the archived signed copy" in text
