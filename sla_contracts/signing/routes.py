@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -26,7 +27,7 @@ from ..audit.describe import describe_events, event_label
 from ..audit.operations import verify_chain
 from ..charters.operations import diff_snapshots, snapshot
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, limiter
 from ..main.templating import NavLink, add_nav
 from ..models import AuditEvent, Charter, CharterStatus, CharterVersion, Signature
 from ..permissions import can_edit, get_charter
@@ -47,9 +48,15 @@ def _require_login():
 
 
 @verify_bp.before_request
-@login_required
 def _require_login_verify():
-    pass
+    # The page a PDF's QR code opens is public (minimal facts only); the rest needs a login.
+    if request.endpoint == "verify.verify_result":
+        return None
+    return login_required(lambda: None)()
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
 
 
 def _apply_domain_error(form, error: DomainError) -> None:
@@ -502,7 +509,10 @@ def verify_form():
 
 
 @verify_bp.route("/<fingerprint>")
+@limiter.limit(_verify_limit)
 def verify_result(fingerprint: str):
+    if not current_user.is_authenticated:
+        return _public_verify(fingerprint)
     form = VerifyForm()
     try:
         result = ops.verify_fingerprint(fingerprint)
@@ -512,6 +522,18 @@ def verify_result(fingerprint: str):
         return render_template("signing/verify.html", form=form, result=None), 422
     form.fingerprint.data = result.query
     return render_template("signing/verify.html", form=form, result=result)
+
+
+def _public_verify(fingerprint: str):
+    """What anyone holding a copy may learn: authentic or not, and the bare facts."""
+    try:
+        result = ops.verify_fingerprint(fingerprint)
+    except DomainError:
+        return render_template("signing/verify_public.html", result=None, malformed=True), 422
+    if not result.authentic:
+        # Unknown or unsigned: say no more than that (nothing about drafts leaks).
+        return render_template("signing/verify_public.html", result=None, malformed=False)
+    return render_template("signing/verify_public.html", result=result, malformed=False)
 
 
 # ---------------------------------------------------------------- command line
