@@ -254,3 +254,42 @@ def test_public_verification_is_rate_limited(org, signed, client):
     codes = [client.get("/verify/" + "c" * 64).status_code for _ in range(31)]
     assert codes[:30] == [200] * 30
     assert codes[30] == 429
+
+
+# ---------------------------------------------------------------- 6. share-link downloads audited
+
+
+def test_each_share_link_download_is_an_audit_event(org, signed, login_as, client):
+    from sla_contracts.audit.operations import verify_chain
+    from sla_contracts.models import AuditEvent, ShareLink
+
+    head = login_as(org.head_a)
+    head.post(f"/charters/{signed.id}/share", {"days": 7})
+    page = _page(head, f"/charters/{signed.id}/share")
+    path = "/s/" + page.split("/s/")[1].split('"')[0].split("<")[0]
+    for _ in range(2):
+        assert client.get(path).status_code == 200
+    link = db.session.scalar(select(ShareLink))
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "share_downloaded")
+    ).all()
+    assert len(events) == 2
+    assert all(e.actor_id is None and e.object_id == link.id for e in events)
+    assert events[0].data == {"version": 1, "link_id": link.id}
+    assert events[0].charter_id == signed.id
+    assert verify_chain().ok
+    audit = _page(head, f"/charters/{signed.id}/audit")
+    assert audit.count("Downloaded through a share link") == 2
+    assert f"share link #{link.id}" in audit and "someone with the link" in audit
+    assert "Share link created" in audit and "7 days" in audit and "Exported" not in audit
+    # A revoked link refuses and records nothing more.
+    head.post(f"/charters/{signed.id}/share/{link.id}/revoke")
+    assert client.get(path).status_code == 410
+    assert (
+        len(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "share_downloaded")
+            ).all()
+        )
+        == 2
+    )

@@ -964,11 +964,22 @@ def open_share_link(token: str, now: datetime | None = None) -> CharterVersion:
         if link.revoked_at is not None:
             raise ShareLinkGone(_("This link was revoked by the person who shared it."))
         raise ShareLinkGone(_("This link has expired. Ask for a new one."))
-    return db.session.scalar(
+    version = db.session.scalar(
         select(CharterVersion)
         .where(CharterVersion.id == link.version_id)
         .options(undefer(CharterVersion.pdf))
     )
+    # Anonymous, so no actor: the link says through which door the copy left.
+    record_event(
+        "share_downloaded",
+        actor=None,
+        object_type="share_link",
+        object_id=link.id,
+        charter_id=version.charter_id,
+        data={"version": version.number, "link_id": link.id},
+        now=now,
+    )
+    return version
 
 
 # ---------------------------------------------------------------- integrity

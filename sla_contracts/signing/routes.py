@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.describe import describe_events, event_label
@@ -467,12 +468,20 @@ def revoke_share(charter_id: int, link_id: int):
 
 @share_bp.route("/<token>")
 def download(token: str):
-    try:
-        v = ops.open_share_link(token)
-    except ops.ShareLinkGone as error:
-        db.session.rollback()
-        return render_template("signing/link_gone.html", message=error.message), 410
-    db.session.commit()
+    for attempt in range(3):
+        try:
+            v = ops.open_share_link(token)
+            db.session.commit()
+        except ops.ShareLinkGone as error:
+            db.session.rollback()
+            return render_template("signing/link_gone.html", message=error.message), 410
+        except IntegrityError:
+            # Another audit event took the chain head at the same moment: count and record again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        else:
+            break
     charter = db.session.get(Charter, v.charter_id)
     response = _pdf_response(v.pdf, ops.pdf_filename(charter, v), inline=True)
     # The token is in the URL: never send it on to another site.
