@@ -261,3 +261,22 @@ def test_home_lists_charters_by_status_and_new_activity_since_last_visit(org, ma
     db.session.commit()
     assert charter in home_for(org.head_b).waiting
     assert home_for(org.outsider).total == 0
+
+
+def test_audit_and_history_name_only_the_fields_that_changed(org, make_charter):
+    charter = make_charter(commitments=(1, 0))
+    commitment = charter.commitments[0]
+    everything = {**COMMITMENT_DEFAULTS, "title": commitment.title, "target": "99"}
+    ops.update_commitment(org.head_a, commitment, 1, everything)
+    ops.update_charter(
+        org.head_a,
+        charter,
+        1,
+        {"title": "Nouveau", "review_cadence_months": 3, "criterion_id": charter.criterion_id},
+    )
+    db.session.commit()
+    events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert events[-2].data["fields"] == ["target"]
+    assert events[-1].data["fields"] == ["title"]
+    last = db.session.scalars(db.select(Revision).order_by(Revision.id.desc())).first()
+    assert last.summary == "title"

@@ -385,7 +385,7 @@ def update_charter(
         object_type="charter",
         object_id=charter.id,
         charter_id=charter.id,
-        data={"fields": sorted(values)},
+        data={"fields": changed},
         now=now,
     )
     return charter
@@ -466,6 +466,8 @@ def update_commitment(
         raise ValidationError(_("lock_version is required."), field="lock_version")
     fields = clean_commitment_fields(data, partial=True)
     charter = lock_charter(charter)
+    # What this save really changes (a form posts every field): the audit and history say it.
+    changed = sorted(name for name, value in fields.items() if getattr(commitment, name) != value)
     result = db.session.execute(
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.lock_version == seen_lock_version)
@@ -487,7 +489,7 @@ def update_commitment(
         object_type="commitment",
         object_id=commitment.id,
         charter_id=charter.id,
-        data={"change": "updated", "fields": sorted(fields)},
+        data={"change": "updated", "fields": changed},
         now=now,
     )
     return commitment
