@@ -65,7 +65,7 @@ def _audit_story(org, charter, login_as):
     db.session.commit()
     commitment = charter.commitments[0]
     charters.update_commitment(
-        org.head_a, commitment, commitment.lock_version, {"target": "99", "unit": "%"}
+        org.head_a, commitment, commitment.lock_version, {"target": "99", "unit": "pts"}
     )
     db.session.commit()
     version = signing.submit_charter(org.head_a, charter)
