@@ -5,6 +5,8 @@ FLASK := $(VENV)/bin/flask --app app
 PYBABEL := $(VENV)/bin/pybabel
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in PDFs, QR codes and e-mails point at the server `make run` starts (unless set).
+BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install run test lint format translations extract-messages benchmarks clean
 
@@ -26,7 +28,7 @@ extract-messages: $(VENV)/.installed
 run: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
-	SCHEDULER_IN_PROCESS=1 $(FLASK) run --reload --host $(HOST) --port $(PORT)
+	BASE_URL="$(BASE_URL)" SCHEDULER_IN_PROCESS=1 $(FLASK) run --reload --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

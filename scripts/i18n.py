@@ -53,7 +53,7 @@ def main() -> int:
             "lazy_gettext",
             "-o",
             str(pot),
-            str(ROOT),
+            ".",  # relative, so references in the catalogue do not name this machine's paths
         ],
         check=True,
         cwd=ROOT,

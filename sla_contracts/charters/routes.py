@@ -15,6 +15,7 @@ from ..labels import cadence_label
 from ..models import (
     REVIEW_CADENCES,
     Charter,
+    CharterStatus,
     Comment,
     Commitment,
     CustomerCriterion,
@@ -22,6 +23,7 @@ from ..models import (
     Revision,
 )
 from ..permissions import can_edit, get_charter
+from ..signing.versions import pending_version
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 
@@ -49,6 +51,47 @@ def _apply_domain_error(form, error: DomainError) -> None:
         target.errors = [*target.errors, error.message]
     else:
         flash(error.message, "error")
+
+
+def _closed_to_edits(charter: Charter):
+    """Send people back to the charter page before they type into a form they cannot save."""
+    if charter.status == CharterStatus.ACTIVE:
+        flash(
+            _(
+                "This charter is signed and in force: it cannot be edited directly. To change "
+                "it, open an amendment (the “Amend” button); the signed version stays in force "
+                "until both heads sign the new one."
+            ),
+            "error",
+        )
+    elif charter.status == CharterStatus.ENDED:
+        flash(_("This charter has ended: it can no longer be changed."), "error")
+    else:
+        return None
+    return redirect(url_for("charters.show", charter_id=charter.id))
+
+
+def _pending_number(charter: Charter) -> int | None:
+    """The number of the version a save is about to void, if the charter awaits signatures."""
+    if charter.status != CharterStatus.AWAITING_SIGNATURES:
+        return None
+    version = pending_version(charter)
+    return version.number if version is not None else None
+
+
+def _flash_saved(message: str, voided: int | None) -> None:
+    if voided is None:
+        flash(message, "success")
+    else:
+        flash(
+            _(
+                "Saved. The charter is back to draft: version %(number)d and any signature "
+                "already given are void. Submit it again when it is ready; both heads will "
+                "have to sign.",
+                number=voided,
+            ),
+            "warning",
+        )
 
 
 def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
@@ -143,6 +186,9 @@ def _render_show(charter_id: int, comment_form: CommentForm):
 @bp.route("/<int:charter_id>/edit", methods=["GET", "POST"])
 def edit(charter_id: int):
     charter = get_charter(current_user, charter_id, write=True)
+    if request.method == "GET" and (closed := _closed_to_edits(charter)):
+        return closed
+    voids = _pending_number(charter)
     form = CharterEditForm(obj=charter)
     form.criterion_id.choices = options(_criterion_choices(include_id=charter.criterion_id))
     form.review_cadence_months.choices = options(_cadence_choices())
@@ -178,7 +224,7 @@ def edit(charter_id: int):
             status = error.status
         else:
             db.session.commit()
-            flash(_("The charter is saved."), "success")
+            _flash_saved(_("The charter is saved."), voids)
             return redirect(url_for("charters.show", charter_id=charter.id))
     elif form.errors:
         status = 422
@@ -191,6 +237,9 @@ def new_commitment(charter_id: int):
     provider_id = request.args.get("provider", type=int)
     if provider_id not in charter.department_ids:
         abort(404)
+    if request.method == "GET" and (closed := _closed_to_edits(charter)):
+        return closed
+    voids = _pending_number(charter)
     provider = db.session.get(Department, provider_id)
     beneficiary = db.session.get(Department, charter.other_department_id(provider_id))
     form = CommitmentForm()
@@ -204,7 +253,7 @@ def new_commitment(charter_id: int):
             status = error.status
         else:
             db.session.commit()
-            flash(_("The commitment is added."), "success")
+            _flash_saved(_("The commitment is added."), voids)
             return redirect(
                 url_for("charters.show", charter_id=charter.id, _anchor=f"side-{provider_id}")
             )
@@ -229,6 +278,9 @@ def _commitment_data(form: CommitmentForm) -> dict:
 def edit_commitment(charter_id: int, commitment_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     commitment = _commitment_in(charter, commitment_id)
+    if request.method == "GET" and (closed := _closed_to_edits(charter)):
+        return closed
+    voids = _pending_number(charter)
     form = CommitmentForm(obj=commitment)
     provider = commitment.provider_department
     beneficiary = db.session.get(Department, charter.other_department_id(provider.id))
@@ -260,7 +312,7 @@ def edit_commitment(charter_id: int, commitment_id: int):
             status = error.status
         else:
             db.session.commit()
-            flash(_("The commitment is saved."), "success")
+            _flash_saved(_("The commitment is saved."), voids)
             return redirect(
                 url_for(
                     "charters.show", charter_id=charter.id, _anchor=f"commitment-{commitment.id}"
@@ -283,6 +335,7 @@ def edit_commitment(charter_id: int, commitment_id: int):
 def delete_commitment(charter_id: int, commitment_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     commitment = _commitment_in(charter, commitment_id)
+    voids = _pending_number(charter)
     try:
         ops.delete_commitment(current_user, commitment, request.form.get("lock_version", type=int))
     except DomainError as error:
@@ -290,7 +343,7 @@ def delete_commitment(charter_id: int, commitment_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("The commitment is removed."), "success")
+        _flash_saved(_("The commitment is removed."), voids)
     return redirect(url_for("charters.show", charter_id=charter.id))
 
 

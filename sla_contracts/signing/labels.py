@@ -9,6 +9,7 @@ VERSION_STATE_LABELS = {
     "in_force": _l("In force"),
     "superseded": _l("Superseded"),
     "voided": _l("Void"),
+    "ended": _l("Last signed (charter ended)"),
 }
 
 AUDIT_ACTION_LABELS = {
@@ -27,6 +28,15 @@ AUDIT_ACTION_LABELS = {
 
 def version_state_label(state: str) -> str:
     return str(VERSION_STATE_LABELS.get(state, state))
+
+
+def version_state(version, charter) -> str:
+    """A version's state as a reader sees it: the last signed version of an ended charter is
+    no longer in force."""
+    state = version.state
+    if state == "in_force" and charter.status.value == "ended":
+        return "ended"
+    return state
 
 
 def audit_action_label(action: str) -> str:

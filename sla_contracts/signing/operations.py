@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
+import logging
 import re
 import secrets
 import threading
@@ -20,6 +22,7 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
+from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, undefer
@@ -54,6 +57,8 @@ from ..pdf import render_pdf
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from .versions import canonical_json, pending_version, sha256_hex, version_in_force
+
+log = logging.getLogger(__name__)
 
 REASON_MAX = 2000
 SHARE_DAYS_MAX = 365
@@ -547,6 +552,8 @@ def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None
     charter.transition(CharterStatus.ENDED)
     charter.ended_at = now
     charter.end_reason = reason
+    # An ended charter has no review to come.
+    charter.next_review_on = None
     charter.updated_at = now
     charter.last_activity_by_id = actor.id
     record_event(
@@ -734,7 +741,12 @@ class Verification:
 
     @property
     def authentic(self) -> bool:
-        return self.version is not None and self.version.activated_at is not None
+        # A file recognised only by the fingerprint printed in it is never the signed copy.
+        return (
+            self.version is not None
+            and self.version.activated_at is not None
+            and self.matched != "printed"
+        )
 
     @property
     def superseded(self) -> bool:
@@ -821,7 +833,35 @@ def verify_pdf_file(data: bytes) -> Verification:
     version = db.session.scalar(
         select(CharterVersion).where(CharterVersion.pdf_sha256 == digest).limit(1)
     )
-    return _verification(digest, version, "pdf" if version else "")
+    if version is not None:
+        return _verification(digest, version, "pdf")
+    # Not an archived signed copy: perhaps an unsigned version's PDF (or a copy printed
+    # before the signatures), recognised by the fingerprint printed on its pages.
+    printed = fingerprints_printed_in(data)
+    if printed:
+        version = db.session.scalar(
+            select(CharterVersion)
+            .where(CharterVersion.fingerprint.in_(printed))
+            .options(selectinload(CharterVersion.charter))
+            .limit(1)
+        )
+        if version is not None:
+            return _verification(digest, version, "printed")
+    return _verification(digest, None, "")
+
+
+PRINTED_FINGERPRINT_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+
+
+def fingerprints_printed_in(data: bytes) -> list[str]:
+    """The 64-hex fingerprints printed on a PDF's first page (empty if it cannot be read)."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = reader.pages[0].extract_text() if reader.pages else ""
+    except Exception:  # noqa: BLE001 - any unreadable upload is simply "not recognised"
+        log.info("Uploaded PDF could not be read for a printed fingerprint", exc_info=True)
+        return []
+    return list(dict.fromkeys(PRINTED_FINGERPRINT_RE.findall(text or "")))[:5]
 
 
 # ---------------------------------------------------------------- share links
@@ -927,11 +967,22 @@ def open_share_link(token: str, now: datetime | None = None) -> CharterVersion:
         if link.revoked_at is not None:
             raise ShareLinkGone(_("This link was revoked by the person who shared it."))
         raise ShareLinkGone(_("This link has expired. Ask for a new one."))
-    return db.session.scalar(
+    version = db.session.scalar(
         select(CharterVersion)
         .where(CharterVersion.id == link.version_id)
         .options(undefer(CharterVersion.pdf))
     )
+    # Anonymous, so no actor: the link says through which door the copy left.
+    record_event(
+        "share_downloaded",
+        actor=None,
+        object_type="share_link",
+        object_id=link.id,
+        charter_id=version.charter_id,
+        data={"version": version.number, "link_id": link.id},
+        now=now,
+    )
+    return version
 
 
 # ---------------------------------------------------------------- integrity

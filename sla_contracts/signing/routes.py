@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -20,18 +21,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..audit.describe import describe_events, event_label
 from ..audit.operations import verify_chain
 from ..charters.operations import diff_snapshots, snapshot
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, limiter
 from ..main.templating import NavLink, add_nav
 from ..models import AuditEvent, Charter, CharterStatus, CharterVersion, Signature
 from ..permissions import can_edit, get_charter
 from . import operations as ops
 from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
-from .labels import audit_action_label, version_state_label
+from .labels import audit_action_label, version_state, version_state_label
 from .versions import pending_version, version_in_force
 
 bp = Blueprint("signing", __name__, url_prefix="/charters", cli_group=None)
@@ -46,9 +49,15 @@ def _require_login():
 
 
 @verify_bp.before_request
-@login_required
 def _require_login_verify():
-    pass
+    # The page a PDF's QR code opens is public (minimal facts only); the rest needs a login.
+    if request.endpoint == "verify.verify_result":
+        return None
+    return login_required(lambda: None)()
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
 
 
 def _apply_domain_error(form, error: DomainError) -> None:
@@ -142,6 +151,7 @@ def _inject_panel():
     return {
         "signing_panel": signing_panel,
         "version_state_label": version_state_label,
+        "version_state": version_state,
         "audit_action_label": audit_action_label,
     }
 
@@ -392,7 +402,13 @@ def audit(charter_id: int):
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.id.desc())
     ).all()
-    return render_template("signing/audit.html", charter=charter, events=events)
+    return render_template(
+        "signing/audit.html",
+        charter=charter,
+        events=events,
+        details=describe_events(events),
+        event_label=event_label,
+    )
 
 
 # ---------------------------------------------------------------- share links
@@ -452,12 +468,20 @@ def revoke_share(charter_id: int, link_id: int):
 
 @share_bp.route("/<token>")
 def download(token: str):
-    try:
-        v = ops.open_share_link(token)
-    except ops.ShareLinkGone as error:
-        db.session.rollback()
-        return render_template("signing/link_gone.html", message=error.message), 410
-    db.session.commit()
+    for attempt in range(3):
+        try:
+            v = ops.open_share_link(token)
+            db.session.commit()
+        except ops.ShareLinkGone as error:
+            db.session.rollback()
+            return render_template("signing/link_gone.html", message=error.message), 410
+        except IntegrityError:
+            # Another audit event took the chain head at the same moment: count and record again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        else:
+            break
     charter = db.session.get(Charter, v.charter_id)
     response = _pdf_response(v.pdf, ops.pdf_filename(charter, v), inline=True)
     # The token is in the URL: never send it on to another site.
@@ -494,7 +518,10 @@ def verify_form():
 
 
 @verify_bp.route("/<fingerprint>")
+@limiter.limit(_verify_limit)
 def verify_result(fingerprint: str):
+    if not current_user.is_authenticated:
+        return _public_verify(fingerprint)
     form = VerifyForm()
     try:
         result = ops.verify_fingerprint(fingerprint)
@@ -504,6 +531,18 @@ def verify_result(fingerprint: str):
         return render_template("signing/verify.html", form=form, result=None), 422
     form.fingerprint.data = result.query
     return render_template("signing/verify.html", form=form, result=result)
+
+
+def _public_verify(fingerprint: str):
+    """What anyone holding a copy may learn: authentic or not, and the bare facts."""
+    try:
+        result = ops.verify_fingerprint(fingerprint)
+    except DomainError:
+        return render_template("signing/verify_public.html", result=None, malformed=True), 422
+    if not result.authentic:
+        # Unknown or unsigned: say no more than that (nothing about drafts leaks).
+        return render_template("signing/verify_public.html", result=None, malformed=False)
+    return render_template("signing/verify_public.html", result=result, malformed=False)
 
 
 # ---------------------------------------------------------------- command line

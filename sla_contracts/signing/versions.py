@@ -80,6 +80,8 @@ def void_pending_version(actor: User, charter: Charter, now: datetime, reason: s
         for signature in voided:
             signature.voided_at = now
             signer = signature.user
+            if signer.id == actor.id:
+                continue  # they made the change themselves: nothing to tell them
             with force_locale(signer.locale or "fr"):
                 message = _(
                     "%(name)s changed “%(title)s” after you signed version %(number)d: your "

@@ -1,0 +1,235 @@
+"""Turn stored audit events into readable, translated text.
+
+The stored ``data`` of an event is hashed into the chain and stays as it was written (English
+keys, ids, lists); this module only reads it and says it in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..labels import field_label
+from ..models import AuditEvent, Department, User
+
+ACTION_LABELS = {
+    "created": _l("Created"),
+    "edited": _l("Edited"),
+    "submitted": _l("Submitted for signature"),
+    "signed": _l("Signed"),
+    "voided": _l("Version voided"),
+    "activated": _l("In force (both signed)"),
+    "amended": _l("Amendment opened"),
+    "ended": _l("Ended"),
+    "exported": _l("Exported"),
+    "share_created": _l("Share link created"),
+    "share_revoked": _l("Share link revoked"),
+    "share_downloaded": _l("Downloaded through a share link"),
+    "review_scheduled": _l("Review meeting scheduled"),
+    "review_rescheduled": _l("Review meeting moved"),
+    "review_meeting_cancelled": _l("Review meeting cancelled"),
+    "review_saved": _l("Review saved"),
+    "review_closed": _l("Review closed"),
+    "action_done": _l("Action item done"),
+}
+
+# Technical keys a reader has no use for (they stay in the stored, hashed data).
+HIDDEN_KEYS = {"sequence", "uid", "lock_version"}
+
+
+def _kind(event: AuditEvent) -> str:
+    """The action as a reader names it (a share link's creation was stored as an export)."""
+    data = event.data or {}
+    if event.action == "exported" and data.get("via") == "share_link":
+        return "share_created"
+    return event.action
+
+
+def event_label(event: AuditEvent) -> str:
+    """The translated name of what happened."""
+    kind = _kind(event)
+    return str(ACTION_LABELS.get(kind, kind.replace("_", " ")))
+
+
+@dataclass
+class Names:
+    departments: dict[int, str]
+    users: dict[int, str]
+
+    def department(self, value: Any) -> str:
+        return self.departments.get(value, _("department #%(id)s", id=value))
+
+    def user(self, value: Any) -> str:
+        return self.users.get(value, _("person #%(id)s", id=value))
+
+
+def _load_names(events: Iterable[AuditEvent]) -> Names:
+    department_ids: set[int] = set()
+    user_ids: set[int] = set()
+    for event in events:
+        data = event.data or {}
+        if isinstance(data.get("department_id"), int):
+            department_ids.add(data["department_id"])
+        for user_id in data.get("signatures_voided") or []:
+            if isinstance(user_id, int):
+                user_ids.add(user_id)
+    departments = (
+        dict(
+            db.session.execute(
+                select(Department.id, Department.name).where(Department.id.in_(department_ids))
+            ).all()
+        )
+        if department_ids
+        else {}
+    )
+    users = (
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    return Names(departments, users)
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return f"{text[:12]}…" if len(text) > 16 else text
+
+
+def _join(values: Any) -> str:
+    if isinstance(values, list | tuple):
+        return ", ".join(str(v) for v in values)
+    return str(values)
+
+
+def _fields(values: Any) -> str:
+    names = values if isinstance(values, list | tuple) else str(values).split(",")
+    return ", ".join(field_label(str(n).strip()) for n in names if str(n).strip())
+
+
+def _when(value: Any) -> str:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return format_date(moment.date())
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return format_datetime(moment.astimezone(zone), "short", rebase=False)
+
+
+def _day(value: Any) -> str:
+    try:
+        return format_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _version(value: Any) -> str | None:
+    return _("version %(number)s", number=value) if value is not None else None
+
+
+def _void_reason(value: Any) -> str:
+    reasons = {
+        "edited": _("the charter was changed after it was submitted"),
+        "ended": _("the charter was ended"),
+    }
+    return _("why: %(reason)s", reason=reasons.get(value, value))
+
+
+def _change(value: Any, data: dict) -> str:
+    if value == "added":
+        return _("commitment added")
+    if value == "removed":
+        return _("commitment removed")
+    if data.get("fields"):
+        return _("commitment changed: %(fields)s", fields=_fields(data["fields"]))
+    return _("commitment changed")
+
+
+def _decision(value: Any) -> str:
+    from ..reviews.labels import decision_label
+
+    try:
+        return _("decision: %(decision)s", decision=decision_label(value))
+    except ValueError:
+        return _("decision: %(decision)s", decision=value)
+
+
+Formatter = Callable[[Any, AuditEvent, Names], "str | None"]
+
+# One formatter per stored key, in the order the details are read.
+FORMATTERS: dict[str, Formatter] = {
+    "title": lambda v, e, n: _("title: %(title)s", title=v),
+    "change": lambda v, e, n: _change(v, e.data or {}),
+    "fields": lambda v, e, n: (
+        None if (e.data or {}).get("change") else _("fields changed: %(fields)s", fields=_fields(v))
+    ),
+    "version": lambda v, e, n: _version(v),
+    "department_id": lambda v, e, n: _("for %(dept)s", dept=n.department(v)),
+    "supersedes": lambda v, e, n: _("replaces version %(number)s", number=v),
+    "version_in_force": lambda v, e, n: _("version %(number)s stays in force", number=v),
+    "reason": lambda v, e, n: (
+        _void_reason(v) if e.action == "voided" else _("reason: %(reason)s", reason=v)
+    ),
+    "signatures_voided": lambda v, e, n: _(
+        "signatures voided: %(names)s", names=", ".join(n.user(u) for u in v)
+    ),
+    "comments_left_open": lambda v, e, n: ngettext(
+        "%(num)d comment left open", "%(num)d comments left open", int(v)
+    ),
+    "via": lambda v, e, n: (
+        None
+        if v == "share_link"
+        else _("downloaded from the app")
+        if v == "download"
+        else _("through: %(via)s", via=v)
+    ),
+    "days": lambda v, e, n: ngettext("%(num)d day", "%(num)d days", int(v)),
+    "signed": lambda v, e, n: None if v else _("unsigned copy"),
+    "link_id": lambda v, e, n: _("share link #%(id)s", id=v),
+    "at": lambda v, e, n: _("meeting on %(date)s", date=_when(v)),
+    "decision": lambda v, e, n: _decision(v),
+    "next_review_on": lambda v, e, n: _("next review on %(date)s", date=_day(v)),
+    "fingerprint": lambda v, e, n: _("fingerprint %(value)s", value=_short(v)),
+    "pdf_sha256": lambda v, e, n: _("PDF SHA-256 %(value)s", value=_short(v)),
+    "ip": lambda v, e, n: _("from address %(ip)s", ip=v),
+}
+
+
+def _details(event: AuditEvent, names: Names) -> list[str]:
+    data = event.data or {}
+    parts: list[str] = []
+    for key, formatter in FORMATTERS.items():
+        value = data.get(key)
+        if value is None or value == [] or value == "":
+            continue
+        try:
+            text = formatter(value, event, names)
+        except (TypeError, ValueError):
+            text = f"{field_label(key)}: {_join(value)}"
+        if text:
+            parts.append(text)
+    for key in sorted(set(data) - set(FORMATTERS) - HIDDEN_KEYS):
+        value = data[key]
+        if value is None or value == [] or value == "":
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{field_label(k)}: {_join(v)}" for k, v in sorted(value.items()))
+        parts.append(f"{field_label(key)}: {_join(value)}")
+    return parts
+
+
+def describe_events(events: list[AuditEvent]) -> dict[int, list[str]]:
+    """Readable details of each event, keyed by event id (names loaded in two queries)."""
+    names = _load_names(events)
+    return {event.id: _details(event, names) for event in events}
