@@ -434,10 +434,7 @@ def diff(charter_id: int):
     if low not in revisions or high not in revisions:
         abort(404)
     old, new_ = revisions[low], revisions[high]
-    departments = {
-        charter.department_a_id: charter.department_a.name,
-        charter.department_b_id: charter.department_b.name,
-    }
+    departments = charter.department_names
     return render_template(
         "charters/diff.html",
         charter=charter,

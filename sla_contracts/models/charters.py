@@ -89,6 +89,14 @@ class Charter(db.Model):
     def department_ids(self) -> tuple[int, int]:
         return (self.department_a_id, self.department_b_id)
 
+    @property
+    def department_names(self) -> dict[int, str]:
+        """Each side's id and name, for pages that label commitments by provider."""
+        return {
+            self.department_a_id: self.department_a.name,
+            self.department_b_id: self.department_b.name,
+        }
+
     def other_department_id(self, department_id: int) -> int:
         """Return the id of the side that is not ``department_id``."""
         if department_id == self.department_a_id:

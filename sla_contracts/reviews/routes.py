@@ -124,8 +124,7 @@ def plan(charter_id: int):
 def _attendee_label(user, review: Review) -> str:
     """ "Name — Logistique (Head)": who the person is in the charter's departments."""
     charter = review.charter
-    names = {charter.department_a_id: charter.department_a.name}
-    names[charter.department_b_id] = charter.department_b.name
+    names = charter.department_names
     roles = [
         _(
             "%(department)s (%(role)s)",

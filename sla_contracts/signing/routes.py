@@ -375,10 +375,7 @@ def versions_diff(charter_id: int):
         if new.number < old.number:
             old, new = new, old
             new_data, new_label = new.data, _("version %(number)d", number=new.number)
-    departments = {
-        charter.department_a_id: charter.department_a.name,
-        charter.department_b_id: charter.department_b.name,
-    }
+    departments = charter.department_names
     return render_template(
         "signing/diff.html",
         charter=charter,
