@@ -41,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_event_handlers()
     start_scheduler(app)
     return app
 
@@ -153,6 +154,12 @@ def register_template_helpers(app: Flask) -> None:
     from .main.templating import register
 
     register(app)
+
+
+def register_event_handlers() -> None:
+    """Wire the features that react to other features' events (see ``events``)."""
+    # Each feature that listens adds its subscriptions here, e.g.
+    # events.subscribe(events.CHARTER_ACTIVATED, reviews.plan_first_review).
 
 
 def start_scheduler(app: Flask) -> None:
