@@ -1,8 +1,9 @@
-"""The scheduler: the list of jobs (stable ids) and how to start them.
+"""The scheduler: how to start the jobs of ``sla_contracts.jobs.JOBS`` (stable ids).
 
 Production runs ``python -m scheduler`` as its own process beside gunicorn. ``make run`` sets
 SCHEDULER_IN_PROCESS=1 and the app starts a background scheduler in the reloader's child only.
-Every job is a plain function of ``now`` in ``sla_contracts.jobs``; the scheduler only calls it.
+Every job is a plain function of ``now`` in ``sla_contracts.jobs``, listed once in ``JOBS``
+(which ``run-jobs`` runs too); the scheduler only calls it.
 """
 
 from __future__ import annotations
@@ -12,32 +13,14 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import Flask
 
-from sla_contracts import jobs
+from sla_contracts.jobs import JOBS, Job
 from sla_contracts.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    id: str
-    func: Callable[[datetime], object]
-    minutes: float
-    # A run missed by less than this (busy machine, restart) still happens; beyond, it is
-    # skipped and coalesced into the next one. APScheduler's default of 1 s skips silently.
-    misfire_grace_seconds: int
-
-
-JOBS: tuple[Job, ...] = (
-    Job("deliver_outbox", jobs.deliver_outbox, minutes=1, misfire_grace_seconds=60),
-    Job("mark_overdue", jobs.mark_overdue, minutes=60, misfire_grace_seconds=3600),
-    Job("plan_reminders", jobs.plan_reminders, minutes=15, misfire_grace_seconds=900),
-)
 
 
 def _runner(app: Flask, job: Job) -> Callable[[], None]:

@@ -255,7 +255,7 @@ def test_two_scheduler_processes_send_each_reminder_once(postgres_only, database
 
 
 def test_job_list_has_stable_ids_and_grace():
-    assert [j.id for j in JOBS] == ["deliver_outbox", "mark_overdue", "plan_reminders"]
+    assert [j.id for j in JOBS] == ["mark_overdue", "plan_reminders", "deliver_outbox"]
     assert all(j.misfire_grace_seconds >= 60 for j in JOBS)
 
 
