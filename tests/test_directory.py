@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sla_contracts.audit.operations import verify_chain
 from sla_contracts.auth.passwords import verify_password
-from sla_contracts.auth.routes import authenticate
+from sla_contracts.auth.service import authenticate
 from sla_contracts.directory import operations as ops
 from sla_contracts.errors import Forbidden, NotFound, ValidationError
 from sla_contracts.extensions import db

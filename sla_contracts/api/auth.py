@@ -18,11 +18,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..audit.operations import record_event
-from ..auth.routes import authenticate
+from ..auth.service import authenticate
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..models import ApiToken, User
 from ..timeutil import utcnow
+from ..transaction import atomic
 from . import openapi
 from .blueprint import PUBLIC_ENDPOINTS, bp, public
 from .validation import BadRequest, Field, body_schema, read_json
@@ -99,8 +100,8 @@ def _authenticate() -> tuple[User | None, ApiToken | None]:
         if token is None:
             raise Unauthorized(_("This token is unknown, expired or revoked."))
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            token.last_used_at = now
-            db.session.commit()
+            with atomic():
+                token.last_used_at = now
         # Make the token's owner Flask-Login's user for this request only (no session
         # cookie is written), so messages follow their language like on the pages.
         current_app.login_manager._update_request_context_with_user(token.user)
@@ -187,9 +188,8 @@ def create_token():
     user = authenticate(data["email"], data["password"])
     if user is None:
         raise Unauthorized(_("Wrong e-mail or password."))
-    now = utcnow()
-    raw, token = issue_token(user, now)
-    db.session.commit()
+    with atomic():
+        raw, token = issue_token(user, utcnow())
     return {
         "token": raw,
         "token_type": "Bearer",
@@ -203,8 +203,8 @@ def revoke_current_token():
     token = current_api_token()
     if token is None:
         raise BadRequest(_("This request is not authenticated by a token."))
-    revoke_token(token, utcnow())
-    db.session.commit()
+    with atomic():
+        revoke_token(token, utcnow())
     return "", 204
 
 

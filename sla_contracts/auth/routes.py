@@ -16,13 +16,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
 from ..extensions import db, limiter
 from ..models import User
 from ..timeutil import utcnow
+from ..transaction import attempt
 from .forms import LoginForm, PasswordForm, PreferencesForm
-from .passwords import dummy_verify, hash_password, verify_password
+from .passwords import hash_password, verify_password
+from .service import authenticate
 from .sessions import end_all_sessions
 
 bp = Blueprint("auth", __name__)
@@ -42,17 +43,6 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None (same cost either way)."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None:
-        dummy_verify(password)
-        return None
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        return None
-    return user
-
-
 @bp.route("/login", methods=["GET", "POST"])
 # Only failed attempts count: a team logging in behind one address is not locked out.
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
@@ -65,8 +55,8 @@ def login():
         if user is None:
             flash(_("Wrong e-mail or password."), "error")
         else:
-            user.last_login_at = utcnow()
-            db.session.commit()
+            with attempt(form):
+                user.last_login_at = utcnow()
             session.permanent = True
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
@@ -76,9 +66,8 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if current_user.is_authenticated:
-        user = db.session.get(User, current_user.id)
-        end_all_sessions(user)
-        db.session.commit()
+        with attempt():
+            end_all_sessions(db.session.get(User, current_user.id))
         logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -91,9 +80,9 @@ def preferences():
     form = PreferencesForm(obj=current_user)
     pw_form = PasswordForm(prefix="pw")
     if form.submit.data and form.validate_on_submit():
-        current_user.locale = form.locale.data
-        current_user.is_email_opted_out = form.is_email_opted_out.data
-        db.session.commit()
+        with attempt(form):
+            current_user.locale = form.locale.data
+            current_user.is_email_opted_out = form.is_email_opted_out.data
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.preferences"))
     if pw_form.submit.data and pw_form.validate_on_submit():
@@ -101,9 +90,9 @@ def preferences():
             pw_form.current_password.errors.append(_("This is not your current password."))
         else:
             user = current_user._get_current_object()
-            user.password_hash = hash_password(pw_form.new_password.data)
-            end_all_sessions(user, revoke_tokens=True)
-            db.session.commit()
+            with attempt(pw_form):
+                user.password_hash = hash_password(pw_form.new_password.data)
+                end_all_sessions(user, revoke_tokens=True)
             login_user(user)  # this device stays signed in; every other session ends
             flash(_("Your password is changed; your other sessions are signed out."), "success")
             return redirect(url_for("auth.preferences"))
@@ -116,6 +105,6 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
-            current_user.locale = lang
-            db.session.commit()
+            with attempt():
+                current_user.locale = lang
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
