@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..permissions import can_edit, readable_charters
 from ..permissions import get_charter as load_charter
+from ..transaction import atomic
 from .auth import location, require_api_user
 from .blueprint import bp
 from .directory import criterion_json, department_ref
@@ -267,8 +268,8 @@ CHARTER_UPDATE_FIELDS = {
 def create_charter():
     user = require_api_user()
     data = read_json(CHARTER_CREATE_FIELDS)
-    charter = ops.create_charter(user, **data)
-    db.session.commit()
+    with atomic():
+        charter = ops.create_charter(user, **data)
     return (
         charter_json(_full(charter), user),
         201,
@@ -289,12 +290,12 @@ def update_charter(charter_id: int):
     charter = _charter(user, charter_id, write=True)
     data = read_json(CHARTER_UPDATE_FIELDS, require_change=True)
     seen = data.pop("lock_version")
-    try:
-        ops.update_charter(user, charter, seen, data)
-    except ConflictError as error:
-        error.details["current"] = charter_json(_full(charter), user)
-        raise
-    db.session.commit()
+    with atomic():
+        try:
+            ops.update_charter(user, charter, seen, data)
+        except ConflictError as error:
+            error.details["current"] = charter_json(_full(charter), user)
+            raise
     return charter_json(_full(charter), user)
 
 
@@ -324,8 +325,8 @@ def add_commitment(charter_id: int):
     charter = _charter(user, charter_id, write=True)
     data = read_json(COMMITMENT_CREATE_FIELDS)
     provider = data.pop("provider_department_id")
-    commitment = ops.add_commitment(user, charter, provider, data)
-    db.session.commit()
+    with atomic():
+        commitment = ops.add_commitment(user, charter, provider, data)
     return commitment_json(commitment, commitment.charter), 201
 
 
@@ -335,12 +336,12 @@ def update_commitment(commitment_id: int):
     commitment = _commitment(user, commitment_id, write=True)
     data = read_json(COMMITMENT_UPDATE_FIELDS, require_change=True)
     seen = data.pop("lock_version")
-    try:
-        ops.update_commitment(user, commitment, seen, data)
-    except ConflictError as error:
-        error.details["current"] = commitment_json(commitment, commitment.charter)
-        raise
-    db.session.commit()
+    with atomic():
+        try:
+            ops.update_commitment(user, commitment, seen, data)
+        except ConflictError as error:
+            error.details["current"] = commitment_json(commitment, commitment.charter)
+            raise
     return commitment_json(commitment, commitment.charter)
 
 
@@ -349,8 +350,8 @@ def delete_commitment(commitment_id: int):
     user = require_api_user()
     commitment = _commitment(user, commitment_id, write=True)
     seen = query_int("lock_version")
-    ops.delete_commitment(user, commitment, seen)
-    db.session.commit()
+    with atomic():
+        ops.delete_commitment(user, commitment, seen)
     return "", 204
 
 
@@ -367,8 +368,8 @@ def move_commitment(commitment_id: int):
     commitment = _commitment(user, commitment_id, write=True)
     data = read_json(MOVE_FIELDS)
     charter_id = commitment.charter_id
-    ops.move_commitment(user, commitment, -1 if data["direction"] == "up" else 1)
-    db.session.commit()
+    with atomic():
+        ops.move_commitment(user, commitment, -1 if data["direction"] == "up" else 1)
     return charter_json(_full(db.session.get(Charter, charter_id)), user)
 
 
@@ -440,8 +441,8 @@ def add_comment(charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
     data = read_json(COMMENT_FIELDS)
-    comment = ops.add_comment(user, charter, data["body"], data.get("commitment_id"))
-    db.session.commit()
+    with atomic():
+        comment = ops.add_comment(user, charter, data["body"], data.get("commitment_id"))
     return comment_json(comment), 201
 
 
@@ -450,6 +451,6 @@ def update_comment(comment_id: int):
     user = require_api_user()
     comment = _comment(user, comment_id)
     data = read_json(COMMENT_UPDATE_FIELDS)
-    ops.set_comment_resolved(user, comment, data["resolved"])
-    db.session.commit()
+    with atomic():
+        ops.set_comment_resolved(user, comment, data["resolved"])
     return comment_json(comment)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..directory import operations as directory_ops
 from ..extensions import db
 from ..models import CustomerCriterion, Department, Direction, Membership, Role
+from ..transaction import atomic
 from . import openapi
 from .auth import require_api_user
 from .blueprint import bp
@@ -83,8 +84,8 @@ def create_department():
     actor = require_api_user()
     directory_ops.require_admin(actor)
     data = read_json(DEPARTMENT_FIELDS)
-    department = directory_ops.create_department(actor, name=data["name"], code=data["code"])
-    db.session.commit()
+    with atomic():
+        department = directory_ops.create_department(actor, name=data["name"], code=data["code"])
     return department_json(department), 201
 
 
@@ -101,8 +102,8 @@ def create_criterion():
     actor = require_api_user()
     directory_ops.require_admin(actor)
     data = read_json(CRITERION_FIELDS)
-    criterion = directory_ops.create_criterion(actor, data)
-    db.session.commit()
+    with atomic():
+        criterion = directory_ops.create_criterion(actor, data)
     return criterion_json(criterion), 201
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import ConflictError, DomainError, NotFound
+from ..errors import ConflictError, NotFound
 from ..extensions import db
 from ..formutil import options
 from ..labels import cadence_label
@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..permissions import can_edit, get_charter
 from ..signing.versions import pending_version
+from ..transaction import attempt
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 
@@ -43,14 +44,6 @@ def _criterion_choices(include_id: int | None = None):
 
 def _cadence_choices():
     return [(m, cadence_label(m)) for m in REVIEW_CADENCES]
-
-
-def _apply_domain_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _closed_to_edits(charter: Charter):
@@ -125,7 +118,7 @@ def new():
     if request.method == "GET":
         form.review_cadence_months.data = 3
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             charter = ops.create_charter(
                 current_user,
                 title=form.title.data,
@@ -134,11 +127,7 @@ def new():
                 criterion_id=form.criterion_id.data or None,
                 review_cadence_months=form.review_cadence_months.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The draft is open. Add what each side commits to."), "success")
             return redirect(url_for("charters.show", charter_id=charter.id))
     return render_template("charters/new.html", form=form), 200 if not form.errors else 422
@@ -149,8 +138,8 @@ def show(charter_id: int):
     charter = get_charter(current_user, charter_id)
     # Record the visit first: the commit expires loaded objects, and the page must not
     # reload them one by one while rendering.
-    ops.mark_visited(current_user, charter)
-    db.session.commit()
+    with attempt():
+        ops.mark_visited(current_user, charter)
     return _render_show(charter_id, CommentForm())
 
 
@@ -194,7 +183,7 @@ def edit(charter_id: int):
     form.review_cadence_months.choices = options(_cadence_choices())
     status = 200
     if form.validate_on_submit():
-        try:
+        with attempt(form, leave=(ConflictError,)) as outcome:
             ops.update_charter(
                 current_user,
                 charter,
@@ -205,8 +194,7 @@ def edit(charter_id: int):
                     "review_cadence_months": form.review_cadence_months.data,
                 },
             )
-        except ConflictError:
-            db.session.rollback()
+        if outcome.conflict:
             flash(
                 _(
                     "Someone else changed this charter since you opened it. Your text is kept "
@@ -218,12 +206,8 @@ def edit(charter_id: int):
             return render_template(
                 "charters/edit.html", form=form, charter=charter, conflict=True
             ), 409
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
+        status = outcome.status
+        if outcome.ok:
             _flash_saved(_("The charter is saved."), voids)
             return redirect(url_for("charters.show", charter_id=charter.id))
     elif form.errors:
@@ -245,14 +229,10 @@ def new_commitment(charter_id: int):
     form = CommitmentForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             ops.add_commitment(current_user, charter, provider_id, _commitment_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
+        status = outcome.status
+        if outcome.ok:
             _flash_saved(_("The commitment is added."), voids)
             return redirect(
                 url_for("charters.show", charter_id=charter.id, _anchor=f"side-{provider_id}")
@@ -287,12 +267,12 @@ def edit_commitment(charter_id: int, commitment_id: int):
     status = 200
     current = None
     if form.validate_on_submit():
-        try:
+        with attempt(form, leave=(ConflictError,)) as outcome:
             ops.update_commitment(
                 current_user, commitment, form.lock_version.data, _commitment_data(form)
             )
-        except ConflictError:
-            db.session.rollback()
+        status = outcome.status
+        if outcome.conflict:
             commitment = db.session.get(Commitment, commitment_id)
             flash(
                 _(
@@ -305,13 +285,7 @@ def edit_commitment(charter_id: int, commitment_id: int):
             # The form keeps what the person typed; the next save is against the current version.
             form.lock_version.raw_data = None
             form.lock_version.data = commitment.lock_version
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
+        elif outcome.ok:
             _flash_saved(_("The commitment is saved."), voids)
             return redirect(
                 url_for(
@@ -336,13 +310,9 @@ def delete_commitment(charter_id: int, commitment_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     commitment = _commitment_in(charter, commitment_id)
     voids = _pending_number(charter)
-    try:
+    with attempt() as outcome:
         ops.delete_commitment(current_user, commitment, request.form.get("lock_version", type=int))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.ok:
         _flash_saved(_("The commitment is removed."), voids)
     return redirect(url_for("charters.show", charter_id=charter.id))
 
@@ -352,13 +322,8 @@ def move_commitment(charter_id: int, commitment_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     commitment = _commitment_in(charter, commitment_id)
     offset = -1 if request.form.get("direction") == "up" else 1
-    try:
+    with attempt():
         ops.move_commitment(current_user, commitment, offset)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
     return redirect(
         url_for("charters.show", charter_id=charter.id, _anchor=f"commitment-{commitment_id}")
     )
@@ -370,13 +335,9 @@ def add_comment(charter_id: int):
     form = CommentForm()
     anchor = "comments"
     if form.validate_on_submit():
-        try:
+        with attempt() as outcome:
             ops.add_comment(current_user, charter, form.body.data, form.commitment_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Your comment is posted."), "success")
             if form.commitment_id.data:
                 anchor = f"commitment-{form.commitment_id.data}"
@@ -392,13 +353,8 @@ def resolve_comment(charter_id: int, comment_id: int):
     if comment is None or comment.charter_id != charter.id:
         abort(404)
     resolved = request.form.get("resolved", "1") == "1"
-    try:
+    with attempt():
         ops.set_comment_resolved(current_user, comment, resolved)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
     return redirect(
         url_for("charters.show", charter_id=charter.id, _anchor=f"comment-{comment_id}")
     )

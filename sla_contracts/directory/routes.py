@@ -9,11 +9,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.routes import safe_next
-from ..errors import DomainError
 from ..extensions import db
 from ..formutil import options
 from ..main.templating import NavLink
 from ..models import CharterStatus, CustomerCriterion, Department, Membership, User
+from ..transaction import attempt
 from . import operations as ops
 from .forms import (
     AddDepartmentForm,
@@ -43,14 +43,6 @@ def nav() -> list[NavLink]:
 def _require_admin():
     if not current_user.is_admin:
         abort(403)
-
-
-def _apply_domain_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _status(form) -> int:
@@ -87,15 +79,11 @@ def departments():
 def new_department():
     form = DepartmentForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             department = ops.create_department(
                 current_user, name=form.name.data, code=form.code.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The department %(name)s is created.", name=department.name), "success")
             return redirect(url_for("directory.department", department_id=department.id))
     return render_template("directory/department_form.html", form=form, department=None), _status(
@@ -148,15 +136,11 @@ def edit_department(department_id: int):
     department = _get_department(department_id)
     form = DepartmentForm(obj=department)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             ops.update_department(
                 current_user, department, name=form.name.data, code=form.code.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The department is saved."), "success")
             return redirect(url_for("directory.department", department_id=department.id))
     return render_template(
@@ -168,8 +152,10 @@ def edit_department(department_id: int):
 def archive_department(department_id: int):
     department = _get_department(department_id)
     archived = _archived_flag()
-    ops.set_department_archived(current_user, department, archived)
-    db.session.commit()
+    with attempt() as outcome:
+        ops.set_department_archived(current_user, department, archived)
+    if not outcome.ok:
+        return redirect(url_for("directory.department", department_id=department.id))
     if archived:
         flash(
             _(
@@ -196,13 +182,9 @@ def add_person(department_id: int):
         if user is None:
             form.user_id.errors = [_("Choose a person.")]
         else:
-            try:
+            with attempt(form) as outcome:
                 ops.set_membership(current_user, user, department, form.role.data)
-            except DomainError as error:
-                db.session.rollback()
-                _apply_domain_error(form, error)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("%(name)s is added.", name=user.name), "success")
                 return redirect(url_for("directory.department", department_id=department.id))
     db.session.rollback()
@@ -228,13 +210,10 @@ def change_role(department_id: int, user_id: int):
     default = url_for("directory.department", department_id=department.id)
     if ops.find_membership(user, department) is None:
         abort(404)
-    try:
+    with attempt() as outcome:
         ops.set_membership(current_user, user, department, request.form.get("role"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.ok:
         return redirect(_back(default))
-    db.session.commit()
     flash(_("The role of %(name)s is saved.", name=user.name), "success")
     return redirect(_back(default))
 
@@ -244,13 +223,10 @@ def remove_person(department_id: int, user_id: int):
     department = _get_department(department_id)
     user = _membership_target(user_id)
     default = url_for("directory.department", department_id=department.id)
-    try:
+    with attempt() as outcome:
         ops.remove_membership(current_user, user, department)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.ok:
         return redirect(_back(default))
-    db.session.commit()
     flash(_("%(name)s is no longer in %(dept)s.", name=user.name, dept=department.name), "success")
     return redirect(_back(default))
 
@@ -287,7 +263,7 @@ def new_user():
     if request.method == "GET":
         form.locale.data = "fr"
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             user = ops.create_user(
                 current_user,
                 email=form.email.data,
@@ -296,11 +272,7 @@ def new_user():
                 is_admin=form.is_admin.data,
                 locale=form.locale.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 _("%(name)s is created. Now add them to their departments.", name=user.name),
                 "success",
@@ -346,7 +318,7 @@ def user(user_id: int):
     user = _get_user(user_id)
     form = UserForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             ops.update_user(
                 current_user,
                 user,
@@ -355,11 +327,8 @@ def user(user_id: int):
                 is_admin=form.is_admin.data,
                 locale=form.locale.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-            return _render_user(_get_user(user_id), form, status=error.status)
-        db.session.commit()
+        if not outcome.ok:
+            return _render_user(_get_user(user_id), form, status=outcome.status)
         flash(_("%(name)s is saved.", name=user.name), "success")
         return redirect(url_for("directory.user", user_id=user.id))
     return _render_user(user, form, status=_status(form))
@@ -379,13 +348,9 @@ def add_department(user_id: int):
         if department is None:
             form.department_id.errors = [_("Choose a department.")]
         else:
-            try:
+            with attempt(form) as outcome:
                 ops.set_membership(current_user, user, department, form.role.data)
-            except DomainError as error:
-                db.session.rollback()
-                _apply_domain_error(form, error)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(
                     _("%(name)s is added to %(dept)s.", name=user.name, dept=department.name),
                     "success",
@@ -401,13 +366,9 @@ def reset_password(user_id: int):
     user = _get_user(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             ops.set_password(current_user, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 _("The password of %(name)s is changed; their sessions are ended.", name=user.name),
                 "success",
@@ -420,13 +381,10 @@ def reset_password(user_id: int):
 def archive_user(user_id: int):
     user = _get_user(user_id)
     archived = _archived_flag()
-    try:
+    with attempt() as outcome:
         ops.set_user_archived(current_user, user, archived)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.ok:
         return redirect(url_for("directory.user", user_id=user_id))
-    db.session.commit()
     if archived:
         flash(_("%(name)s is archived and can no longer sign in.", name=user.name), "success")
     else:
@@ -461,13 +419,9 @@ def criteria():
 def new_criterion():
     form = CriterionForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             criterion = ops.create_criterion(current_user, _criterion_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The criterion %(name)s is added.", name=criterion.name), "success")
             return redirect(url_for("directory.criteria"))
     return render_template("directory/criterion_form.html", form=form, criterion=None), _status(
@@ -490,13 +444,9 @@ def edit_criterion(criterion_id: int):
         form.direction.data = criterion.direction.value
         form.target.data = f"{criterion.target:g}"
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             ops.update_criterion(current_user, criterion, _criterion_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The criterion is saved."), "success")
             return redirect(url_for("directory.criteria"))
     return render_template(
@@ -508,8 +458,10 @@ def edit_criterion(criterion_id: int):
 def archive_criterion(criterion_id: int):
     criterion = _get_criterion(criterion_id)
     archived = _archived_flag()
-    ops.set_criterion_archived(current_user, criterion, archived)
-    db.session.commit()
+    with attempt() as outcome:
+        ops.set_criterion_archived(current_user, criterion, archived)
+    if not outcome.ok:
+        return redirect(url_for("directory.criteria"))
     if archived:
         flash(
             _(
