@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..audit.operations import record_event
 from ..auth.passwords import hash_password
+from ..auth.service import normalise_email
 from ..auth.sessions import end_all_sessions
 from ..charters.operations import clean_text
 from ..errors import Forbidden, NotFound, ValidationError
@@ -199,7 +200,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _clean_email(email: Any, exclude_id: int | None = None) -> str:
-    email = clean_text(email, field_name="email", required=True, max_length=254).lower()
+    email = normalise_email(clean_text(email, field_name="email", required=True, max_length=254))
     if not EMAIL_RE.match(email):
         raise ValidationError(_("This is not a valid e-mail address."), field="email")
     query = select(User.id).where(func.lower(User.email) == email)
@@ -259,6 +260,50 @@ def create_user(
         data={"email": email, "is_admin": user.is_admin},
         now=now,
     )
+    return user
+
+
+def create_account(
+    *,
+    email: Any,
+    name: Any,
+    password: Any,
+    is_admin: bool = False,
+    locale: Any = "fr",
+    department_code: str | None = None,
+    role: Any = Role.MEMBER.value,
+) -> User:
+    """Add a person from the command line, optionally head or member of one department.
+
+    No actor: this is how the first administrator comes to be. The operator chooses the
+    password, which only has to be non-empty (the directory pages ask for PASSWORD_MIN).
+    """
+    name = clean_text(name, field_name="name", required=True, max_length=120)
+    email = _clean_email(email)
+    department = None
+    if department_code:
+        department = db.session.scalar(
+            select(Department).where(func.upper(Department.code) == department_code.upper())
+        )
+        if department is None:
+            raise NotFound(
+                _("No department with code %(code)s.", code=department_code), field="department"
+            )
+    if not isinstance(password, str) or not password:
+        raise ValidationError(_("The password cannot be empty."), field="password")
+    if role not in {r.value for r in Role}:
+        raise ValidationError(_("Choose head or member."), field="role")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        is_admin=bool(is_admin),
+        locale=_clean_locale(locale),
+    )
+    db.session.add(user)
+    if department is not None:
+        db.session.add(Membership(user=user, department=department, role=Role(role)))
+    db.session.flush()
     return user
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import click
 from flask import (
     Blueprint,
     Response,
@@ -25,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.describe import describe_events, event_label
-from ..audit.operations import verify_chain
 from ..charters.operations import diff_snapshots, snapshot
 from ..errors import DomainError
 from ..extensions import db, limiter
@@ -37,7 +35,7 @@ from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyFo
 from .labels import audit_action_label, version_state, version_state_label
 from .versions import pending_version, version_in_force
 
-bp = Blueprint("signing", __name__, url_prefix="/charters", cli_group=None)
+bp = Blueprint("signing", __name__, url_prefix="/charters")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 share_bp = Blueprint("share", __name__, url_prefix="/s")
 
@@ -540,35 +538,3 @@ def _public_verify(fingerprint: str):
         # Unknown or unsigned: say no more than that (nothing about drafts leaks).
         return render_template("signing/verify_public.html", result=None, malformed=False)
     return render_template("signing/verify_public.html", result=result, malformed=False)
-
-
-# ---------------------------------------------------------------- command line
-
-
-@bp.cli.command("verify-audit")
-def verify_audit_command() -> None:
-    """Check the audit chain, every version's fingerprint and every archived PDF's hash."""
-    report = verify_chain()
-    failed = False
-    if report.ok:
-        click.echo(f"Audit chain: {report.count} events, every link intact.")
-    else:
-        failed = True
-        click.echo(
-            f"Audit chain BROKEN at event {report.broken_event_id}: {report.reason}.", err=True
-        )
-    problems = ops.verify_versions()
-    count = db.session.scalar(select(db.func.count(CharterVersion.id)))
-    if problems:
-        failed = True
-        first = problems[0]
-        click.echo(
-            f"Charter versions: first broken: {first.what} (id {first.object_id}): {first.reason}.",
-            err=True,
-        )
-        for problem in problems[1:]:
-            click.echo(f"  also: {problem.what} (id {problem.object_id}): {problem.reason}.")
-    else:
-        click.echo(f"Charter versions: {count} checked, fingerprints and PDF hashes match.")
-    if failed:
-        raise SystemExit(1)
