@@ -11,12 +11,22 @@ BASE_URL ?= http://$(HOST):$(PORT)
 .PHONY: install run test lint format translations extract-messages benchmarks clean
 
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || { scripts/system-packages.sh venv && python3 -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
 install: $(VENV)/.installed translations
+
+# Debian packages, installed with apt-get when missing (as root, or through sudo): python3-venv
+# when .venv is created, Pango and fonts for WeasyPrint (`make run`), and for `make test` also
+# chromium and poppler-utils. One dpkg-query, quick when all is there; SKIP_SYSTEM_PACKAGES=1
+# skips it (scripts/system-packages.sh).
+.PHONY: system-packages-run system-packages-test
+system-packages-run system-packages-test: system-packages-%:
+	@scripts/system-packages.sh $*
+run: system-packages-run
+test: system-packages-test
 
 translations: $(VENV)/.installed
 	$(PYBABEL) -q compile -f -d sla_contracts/translations
