@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter
 from ..models import User
 from ..timeutil import utcnow
-from ..transaction import attempt
+from ..transaction import atomic
 from .forms import LoginForm, PasswordForm, PreferencesForm
 from .passwords import hash_password, verify_password
 from .service import authenticate
@@ -55,7 +55,7 @@ def login():
         if user is None:
             flash(_("Wrong e-mail or password."), "error")
         else:
-            with attempt(form):
+            with atomic():
                 user.last_login_at = utcnow()
             session.permanent = True
             login_user(user, remember=form.remember.data)
@@ -66,7 +66,7 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if current_user.is_authenticated:
-        with attempt():
+        with atomic():
             end_all_sessions(db.session.get(User, current_user.id))
         logout_user()
     session.clear()
@@ -80,7 +80,7 @@ def preferences():
     form = PreferencesForm(obj=current_user)
     pw_form = PasswordForm(prefix="pw")
     if form.submit.data and form.validate_on_submit():
-        with attempt(form):
+        with atomic():
             current_user.locale = form.locale.data
             current_user.is_email_opted_out = form.is_email_opted_out.data
         flash(_("Your preferences are saved."), "success")
@@ -90,7 +90,7 @@ def preferences():
             pw_form.current_password.errors.append(_("This is not your current password."))
         else:
             user = current_user._get_current_object()
-            with attempt(pw_form):
+            with atomic():
                 user.password_hash = hash_password(pw_form.new_password.data)
                 end_all_sessions(user, revoke_tokens=True)
             login_user(user)  # this device stays signed in; every other session ends
@@ -105,6 +105,6 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
-            with attempt():
+            with atomic():
                 current_user.locale = lang
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))

@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..permissions import can_edit, get_charter
 from ..signing.versions import pending_version
-from ..transaction import attempt
+from ..transaction import atomic, attempt
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 
@@ -138,7 +138,7 @@ def show(charter_id: int):
     charter = get_charter(current_user, charter_id)
     # Record the visit first: the commit expires loaded objects, and the page must not
     # reload them one by one while rendering.
-    with attempt():
+    with atomic():
         ops.mark_visited(current_user, charter)
     return _render_show(charter_id, CommentForm())
 
