@@ -134,6 +134,7 @@ def cancel_open_review(charter: Charter, actor: User | None, now: datetime) -> R
     review = open_review(charter)
     if review is None:
         return None
+    uid = review.ics_uid
     meeting_called_off = send_cancellations(review, now)
     review.transition(ReviewStatus.CANCELLED)
     review.overdue_since = None
@@ -145,7 +146,7 @@ def cancel_open_review(charter: Charter, actor: User | None, now: datetime) -> R
         object_type="review",
         object_id=review.id,
         charter_id=charter.id,
-        data={"reason": "charter_ended", "meeting_cancelled": meeting_called_off},
+        data={"uid": uid} if meeting_called_off else {},
         now=now,
     )
     return review
