@@ -213,11 +213,6 @@ def update_reminder_settings(
 # ---------------------------------------------------------------- holding and closing
 
 
-def ensure_open(review: Review) -> None:
-    """Refuse changes to a closed or cancelled review (ReviewStateError, 409)."""
-    review.ensure_open()
-
-
 def start_review(actor: User, review: Review, now: datetime | None = None) -> Review:
     """Copy the commitments in force into the review (once) and mark it in progress."""
     now = now or utcnow()
