@@ -158,8 +158,11 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_event_handlers() -> None:
     """Wire the features that react to other features' events (see ``events``)."""
-    # Each feature that listens adds its subscriptions here, e.g.
-    # events.subscribe(events.CHARTER_ACTIVATED, reviews.plan_first_review).
+    from . import events
+    from .reviews import operations as reviews
+
+    events.subscribe(events.CHARTER_ACTIVATED, reviews.plan_first_review)
+    events.subscribe(events.CHARTER_ENDED, reviews.cancel_open_review)
 
 
 def start_scheduler(app: Flask) -> None:

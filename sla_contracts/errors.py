@@ -43,3 +43,10 @@ class CharterStateError(DomainError):
 
     code = "invalid_state"
     status = 409
+
+
+class ReviewStateError(DomainError):
+    """The review's status does not allow this action (closed, cancelled, not started…)."""
+
+    code = "invalid_state"
+    status = 409

@@ -18,6 +18,7 @@ from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus, OutboxEmail
 from sla_contracts.notifications.operations import queue_email
 from sla_contracts.reviews import operations as ops
+from sla_contracts.reviews import scheduling
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -91,7 +92,7 @@ def test_invitation_is_delivered_with_its_calendar_file(smtp, make_charter, org)
     charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))
     charter.next_review_on = date(2027, 1, 20)
     review = ops.plan_review(charter, NOW)
-    ops.schedule_meeting(org.head_a, review, start=datetime(2027, 1, 20, 13, 0, tzinfo=UTC),
+    scheduling.schedule_meeting(org.head_a, review, start=datetime(2027, 1, 20, 13, 0, tzinfo=UTC),
                          location="Salle Rivoli", attendee_ids=[org.head_a.id, org.head_b.id],
                          now=NOW)  # fmt: skip
     db.session.commit()

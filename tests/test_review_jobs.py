@@ -26,6 +26,8 @@ from sla_contracts.models import (
     ReviewStatus,
 )
 from sla_contracts.reviews import operations as ops
+from sla_contracts.reviews.meeting import save_meeting
+from sla_contracts.reviews.meeting_input import AssessmentValues, MeetingSave, MeetingValues
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,18 +55,18 @@ def _notes(user, kind: str | None = None) -> list[Notification]:
 
 def _close(review, org, now):
     ops.start_review(org.head_a, review, now=now)
-    data = {
-        "assessments": {
-            a.id: {"result": "met", "measured_value": "96", "comment": ""}
+    values = MeetingValues(
+        assessments={
+            a.id: AssessmentValues(result="met", measured_value="96", comment="")
             for a in review.assessments
         },
-        "criterion_value": "2",
-        "satisfaction_a_of_b": "4",
-        "satisfaction_b_of_a": "4",
-        "decision": "continue",
-        "actions": [],
-    }
-    ops.save_meeting(org.head_a, review, review.lock_version, data, close=True, now=now)
+        criterion_value="2",
+        satisfaction_a_of_b="4",
+        satisfaction_b_of_a="4",
+        decision="continue",
+    )
+    save = MeetingSave(lock_version=review.lock_version, sent=values, close=True)
+    save_meeting(org.head_a, review, save, now=now)
     db.session.commit()
 
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
 
-from sla_contracts.errors import CharterStateError, ConflictError, Forbidden, ValidationError
+from sla_contracts.errors import ConflictError, Forbidden, ReviewStateError, ValidationError
 from sla_contracts.extensions import db
 from sla_contracts.models import (
     ActionItem,
@@ -22,6 +22,14 @@ from sla_contracts.models import (
     ReviewStatus,
 )
 from sla_contracts.reviews import operations as ops
+from sla_contracts.reviews import scheduling
+from sla_contracts.reviews.meeting import save_meeting
+from sla_contracts.reviews.meeting_input import (
+    ActionValues,
+    AssessmentValues,
+    MeetingSave,
+    MeetingValues,
+)
 from sla_contracts.timeutil import utcnow
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -56,7 +64,7 @@ def _event(email: OutboxEmail):
 
 
 def _schedule(review, org, when=None, attendees=None, now=NOW):
-    return ops.schedule_meeting(
+    return scheduling.schedule_meeting(
         org.head_a,
         review,
         start=when or datetime(2027, 1, 20, 13, 0, tzinfo=UTC),
@@ -107,7 +115,7 @@ def test_invitation_update_and_cancel_share_uid_with_rising_sequence(review, org
     assert int(update["SEQUENCE"]) == 1
     assert update.decoded("DTSTART") == datetime(2027, 1, 21, 8, 0, tzinfo=UTC)
 
-    ops.cancel_meeting(org.head_b, review, now=NOW + timedelta(2))
+    scheduling.cancel_meeting(org.head_b, review, now=NOW + timedelta(2))
     db.session.commit()
     cancel = _outbox(org.head_b.email)[-1]
     assert str(_ics(cancel)["METHOD"]) == "CANCEL"
@@ -158,7 +166,7 @@ def test_bad_schedule_is_refused_with_the_field(review, org, change, field):
         **change,
     }
     with pytest.raises(ValidationError) as caught:
-        ops.schedule_meeting(org.head_a, review, now=NOW, **args)
+        scheduling.schedule_meeting(org.head_a, review, now=NOW, **args)
     assert caught.value.field == field
 
 
@@ -169,7 +177,7 @@ def test_attendees_must_belong_to_either_department(review, org):
 
 def test_member_cannot_schedule(review, org):
     with pytest.raises(Forbidden):
-        ops.schedule_meeting(org.member_a, review, start=NOW + timedelta(3), location="x",
+        scheduling.schedule_meeting(org.member_a, review, start=NOW + timedelta(3), location="x",
                              attendee_ids=[org.head_a.id], now=NOW)  # fmt: skip
 
 
@@ -177,9 +185,10 @@ def test_member_cannot_schedule(review, org):
 
 
 def _full_data(review, org, **over):
-    data = {
+    """Every field of the meeting filled, as a person would send it."""
+    values = {
         "assessments": {
-            a.id: {"result": "met", "measured_value": "97", "comment": ""}
+            a.id: AssessmentValues(result="met", measured_value="97", comment="")
             for a in review.assessments
         },
         "criterion_value": "2,5",
@@ -188,10 +197,16 @@ def _full_data(review, org, **over):
         "irritants": "Late deliveries on Mondays",
         "minutes": "",
         "decision": "continue",
-        "actions": [],
     }
-    data.update(over)
-    return data
+    values.update(over)
+    return MeetingValues(**values)
+
+
+def _save(actor, review, values, *, lock_version=None, close=False, now=NOW):
+    if lock_version is None:
+        lock_version = review.lock_version
+    save = MeetingSave(lock_version=lock_version, sent=values, close=close)
+    return save_meeting(actor, review, save, now=now)
 
 
 def test_assessments_copy_commitments_and_do_not_follow_later_changes(review, org, active):
@@ -215,22 +230,20 @@ def test_assessments_copy_commitments_and_do_not_follow_later_changes(review, or
 def test_close_with_continue_plans_next_review_from_held_date(review, org, active):
     ops.start_review(org.head_a, review, now=NOW)
     held = datetime(2027, 1, 20, 15, 0, tzinfo=UTC)
-    ops.save_meeting(org.head_a, review, review.lock_version, _full_data(review, org),
-                     close=True, now=held)  # fmt: skip
+    _save(org.head_a, review, _full_data(review, org), close=True, now=held)
     db.session.commit()
     assert review.status == ReviewStatus.CLOSED and review.held_at == held
     assert review.criterion_value == 2.5
     assert active.next_review_on == date(2027, 4, 20)
     following = ops.open_review(active)
     assert following.due_on == date(2027, 4, 20) and following.status == ReviewStatus.PLANNED
-    with pytest.raises(CharterStateError):
-        ops.save_meeting(org.head_a, review, review.lock_version, _full_data(review, org))
+    with pytest.raises(ReviewStateError):
+        _save(org.head_a, review, _full_data(review, org))
 
 
 def test_decision_end_ends_the_charter(review, org, active):
     ops.start_review(org.head_a, review, now=NOW)
-    ops.save_meeting(org.head_a, review, review.lock_version,
-                     _full_data(review, org, decision="end"), close=True, now=NOW)  # fmt: skip
+    _save(org.head_a, review, _full_data(review, org, decision="end"), close=True)
     db.session.commit()
     assert active.status == CharterStatus.ENDED
     assert ops.open_review(active) is None
@@ -238,8 +251,7 @@ def test_decision_end_ends_the_charter(review, org, active):
 
 def test_decision_amend_reopens_a_draft(review, org, active):
     ops.start_review(org.head_a, review, now=NOW)
-    ops.save_meeting(org.head_a, review, review.lock_version,
-                     _full_data(review, org, decision="amend"), close=True, now=NOW)  # fmt: skip
+    _save(org.head_a, review, _full_data(review, org, decision="amend"), close=True)
     db.session.commit()
     assert active.status == CharterStatus.DRAFT
 
@@ -247,21 +259,22 @@ def test_decision_amend_reopens_a_draft(review, org, active):
 def test_closing_needs_every_result_satisfaction_and_decision(review, org):
     ops.start_review(org.head_a, review, now=NOW)
     first = review.assessments[0].id
-    data = _full_data(review, org, decision="", satisfaction_b_of_a="")
-    data["assessments"][first]["result"] = ""
+    assessments = dict(_full_data(review, org).assessments)
+    assessments[first] = AssessmentValues(result="", measured_value="97", comment="")
+    data = _full_data(review, org, decision="", satisfaction_b_of_a="", assessments=assessments)
     with pytest.raises(ValidationError) as caught:
-        ops.save_meeting(org.head_a, review, review.lock_version, data, close=True, now=NOW)
+        _save(org.head_a, review, data, close=True)
     errors = caught.value.details["errors"]
-    assert {"decision", "satisfaction_b_of_a", f"assessment-{first}-result"} <= set(errors)
+    assert {"decision", "satisfaction_b_of_a", f"assessments[{first}].result"} <= set(errors)
 
 
 def test_stale_lock_version_is_a_conflict(review, org):
     ops.start_review(org.head_a, review, now=NOW)
     seen = review.lock_version
-    ops.save_meeting(org.head_a, review, seen, _full_data(review, org), now=NOW)
+    _save(org.head_a, review, _full_data(review, org), lock_version=seen)
     db.session.commit()
     with pytest.raises(ConflictError):
-        ops.save_meeting(org.head_b, review, seen, _full_data(review, org), now=NOW)
+        _save(org.head_b, review, _full_data(review, org), lock_version=seen)
 
 
 # ---------------------------------------------------------------- the meeting page
@@ -325,7 +338,7 @@ def test_second_person_saving_a_stale_form_gets_409_with_text_kept(review, org, 
     assert stale.status_code == 409
     body = stale.get_data(as_text=True)
     assert "B&#39;s long text &lt;b&gt;" in body
-    assert "Someone else saved this review" in body
+    assert f"{org.head_a.name} saved this review while you were filling it in" in body
     db.session.expire_all()
     assert review.irritants == "From A"
 
@@ -376,8 +389,7 @@ def test_satisfaction_gap_of_two_is_highlighted(review, org, login_as):
 
 def test_closed_review_page_is_read_only(review, org, login_as, active):
     _started(review, org)
-    ops.save_meeting(org.head_a, review, review.lock_version, _full_data(review, org),
-                     close=True, now=NOW)  # fmt: skip
+    _save(org.head_a, review, _full_data(review, org), close=True)
     db.session.commit()
     head = login_as(org.head_a)
     page = head.get(f"/reviews/{review.id}").get_data(as_text=True)
@@ -552,12 +564,10 @@ def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as
 
     _schedule(review, org)
     _started(review, org)
-    data = _full_data(review, org, irritants="Quais encombrés <le lundi>")
-    data["actions"] = [{"key": "new0", "id": None, "title": "Book a second dock",
-                        "owner_department_id": str(org.logistics.id), "due_on": "2027-02-15",
-                        "status": "open"}]  # fmt: skip
-    ops.save_meeting(org.head_a, review, review.lock_version, data, close=True,
-                     now=datetime(2027, 1, 20, 15, 0, tzinfo=UTC))  # fmt: skip
+    action = ActionValues(title="Book a second dock", owner_department_id=str(org.logistics.id),
+                          due_on="2027-02-15", status="open")  # fmt: skip
+    data = _full_data(review, org, irritants="Quais encombrés <le lundi>", actions=(action,))
+    _save(org.head_a, review, data, close=True, now=datetime(2027, 1, 20, 15, 0, tzinfo=UTC))
     db.session.commit()
     response = login_as(org.member_b).get(f"/reviews/{review.id}/minutes.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")

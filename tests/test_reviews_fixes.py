@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
 
 import pytest
 from flask_babel import force_locale
@@ -12,6 +11,9 @@ from flask_babel import force_locale
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus
 from sla_contracts.reviews import operations as ops
+from sla_contracts.reviews import scheduling
+from sla_contracts.reviews.meeting import save_meeting
+from sla_contracts.reviews.meeting_input import AssessmentValues, MeetingSave, MeetingValues
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -34,123 +36,6 @@ def review(active, org):
     ops.start_review(org.head_a, review, now=NOW)
     db.session.commit()
     return review
-
-
-class _MeetingForm(HTMLParser):
-    """The meeting form's fields as a browser would send them (no button pressed)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.values: dict[str, str] = {}
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self._in_form = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and "meeting-form" in (a.get("class") or ""):
-            self._in_form = True
-        if not self._in_form:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = a.get("type", "text")
-            if kind in ("radio", "checkbox"):
-                if "checked" in a:
-                    self.values[name] = a.get("value", "on")
-            else:
-                self.values[name] = a.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.values[name] = ""
-        elif tag == "select" and name:
-            self._select = name
-            self.values.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in a:
-            self.values[self._select] = a.get("value", "")
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self._in_form = False
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data
-
-
-def _form(page: str) -> dict[str, str]:
-    parser = _MeetingForm()
-    parser.feed(page)
-    return parser.values
-
-
-def test_stale_page_never_overwrites_notes_saved_meanwhile(review, org, login_as):
-    helene, isabelle = login_as(org.head_a), login_as(org.head_b)
-    url = f"/reviews/{review.id}"
-    h_form = _form(helene.get(url).get_data(as_text=True))
-    i_form = _form(isabelle.get(url).get_data(as_text=True))
-    assert "snapshot" in h_form and "minutes" in i_form
-
-    saved = helene.post(url, {**h_form, "minutes": "Hélène's notes\nline 2", "intent": "save"})
-    assert saved.status_code == 302
-
-    stale = isabelle.post(url, {**i_form, "irritants": "Isabelle's irritants", "intent": "save"})
-    assert stale.status_code == 409
-    page = stale.get_data(as_text=True)
-    again = _form(page)
-    # Her entry is kept; what she did not touch shows what Hélène saved.
-    assert again["irritants"] == "Isabelle's irritants"
-    assert again["minutes"].strip() == "Hélène's notes\nline 2"
-    assert 'id="irritants-saved"' in page and 'id="minutes-saved"' not in page
-
-    resaved = isabelle.post(url, {**again, "intent": "save"})
-    assert resaved.status_code == 302
-    db.session.expire_all()
-    assert review.minutes.replace("\r\n", "\n") == "Hélène's notes\nline 2"
-    assert review.irritants == "Isabelle's irritants"
-
-
-def test_stale_page_saving_without_viewing_the_conflict_keeps_untouched_fields(
-    review, org, login_as
-):
-    """Even a direct re-post of the stale page (new lock) keeps the other person's fields."""
-    helene, isabelle = login_as(org.head_a), login_as(org.head_b)
-    url = f"/reviews/{review.id}"
-    h_form = _form(helene.get(url).get_data(as_text=True))
-    i_form = _form(isabelle.get(url).get_data(as_text=True))
-    helene.post(url, {**h_form, "minutes": "Notes H", "satisfaction_a_of_b": "4"})
-    db.session.expire_all()
-    isabelle.post(
-        url,
-        {**i_form, "lock_version": str(review.lock_version), "irritants": "Irritants I"},
-    )
-    db.session.expire_all()
-    assert review.minutes == "Notes H" and review.satisfaction_a_of_b == 4
-    assert review.irritants == "Irritants I"
-
-
-def test_field_changed_by_both_shows_theirs_and_resave_writes_mine(review, org, login_as):
-    helene, isabelle = login_as(org.head_a), login_as(org.head_b)
-    url = f"/reviews/{review.id}"
-    first = review.assessments[0].id
-    h_form = _form(helene.get(url).get_data(as_text=True))
-    i_form = _form(isabelle.get(url).get_data(as_text=True))
-    helene.post(url, {**h_form, "minutes": "Version H", f"assessment-{first}-result": "met"})
-    stale = isabelle.post(url, {**i_form, "minutes": "Version I"})
-    assert stale.status_code == 409
-    page = stale.get_data(as_text=True)
-    again = _form(page)
-    assert again["minutes"].strip() == "Version I"
-    assert 'id="minutes-saved"' in page and "Version H" in html.unescape(page)
-    assert again[f"assessment-{first}-result"] == "met"  # untouched by her: saved value shown
-    assert isabelle.post(url, again).status_code == 302
-    db.session.expire_all()
-    assert review.minutes == "Version I"
-    assert review.assessments[0].result.value == "met"
 
 
 # ---------------------------------------------------------------- the chart
@@ -250,7 +135,7 @@ def test_ics_in_utc_and_removed_attendee_gets_a_cancel_naming_only_them(review, 
     paris = ZoneInfo("Europe/Paris")
     start = datetime(2027, 1, 20, 14, 0, tzinfo=paris)
     everyone = [org.head_a.id, org.head_b.id, org.member_b.id]
-    ops.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
+    scheduling.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
                          location="Salle Rivoli", attendee_ids=everyone, now=NOW)  # fmt: skip
     db.session.commit()
     first = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_b.email))
@@ -258,7 +143,7 @@ def test_ics_in_utc_and_removed_attendee_gets_a_cancel_naming_only_them(review, 
     assert "DTSTART:20270120T130000Z" in raw and "DTEND:20270120T140000Z" in raw
     assert "TZID" not in raw
 
-    ops.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
+    scheduling.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
                          location="Salle Rivoli", attendee_ids=everyone[:2], now=NOW)  # fmt: skip
     db.session.commit()
     mails = list(
@@ -296,7 +181,7 @@ def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, a
 
     org.head_b.locale = "fr"
     start = datetime(2027, 1, 22, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
-    ops.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
+    scheduling.schedule_meeting(org.head_a, review, start=start, duration_minutes=60,
                          location="Salle Rivoli", attendee_ids=[org.head_a.id, org.head_b.id],
                          now=NOW)  # fmt: skip
     db.session.commit()
@@ -320,22 +205,21 @@ def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, a
 
 def _closed(review, org):
     results = ["met", "partly_met", "missed", "met"]
-    data = {
-        "assessments": {
-            a.id: {"result": r, "measured_value": "97", "comment": ""}
+    values = MeetingValues(
+        assessments={
+            a.id: AssessmentValues(result=r, measured_value="97", comment="")
             for a, r in zip(review.assessments, results, strict=True)
         },
-        "criterion_value": "2,4",
-        "satisfaction_a_of_b": "5",
-        "satisfaction_b_of_a": "3",
-        "irritants": "",
-        "minutes": "",
-        "decision": "continue",
-        "actions": [],
-    }
+        criterion_value="2,4",
+        satisfaction_a_of_b="5",
+        satisfaction_b_of_a="3",
+        irritants="",
+        minutes="",
+        decision="continue",
+    )
     held = datetime(2027, 1, 20, 9, 35, 4, tzinfo=UTC)
-    ops.save_meeting(org.head_a, review, review.lock_version, data, close=True, now=held,
-                     send_minutes=False)  # fmt: skip
+    save = MeetingSave(lock_version=review.lock_version, sent=values, close=True)
+    save_meeting(org.head_a, review, save, now=held, send_minutes=False)
     db.session.commit()
 
 
@@ -379,7 +263,7 @@ def test_outbox_page_translates_status_and_error_and_shows_one_message(review, o
     from sla_contracts import jobs
     from sla_contracts.models import OutboxEmail
 
-    ops.schedule_meeting(org.head_a, review, start=datetime(2027, 1, 20, 13, 0, tzinfo=UTC),
+    scheduling.schedule_meeting(org.head_a, review, start=datetime(2027, 1, 20, 13, 0, tzinfo=UTC),
                          duration_minutes=60, location="Salle Rivoli",
                          attendee_ids=[org.head_a.id], now=NOW)  # fmt: skip
     db.session.commit()

@@ -8,7 +8,6 @@ review is complete, then closes it.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +26,22 @@ from ..models import (
     ReviewStatus,
 )
 from ..permissions import get_charter as load_charter
+from ..reviews import access, meeting, scheduling
 from ..reviews import operations as ops
+from ..reviews.meeting import save_meeting
+from ..reviews.meeting_input import (
+    ACTION_FIELDS,
+    ASSESSMENT_FIELDS,
+    SCALAR_FIELDS,
+    ActionValues,
+    AssessmentValues,
+    FieldPath,
+    MeetingInvalid,
+    MeetingSave,
+    MeetingValues,
+)
 from ..timeutil import utcnow
+from ..transaction import atomic
 from . import openapi
 from .auth import location, require_api_user
 from .blueprint import bp
@@ -110,7 +123,7 @@ def _load(review_id: int) -> Review:
 def _review(review_id: int, *, write: bool = False) -> Review:
     user = require_api_user()
     path_id(review_id, _("No such review."))
-    return ops.get_review(user, review_id, write=write)
+    return access.get_review(user, review_id, write=write)
 
 
 # ---------------------------------------------------------------- endpoints
@@ -139,8 +152,8 @@ PLAN_FIELDS = {
         "string", nullable=True, description="ISO 8601 date-time with offset: schedules it"
     ),
     "duration_minutes": Field("integer", description="15 to 480 (default 60)"),
-    "location": Field("string", max_length=ops.LOCATION_MAX),
-    "video_link": Field("string", max_length=ops.LINK_MAX),
+    "location": Field("string", max_length=scheduling.LOCATION_MAX),
+    "video_link": Field("string", max_length=scheduling.LINK_MAX),
 }
 PLAN_ATTENDEES = {"type": "array", "items": {"type": "integer"}, "description": "User ids"}
 
@@ -163,6 +176,24 @@ def _int_list(value: Any, name: str) -> list[int]:
     return value
 
 
+def _schedule(user, review: Review, values: dict[str, Any], data: dict[str, Any]) -> None:
+    try:
+        scheduling.schedule_meeting(
+            user,
+            review,
+            start=_datetime(values["scheduled_at"], "scheduled_at"),
+            duration_minutes=values.get("duration_minutes", 60),
+            location=values.get("location", ""),
+            video_link=values.get("video_link", ""),
+            attendee_ids=_int_list(data.get("attendee_ids", []), "attendee_ids"),
+        )
+    except ValidationError as error:
+        if error.field != "date":
+            raise
+        # The service names the page's date input; this API has scheduled_at.
+        raise ValidationError(error.message, field="scheduled_at", details=error.details) from None
+
+
 @bp.post("/charters/<int:charter_id>/reviews")
 def plan_review(charter_id: int):
     user = require_api_user()
@@ -181,26 +212,10 @@ def plan_review(charter_id: int):
         )
     values = {k: check_value(k, v, PLAN_FIELDS[k]) for k, v in data.items() if k in PLAN_FIELDS}
     existed = ops.open_review(charter) is not None
-    review = ops.plan_review(charter, utcnow())
-    if values.get("scheduled_at"):
-        try:
-            ops.schedule_meeting(
-                user,
-                review,
-                start=_datetime(values["scheduled_at"], "scheduled_at"),
-                duration_minutes=values.get("duration_minutes", 60),
-                location=values.get("location", ""),
-                video_link=values.get("video_link", ""),
-                attendee_ids=_int_list(data.get("attendee_ids", []), "attendee_ids"),
-            )
-        except ValidationError as error:
-            if error.field != "date":
-                raise
-            # The service names the page's date input; this API has scheduled_at.
-            raise ValidationError(
-                error.message, field="scheduled_at", details=error.details
-            ) from None
-    db.session.commit()
+    with atomic():
+        review = ops.plan_review(charter, utcnow())
+        if values.get("scheduled_at"):
+            _schedule(user, review, values, data)
     body = review_json(_load(review.id))
     if existed:
         return body, 200
@@ -218,8 +233,8 @@ UPDATE_FIELDS = {
     "criterion_value": Field("number", nullable=True),
     "satisfaction_a_of_b": Field("integer", nullable=True, description="1 to 5"),
     "satisfaction_b_of_a": Field("integer", nullable=True, description="1 to 5"),
-    "irritants": Field("string", max_length=ops.TEXT_MAX),
-    "minutes": Field("string", max_length=ops.TEXT_MAX * 4),
+    "irritants": Field("string", max_length=meeting.TEXT_MAX),
+    "minutes": Field("string", max_length=meeting.TEXT_MAX * 4),
     "decision": Field("string", nullable=True, enum=tuple(d.value for d in ReviewDecision)),
     "close": Field("boolean", description="Check completeness, then close (read-only after)"),
 }
@@ -251,135 +266,58 @@ ACTION_SCHEMA = {
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A JSON value as the meeting service reads it ("" for null; 2.0 as "2")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
 
 
-def _merged_form(review: Review, data: dict[str, Any]) -> dict[str, Any]:
-    """The meeting data as the form would send it: current values, overlaid by ``data``."""
+def _sent(item: dict[str, Any], name: str) -> str | None:
+    return _text(item[name]) if name in item else None
 
-    def pick(name: str, current: Any) -> str:
-        if name not in data:
-            return _text(current)
-        value = data[name]
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return _text(value)
 
-    form: dict[str, Any] = {
-        "criterion_value": pick("criterion_value", review.criterion_value),
-        "satisfaction_a_of_b": pick("satisfaction_a_of_b", review.satisfaction_a_of_b),
-        "satisfaction_b_of_a": pick("satisfaction_b_of_a", review.satisfaction_b_of_a),
-        "irritants": pick("irritants", review.irritants),
-        "minutes": pick("minutes", review.minutes),
-        "decision": pick("decision", review.decision.value if review.decision else None),
-    }
-    sent_assessments = {}
+def _meeting_values(review: Review, data: dict[str, Any]) -> MeetingValues:
+    """What the request sends, as the meeting service's values (a field not sent is None)."""
+    assessments: dict[int, AssessmentValues] = {}
     for index, item in enumerate(data.get("assessments", [])):
         if not isinstance(item, dict) or not isinstance(item.get("id"), int):
             raise ValidationError(_("Each assessment needs its id."), field=f"assessments[{index}]")
-        sent_assessments[item["id"]] = item
-    known = {a.id for a in review.assessments}
-    for assessment_id in sent_assessments:
-        if assessment_id not in known:
-            raise ValidationError(_("No such assessment."), field="assessments")
-    form["assessments"] = {}
-    for a in review.assessments:
-        item = sent_assessments.get(a.id, {})
-        form["assessments"][a.id] = {
-            "result": _text(item.get("result", a.result.value if a.result else "")),
-            "measured_value": _text(item.get("measured_value", a.measured_value)),
-            "comment": _text(item.get("comment", a.comment)),
-        }
+        assessments[item["id"]] = AssessmentValues(
+            **{name: _sent(item, name) for name in ASSESSMENT_FIELDS}
+        )
+    if set(assessments) - {a.id for a in review.assessments}:
+        raise ValidationError(_("No such assessment."), field="assessments")
     actions = []
-    sent_actions: dict[int, dict] = {}
-    new_actions = []
+    known_actions = {a.id for a in review.actions}
     for index, item in enumerate(data.get("actions", [])):
         if not isinstance(item, dict):
             raise ValidationError(_("Each action is an object."), field=f"actions[{index}]")
-        if "id" in item:
-            sent_actions[item["id"]] = item
-        else:
-            new_actions.append(item)
-    for a in review.actions:
-        item = sent_actions.pop(a.id, {})
+        if "id" in item and item["id"] not in known_actions:
+            raise ValidationError(_("No such action."), field="actions")
         actions.append(
-            {
-                "key": str(a.id),
-                "id": a.id,
-                "title": _text(item.get("title", a.title)),
-                "owner_department_id": _text(
-                    item.get("owner_department_id", a.owner_department_id)
-                ),
-                "due_on": _text(item.get("due_on", a.due_on.isoformat())),
-                "status": _text(item.get("status", a.status.value)),
-            }
+            ActionValues(id=item.get("id"), **{name: _sent(item, name) for name in ACTION_FIELDS})
         )
-    if sent_actions:
-        raise ValidationError(_("No such action."), field="actions")
-    for index, item in enumerate(new_actions):
-        actions.append(
-            {
-                "key": f"new{index}",
-                "id": None,
-                "title": _text(item.get("title")),
-                "owner_department_id": _text(item.get("owner_department_id")),
-                "due_on": _text(item.get("due_on")),
-                "status": _text(item.get("status", "open")),
-            }
-        )
-    form["actions"] = actions
-    return form
+    return MeetingValues(
+        **{name: _sent(data, name) for name in SCALAR_FIELDS},
+        assessments=assessments,
+        actions=tuple(actions),
+    )
 
 
-_ASSESSMENT_FIELDS = {"result": "result", "measured": "measured_value", "comment": "comment"}
-_ACTION_FIELDS = {
-    "title": "title",
-    "owner": "owner_department_id",
-    "due": "due_on",
-    "status": "status",
-}
-_INPUT_RE = re.compile(r"^(assessment|action)-(new\d+|\d+)-(\w+)$")
+def _api_field(path: FieldPath, data: dict[str, Any]) -> str:
+    """A domain path in this API's terms.
 
-
-def _api_names(data: dict[str, Any]):
-    """Map the meeting form's input names to this API's field paths.
-
-    An item the request sent is named by its place in the request's list; an existing item
-    the request did not send (e.g. a result missing when closing) by its id:
-    ``assessments[id=61].result``.
+    An assessment is named by its place in the request, or ``assessments[id=61].result`` when
+    the request did not send it; actions are named by their place in the request already.
     """
-    sent_assessments = {
-        item["id"]: index
-        for index, item in enumerate(data.get("assessments") or [])
-        if isinstance(item, dict) and isinstance(item.get("id"), int)
-    }
-    sent_actions: dict[str, int] = {}
-    new_count = 0
-    for index, item in enumerate(data.get("actions") or []):
-        if not isinstance(item, dict):
-            continue
-        if "id" in item:
-            sent_actions[str(item["id"])] = index
-        else:
-            sent_actions[f"new{new_count}"] = index
-            new_count += 1
-
-    def name(key: str) -> str:
-        match = _INPUT_RE.match(key)
-        if not match:
-            return key
-        kind, item_key, part = match.groups()
-        if kind == "assessment":
-            field = _ASSESSMENT_FIELDS.get(part, part)
-            index = sent_assessments.get(int(item_key))
-            where = f"[{index}]" if index is not None else f"[id={item_key}]"
-            return f"assessments{where}.{field}"
-        field = _ACTION_FIELDS.get(part, part)
-        index = sent_actions.get(item_key)
-        where = f"[{index}]" if index is not None else f"[id={item_key}]"
-        return f"actions{where}.{field}"
-
-    return name
+    if path.assessment_id is None:
+        return str(path)
+    sent = [item.get("id") for item in data.get("assessments", [])]
+    if path.assessment_id in sent:
+        return f"assessments[{sent.index(path.assessment_id)}].{path.field}"
+    return f"assessments[id={path.assessment_id}].{path.field}"
 
 
 @bp.patch("/reviews/<int:review_id>")
@@ -405,29 +343,23 @@ def update_review(review_id: int):
     for name in ("assessments", "actions"):
         if name in data and not isinstance(data[name], list):
             raise ValidationError(_("Give a list."), field=name)
-    ops.ensure_open(review)  # a closed review: 409 invalid_state
-    if not review.assessments:
-        ops.start_review(user, review)
-    form = _merged_form(review, data)
+    review.ensure_open()  # a closed review: 409 invalid_state
+    save = MeetingSave(
+        lock_version=data["lock_version"],
+        sent=_meeting_values(review, data),
+        close=bool(data.get("close", False)),
+    )
     try:
-        ops.save_meeting(
-            user, review, data["lock_version"], form, close=bool(data.get("close", False))
-        )
+        with atomic():
+            save_meeting(user, review, save)
     except ConflictError as error:
-        db.session.rollback()
         error.details["current"] = review_json(_load(review_id))
         raise
-    except ValidationError as error:
-        errors = error.details.get("errors") or {}
-        if errors:
-            # Fields named as in this API (assessments[0].result, actions[1].due_on), not as
-            # the meeting page's inputs; the first one at fault is ``field``.
-            names = _api_names(data)
-            errors = {names(key): message for key, message in errors.items()}
-            first = next(iter(errors))
-            raise ValidationError(errors[first], field=first, details={"errors": errors}) from None
-        raise
-    db.session.commit()
+    except MeetingInvalid as error:
+        # Fields named as in this API (assessments[0].result, actions[1].due_on).
+        errors = {_api_field(path, data): message for path, message in error.issues.items()}
+        first = next(iter(errors))
+        raise ValidationError(errors[first], field=first, details={"errors": errors}) from None
     return review_json(_load(review_id))
 
 

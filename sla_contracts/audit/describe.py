@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "review_meeting_cancelled": _l("Review meeting cancelled"),
     "review_saved": _l("Review saved"),
     "review_closed": _l("Review closed"),
+    "review_cancelled": _l("Review cancelled: the charter ended"),
     "action_done": _l("Action item done"),
 }
 

@@ -19,6 +19,7 @@ from .notifications import Notification, OutboxEmail
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
+    REVIEW_TRANSITIONS,
     ActionItem,
     ActionStatus,
     Assessment,
@@ -57,6 +58,7 @@ __all__ = [
     "ShareLink",
     "DEFAULT_REMINDER_OFFSETS",
     "OPEN_REVIEW_STATUSES",
+    "REVIEW_TRANSITIONS",
     "ActionItem",
     "ActionStatus",
     "Assessment",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import ReviewStateError
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 from .charters import Charter
@@ -34,6 +36,34 @@ class ReviewStatus(enum.StrEnum):
 
 
 OPEN_REVIEW_STATUSES = (ReviewStatus.PLANNED, ReviewStatus.SCHEDULED, ReviewStatus.IN_PROGRESS)
+
+# The one table of allowed status changes. Planned → scheduled (a meeting is set) and back
+# (the meeting is called off); either starts; only a review in progress closes; an open
+# review is cancelled when its charter ends. Closed and cancelled are final.
+REVIEW_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
+    ReviewStatus.PLANNED: frozenset(
+        {ReviewStatus.SCHEDULED, ReviewStatus.IN_PROGRESS, ReviewStatus.CANCELLED}
+    ),
+    ReviewStatus.SCHEDULED: frozenset(
+        {ReviewStatus.PLANNED, ReviewStatus.IN_PROGRESS, ReviewStatus.CANCELLED}
+    ),
+    ReviewStatus.IN_PROGRESS: frozenset({ReviewStatus.CLOSED, ReviewStatus.CANCELLED}),
+    ReviewStatus.CLOSED: frozenset(),
+    ReviewStatus.CANCELLED: frozenset(),
+}
+
+
+def _refusal(current: ReviewStatus, new: ReviewStatus | None) -> str:
+    """Why a review in ``current`` cannot move to ``new`` (None: cannot change at all)."""
+    if current == ReviewStatus.CLOSED:
+        return _("This review is closed: it can no longer be changed.")
+    if current == ReviewStatus.CANCELLED:
+        return _("This review was cancelled.")
+    if new == ReviewStatus.CLOSED:
+        return _("Only a review in progress can be closed.")
+    if new == ReviewStatus.PLANNED:
+        return _("No meeting is scheduled.")
+    return _("This change is not possible at this stage of the review.")
 
 
 class ReviewDecision(enum.StrEnum):
@@ -127,6 +157,20 @@ class Review(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REVIEW_STATUSES
+
+    def transition(self, new_status: ReviewStatus) -> None:
+        """Move to ``new_status`` if the transition table allows it (ReviewStateError if not)."""
+        if new_status not in REVIEW_TRANSITIONS[self.status]:
+            raise ReviewStateError(
+                _refusal(self.status, new_status),
+                details={"from": self.status.value, "to": new_status.value},
+            )
+        self.status = new_status
+
+    def ensure_open(self) -> None:
+        """Refuse any change to a closed or cancelled review (ReviewStateError, 409)."""
+        if not self.is_open:
+            raise ReviewStateError(_refusal(self.status, None), details={"from": self.status.value})
 
     @property
     def is_closed(self) -> bool:

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..models import AssessmentResult, Charter, CharterStatus, Role
 from . import operations as ops
-from .operations import parse_number
+from .meeting import parse_number, save_meeting
+from .meeting_input import AssessmentValues, MeetingSave, MeetingValues
 
 # A believable spread of results: mostly met, some partly, the odd miss.
 _PATTERN = (
@@ -47,22 +48,19 @@ def seed_reviews(charter: Charter, specs: list[dict[str, Any]], now: datetime) -
                     result, 0.8
                 )
                 measured = f"{target * factor:g}"
-            assessments[assessment.id] = {
-                "result": result.value,
-                "measured_value": measured,
-                "comment": "",
-            }
-        data = {
-            "assessments": assessments,
-            "criterion_value": str(spec["criterion_value"]),
-            "satisfaction_a_of_b": str(spec["satisfaction_a"]),
-            "satisfaction_b_of_a": str(spec["satisfaction_b"]),
-            "irritants": spec.get("notes", ""),
-            "minutes": spec.get("notes", ""),
-            "decision": spec.get("decision", "continue"),
-            "actions": [],
-        }
-        ops.save_meeting(head, review, review.lock_version, data, close=True, now=when,
-                         send_minutes=False)  # fmt: skip
+            assessments[assessment.id] = AssessmentValues(
+                result=result.value, measured_value=measured, comment=""
+            )
+        values = MeetingValues(
+            assessments=assessments,
+            criterion_value=str(spec["criterion_value"]),
+            satisfaction_a_of_b=str(spec["satisfaction_a"]),
+            satisfaction_b_of_a=str(spec["satisfaction_b"]),
+            irritants=spec.get("notes", ""),
+            minutes=spec.get("notes", ""),
+            decision=spec.get("decision", "continue"),
+        )
+        save = MeetingSave(lock_version=review.lock_version, sent=values, close=True)
+        save_meeting(head, review, save, now=when, send_minutes=False)
         held += 1
     return held

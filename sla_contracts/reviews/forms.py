@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from .operations import LINK_MAX, LOCATION_MAX
+from .scheduling import LINK_MAX, LOCATION_MAX
 
 
 class ScheduleForm(FlaskForm):

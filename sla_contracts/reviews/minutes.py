@@ -1,8 +1,4 @@
-"""The minutes of a closed review as a PDF, through the shared renderer (``sla_contracts.pdf``).
-
-Importing this module fails with ImportError until the renderer exists; callers treat that
-as "no PDF yet".
-"""
+"""The minutes of a closed review as a PDF, through the shared renderer (``sla_contracts.pdf``)."""
 
 from __future__ import annotations
 
@@ -11,10 +7,10 @@ from flask_babel import force_locale
 
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
+from .access import reviews_of
 from .chart import history_chart
 from .formats import share_met_help
 from .labels import action_status_label, decision_label, result_label
-from .operations import reviews_of
 
 TEMPLATE = "pdf/minutes.html"
 

@@ -1,0 +1,156 @@
+"""The meeting page's inputs, to and from the meeting service's values and field paths.
+
+Inputs are named ``criterion_value``, ``assessment-<id>-measured``, ``action-<key>-due``…,
+where an action's key is its id, or ``new<n>`` for a blank row. The page posts back a signed
+snapshot of the values it showed: that is what the person saw (``MeetingSave.seen``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import format_date, format_decimal
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..models import Review
+from . import labels
+from .meeting import parse_number
+from .meeting_input import (
+    SCALAR_FIELDS,
+    ActionValues,
+    AssessmentValues,
+    FieldPath,
+    MeetingValues,
+)
+
+ASSESSMENT_INPUTS = {"result": "result", "measured_value": "measured", "comment": "comment"}
+ACTION_INPUTS = {
+    "title": "title",
+    "owner_department_id": "owner",
+    "due_on": "due",
+    "status": "status",
+}
+NEW_ACTION_RE = re.compile(r"^action-(new\d{1,2})-title$")
+
+
+def new_action_keys(form: Mapping[str, str]) -> list[str]:
+    """The blank action rows the page sent (``new0``, ``new1``…)."""
+    return [m.group(1) for key in form if (m := NEW_ACTION_RE.match(key))]
+
+
+def input_name(path: FieldPath, action_keys: list[str]) -> str:
+    """The page's input for a domain path (actions by their place in ``action_keys``)."""
+    if path.assessment_id is not None:
+        return f"assessment-{path.assessment_id}-{ASSESSMENT_INPUTS.get(path.field, path.field)}"
+    if path.action_index is not None:
+        key = action_keys[path.action_index]
+        return f"action-{key}-{ACTION_INPUTS.get(path.field, 'title')}"
+    return path.field
+
+
+def to_inputs(values: MeetingValues, action_keys: list[str]) -> dict[str, str]:
+    """Input name → text for every value present (numbers in the reader's format)."""
+    inputs: dict[str, str] = {}
+    for name in SCALAR_FIELDS:
+        value = getattr(values, name)
+        if value is not None:
+            inputs[name] = value
+    number = parse_number(inputs.get("criterion_value"))
+    if number is not None:
+        inputs["criterion_value"] = format_decimal(number, format="0.###")
+    for assessment_id, item in values.assessments.items():
+        for name, suffix in ASSESSMENT_INPUTS.items():
+            if getattr(item, name) is not None:
+                inputs[f"assessment-{assessment_id}-{suffix}"] = getattr(item, name)
+    for key, item in zip(action_keys, values.actions, strict=True):
+        for name, suffix in ACTION_INPUTS.items():
+            if getattr(item, name) is not None:
+                inputs[f"action-{key}-{suffix}"] = getattr(item, name)
+    return inputs
+
+
+def recorded_inputs(review: Review) -> dict[str, str]:
+    """The inputs as the page shows what is saved now, with the lock version."""
+    values = MeetingValues.recorded(review)
+    inputs = to_inputs(values, [str(a.id) for a in values.actions])
+    inputs["lock_version"] = str(review.lock_version)
+    return inputs
+
+
+def from_inputs(review: Review, form: Mapping[str, str]) -> tuple[MeetingValues, list[str]]:
+    """The values a page sent (an input it did not send is None) and its action rows' keys."""
+    assessments = {}
+    for a in review.assessments:
+        names = {name: f"assessment-{a.id}-{suffix}" for name, suffix in ASSESSMENT_INPUTS.items()}
+        if any(n in form for n in names.values()):
+            assessments[a.id] = AssessmentValues(**{k: form.get(n) for k, n in names.items()})
+    keys = [str(a.id) for a in review.actions if f"action-{a.id}-title" in form]
+    keys += new_action_keys(form)
+    actions = []
+    for key in keys:
+        names = {name: f"action-{key}-{suffix}" for name, suffix in ACTION_INPUTS.items()}
+        actions.append(
+            ActionValues(
+                id=None if key.startswith("new") else int(key),
+                **{k: form.get(n) for k, n in names.items()},
+            )
+        )
+    values = MeetingValues(
+        **{name: form.get(name) for name in SCALAR_FIELDS},
+        assessments=assessments,
+        actions=tuple(actions),
+    )
+    return values, keys
+
+
+# ---------------------------------------------------------------- the snapshot
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="review-meeting-snapshot")
+
+
+def snapshot(review: Review, inputs: dict[str, str]) -> str:
+    """A signed copy of the recorded values the page shows, posted back with the form."""
+    return _serializer().dumps(
+        {"review": review.id, "values": {k: v for k, v in inputs.items() if k != "lock_version"}}
+    )
+
+
+def read_snapshot(review: Review, token: str) -> dict[str, str] | None:
+    """The inputs the person's page was opened with (None if absent or tampered with)."""
+    if not token:
+        return None
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("review") != review.id:
+        return None
+    values = data.get("values")
+    return values if isinstance(values, dict) else None
+
+
+def shown(review: Review, path: FieldPath, value: str) -> str:
+    """A recorded value as a person reads it (for "saved meanwhile: …")."""
+    if not value:
+        return "—"
+    if path.field == "result":
+        return labels.result_label(value)
+    if path.field == "decision":
+        return labels.decision_label(value)
+    if path.field == "status":
+        return labels.action_status_label(value)
+    if path.field == "owner_department_id":
+        return review.charter.department_names.get(int(value), value) if value.isdigit() else value
+    if path.field == "due_on":
+        try:
+            return format_date(datetime.fromisoformat(value).date())
+        except ValueError:
+            return value
+    if path.field == "criterion_value" and (number := parse_number(value)) is not None:
+        return format_decimal(number, format="0.###")
+    return value
