@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import notifications
 from ..audit.operations import record_event
 from ..errors import CharterStateError, ConflictError, Forbidden, NotFound, ValidationError
 from ..extensions import db
@@ -40,9 +41,8 @@ from ..models import (
 )
 from ..permissions import can_edit, can_read
 from ..timeutil import utcnow
-from . import formats, messages
+from . import formats
 from .ics import meeting_ics
-from .labels import decision_label
 
 TEXT_MAX = 4000
 LOCATION_MAX = 300
@@ -269,9 +269,9 @@ def _invite_ics(review: Review, method: str, recipients: list[User], now: dateti
         start=review.scheduled_at,
         duration_minutes=review.duration_minutes,
         summary=_meeting_summary(review),
-        description=messages.absolute(messages.meeting_path(review.id)),
+        description=notifications.absolute(f"/reviews/{review.id}"),
         location=where,
-        url=messages.absolute(messages.meeting_path(review.id)),
+        url=notifications.absolute(f"/reviews/{review.id}"),
         organizer_email=current_app.config["MAIL_DEFAULT_SENDER"],
         attendee_emails=[u.email for u in recipients],
         now=now,
@@ -288,64 +288,30 @@ def _send_invitations(
     """
     attendees = [a.user for a in review.attendees]
     key = f"review:{review.id}:ics:{review.ics_uid}:{review.ics_sequence}:{method.lower()}"
+    if removed:
+        change = notifications.REMOVED
+    elif method == "CANCEL":
+        change = notifications.CANCELLED
+    elif review.ics_sequence > 0:
+        change = notifications.MOVED
+    else:
+        change = notifications.INVITED
+    params = {
+        "title": review.charter.title,
+        "when": review.scheduled_at,
+        "change": change,
+        "place": review.location,
+        "video_link": review.video_link,
+        "attendees": [u.name for u in attendees],
+    }
     for user in people:
-
-        def message(user=user):
-            if removed:
-                return _(
-                    "You were removed from the attendees of the review meeting of "
-                    "“%(title)s” on %(when)s.",
-                    title=review.charter.title,
-                    when=format_when(review.scheduled_at),
-                )
-            if method == "CANCEL":
-                return _(
-                    "The review meeting of “%(title)s” on %(when)s is cancelled.",
-                    title=review.charter.title,
-                    when=format_when(review.scheduled_at),
-                )
-            if review.ics_sequence > 0:
-                return _(
-                    "The review meeting of “%(title)s” moved: %(when)s.",
-                    title=review.charter.title,
-                    when=format_when(review.scheduled_at),
-                )
-            return _(
-                "You are invited to the review meeting of “%(title)s” on %(when)s.",
-                title=review.charter.title,
-                when=format_when(review.scheduled_at),
-            )
-
-        def subject():
-            if removed:
-                return _(
-                    "Removed from the meeting: review of “%(title)s”", title=review.charter.title
-                )
-            if method == "CANCEL":
-                return _("Cancelled: review of “%(title)s”", title=review.charter.title)
-            if review.ics_sequence > 0:
-                return _("Updated: review of “%(title)s”", title=review.charter.title)
-            return _("Invitation: review of “%(title)s”", title=review.charter.title)
-
-        def body(message=message):
-            lines = [message()]
-            if method != "CANCEL":
-                if review.location:
-                    lines.append(_("Place: %(place)s", place=review.location))
-                if review.video_link:
-                    lines.append(_("Video link: %(link)s", link=review.video_link))
-                lines.append(_("Attendees: %(names)s", names=", ".join(u.name for u in attendees)))
-                lines.append(_("The calendar invitation is attached. The review page:"))
-            return "\n".join(lines)
-
-        messages.tell(
-            user,
-            kind="review_invitation",
+        notifications.notify(
+            "review_invitation",
+            recipients=[user],
+            obj=("review", review.id),
+            link=f"/reviews/{review.id}",
+            params=params,
             key=key,
-            link=messages.meeting_path(review.id),
-            message=message,
-            subject=subject,
-            body=body,
             ics=_invite_ics_for(
                 user, review, method, [user] if removed else (attendees or [user]), now
             ),
@@ -791,21 +757,16 @@ def _send_minutes(review: Review, now: datetime) -> None:
         if locale not in pdfs:
             pdfs[locale] = minutes_pdf(review, locale)
         pdf = pdfs[locale]
-        messages.tell(
-            user,
-            kind="review_closed",
+        notifications.notify(
+            "review_closed",
+            recipients=[user],
+            obj=("review", review.id),
+            link=f"/reviews/{review.id}",
+            params={
+                "title": review.charter.title,
+                "decision": review.decision.value if review.decision else None,
+            },
             key=f"review:{review.id}:minutes",
-            link=messages.review_path(review.id),
-            message=lambda: _(
-                "The review of “%(title)s” is closed; the minutes are ready.",
-                title=review.charter.title,
-            ),
-            subject=lambda: _("Minutes: review of “%(title)s”", title=review.charter.title),
-            body=lambda: _(
-                "The review of “%(title)s” is closed. Decision: %(decision)s.",
-                title=review.charter.title,
-                decision=decision_label(review.decision),
-            ),
             attachment_name=f"review-{review.id}-minutes.pdf" if pdf else None,
             attachment=pdf,
             now=now,
