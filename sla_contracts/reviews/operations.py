@@ -41,7 +41,6 @@ from ..models import (
 )
 from ..permissions import can_edit, can_read
 from ..timeutil import utcnow
-from . import formats
 from .ics import meeting_ics
 
 TEXT_MAX = 4000
@@ -60,11 +59,6 @@ def add_months(day: date, months: int) -> date:
     year = day.year + month_index // 12
     month = month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def format_when(value: datetime) -> str:
-    """A meeting time as people read it: "vendredi 11 décembre 2026, 09:00 (heure de Paris)"."""
-    return formats.when(value, "full")
 
 
 def parse_number(value: str) -> float | None:
