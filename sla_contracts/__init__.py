@@ -107,14 +107,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .charters.routes import bp as charters_bp
     from .main.routes import bp as main_bp
-    from .reviews.inbox import bp as inbox_bp
+    from .notifications import init_app as notifications_init
     from .reviews.routes import bp as reviews_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
     app.register_blueprint(reviews_bp)
-    app.register_blueprint(inbox_bp)
+    notifications_init(app)
 
     from .directory.routes import bp as directory_bp
     from .directory.routes import nav as directory_nav

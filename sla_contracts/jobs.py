@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import force_locale, format_date, ngettext
-from flask_babel import gettext as _
 from sqlalchemy import and_, exists, insert, or_, select, update
 
+from . import notifications
 from .extensions import db
 from .models import (
     OPEN_REVIEW_STATUSES,
@@ -31,7 +30,6 @@ from .models import (
     Role,
     User,
 )
-from .reviews import messages
 from .reviews.operations import add_months, reminder_settings
 
 log = logging.getLogger(__name__)
@@ -288,73 +286,18 @@ class _Directory:
         return list(people.values())
 
 
-def _texts(due: Due, directory: _Directory, today: date):
-    charter = directory.charters[due.charter_id]
-    title = charter.title
-    if due.kind == "review_before":
-        link = messages.meeting_path(due.review_id)
-
-        def message():
-            if due.day == today:
-                return _("The review of “%(title)s” is today.", title=title)
-            days = (due.day - today).days
-            return ngettext(
-                "The review of “%(title)s” is due on %(date)s (in %(num)d day).",
-                "The review of “%(title)s” is due on %(date)s (in %(num)d days).",
-                days,
-                title=title,
-                date=format_date(due.day),
-            )
-
-        def subject():
-            return _("Reminder: review of “%(title)s”", title=title)
-
-    elif due.kind == "review_overdue":
-        link = messages.meeting_path(due.review_id)
-
-        def message():
-            return _(
-                "The review of “%(title)s” was due on %(date)s and is not closed yet. "
-                "Schedule or hold it.",
-                title=title,
-                date=format_date(due.day),
-            )
-
-        def subject():
-            return _("Overdue: review of “%(title)s”", title=title)
-
+def _notice(due: Due, directory: _Directory, today: date) -> notifications.Notice:
+    """What one reminder tells its recipients (the text is written when read or mailed)."""
+    title = directory.charters[due.charter_id].title
+    params: dict[str, object] = {"title": title, "day": due.day}
+    if due.review_id:
+        link, obj = f"/reviews/{due.review_id}", ("review", due.review_id)
+        if due.kind == "review_before":
+            params["days"] = (due.day - today).days
     else:
-        action = directory.actions[due.action_id]
-        link = messages.ACTIONS_PATH
-
-        if due.kind == "action_due_soon":
-
-            def message():
-                return _(
-                    "The action “%(action)s” (charter “%(title)s”) is due on %(date)s.",
-                    action=action.title,
-                    title=title,
-                    date=format_date(due.day),
-                )
-
-            def subject():
-                return _("Action due soon: %(action)s", action=action.title)
-
-        else:
-
-            def message():
-                return _(
-                    "The action “%(action)s” (charter “%(title)s”) was due on %(date)s "
-                    "and is still open.",
-                    action=action.title,
-                    title=title,
-                    date=format_date(due.day),
-                )
-
-            def subject():
-                return _("Overdue action: %(action)s", action=action.title)
-
-    return link, message, subject
+        link, obj = "/reviews/actions", ("action", due.action_id)
+        params["action"] = directory.actions[due.action_id].title
+    return notifications.Notice(due.kind, directory.recipients(due), due.key, link, params, obj=obj)
 
 
 def plan_reminders(now: datetime) -> int:
@@ -371,24 +314,11 @@ def plan_reminders(now: datetime) -> int:
         # Whoever inserts the key sends the reminder; a concurrent planner inserts nothing.
         mine = set(_insert_ignoring_duplicates(Reminder.__table__, rows, Reminder.__table__.c.key))
         if mine:
-            batch = messages.Batch()
-            directory = _Directory([d for d in chunk if d.key in mine])
-            ours = [(due, directory.recipients(due)) for due in chunk if due.key in mine]
-            # One locale switch per language, each text written once per reminder and language.
-            for locale in sorted({messages.locale_of(u) for _d, users in ours for u in users}):
-                with force_locale(locale):
-                    footer = messages.footer()
-                    for due, users in ours:
-                        readers = [u for u in users if messages.locale_of(u) == locale]
-                        if not readers:
-                            continue
-                        link, message, subject = _texts(due, directory, today)
-                        text, title = message(), subject()
-                        body = f"{text}\n\n{messages.absolute(link)}\n\n-- \n{footer}\n"
-                        for user in readers:
-                            batch.add(user, due.kind, due.key, link, text, title, body, now)
+            ours = [d for d in chunk if d.key in mine]
+            directory = _Directory(ours)
+            # One INSERT per table for the whole chunk; each e-mail text once per language.
+            notifications.notify_many([_notice(d, directory, today) for d in ours], now=now)
             planned += len(ours)
-            batch.flush()
         db.session.commit()
     return planned
 
@@ -429,9 +359,7 @@ def mark_overdue(now: datetime) -> tuple[int, int]:
 
 def deliver_outbox(now: datetime) -> int:
     """Send the due e-mails of the outbox; return how many were sent."""
-    from .mail import deliver_outbox as deliver
-
-    return deliver(now)
+    return notifications.deliver_outbox(now)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
 
-from sla_contracts import jobs, mail
+from sla_contracts import jobs, notifications
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus, OutboxEmail
-from sla_contracts.notifications.operations import queue_email
 from sla_contracts.reviews import operations as ops
 from sla_contracts.reviews import scheduling
 
@@ -113,7 +112,7 @@ def test_invitation_is_delivered_with_its_calendar_file(smtp, make_charter, org)
     assert str(event["UID"]) == review.ics_uid
     assert int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == datetime(2027, 1, 20, 13, 0, tzinfo=UTC)
-    assert message["Message-ID"] == mail.message_id(
+    assert message["Message-ID"] == notifications.message_id(
         _row(
             f"review:{review.id}:ics:{review.ics_uid}:0:request:user:{org.head_b.id}"
         ).idempotency_key,
@@ -122,9 +121,9 @@ def test_invitation_is_delivered_with_its_calendar_file(smtp, make_charter, org)
 
 
 def test_running_delivery_twice_sends_no_duplicate(smtp, org):
-    queue_email("k1", org.head_a, "One", "Body one", now=NOW)
-    queue_email("k2", "someone@example.com", "Two", "Body two", now=NOW)
-    queue_email("k1", org.head_a, "One again", "Body", now=NOW)  # same key: ignored
+    notifications.queue_email("k1", org.head_a, "One", "Body one", now=NOW)
+    notifications.queue_email("k2", "someone@example.com", "Two", "Body two", now=NOW)
+    notifications.queue_email("k1", org.head_a, "One again", "Body", now=NOW)  # same key: ignored
     db.session.commit()
     assert jobs.deliver_outbox(NOW) == 2
     assert jobs.deliver_outbox(NOW + timedelta(minutes=1)) == 0
@@ -134,7 +133,7 @@ def test_running_delivery_twice_sends_no_duplicate(smtp, org):
 
 def test_server_down_keeps_mail_with_error_and_delivers_later(smtp, org):
     smtp.stop()
-    queue_email("down", org.head_a, "Waiting", "Body", now=NOW)
+    notifications.queue_email("down", org.head_a, "Waiting", "Body", now=NOW)
     db.session.commit()
     assert jobs.deliver_outbox(NOW) == 0
     row = _row("down")
@@ -153,7 +152,7 @@ def test_server_down_keeps_mail_with_error_and_delivers_later(smtp, org):
 
 def test_refused_recipient_is_retried_and_the_error_kept(smtp, org):
     smtp.inbox.refuse = True
-    queue_email("refused", org.head_a, "Hello", "Body", now=NOW)
+    notifications.queue_email("refused", org.head_a, "Hello", "Body", now=NOW)
     db.session.commit()
     assert jobs.deliver_outbox(NOW) == 0
     row = _row("refused")
@@ -165,39 +164,41 @@ def test_refused_recipient_is_retried_and_the_error_kept(smtp, org):
 
 def test_gives_up_after_many_attempts_but_keeps_the_row(smtp, org):
     smtp.inbox.refuse = True
-    queue_email("stubborn", org.head_a, "Hello", "Body", now=NOW)
+    notifications.queue_email("stubborn", org.head_a, "Hello", "Body", now=NOW)
     db.session.commit()
     now = NOW
-    for _ in range(mail.MAX_ATTEMPTS):
+    for _ in range(notifications.MAX_ATTEMPTS):
         jobs.deliver_outbox(now)
         now += timedelta(days=2)
     row = _row("stubborn")
-    assert row.status == "failed" and row.attempts == mail.MAX_ATTEMPTS
-    mail.retry_now(row, now)
+    assert row.status == "failed" and row.attempts == notifications.MAX_ATTEMPTS
+    notifications.retry_now(row, now)
     db.session.commit()
     smtp.inbox.refuse = False
     assert jobs.deliver_outbox(now) == 1
 
 
 def test_claimed_rows_are_not_sent_by_another_worker(smtp, org):
-    queue_email("claimed", org.head_a, "Hello", "Body", now=NOW)
+    notifications.queue_email("claimed", org.head_a, "Hello", "Body", now=NOW)
     db.session.commit()
-    assert mail.claim(NOW) == [_row("claimed").id]
+    assert notifications.claim(NOW) == [_row("claimed").id]
     # A second worker within the lease finds nothing; after the lease the row comes back.
     assert jobs.deliver_outbox(NOW + timedelta(minutes=1)) == 0
-    assert jobs.deliver_outbox(NOW + mail.LEASE + timedelta(seconds=1)) == 1
+    assert jobs.deliver_outbox(NOW + notifications.LEASE + timedelta(seconds=1)) == 1
     assert len(smtp.inbox.messages) == 1
 
 
 def test_retry_delays_grow():
-    delays = [mail.retry_delay(n).total_seconds() / 60 for n in range(1, 6)]
+    delays = [notifications.retry_delay(n).total_seconds() / 60 for n in range(1, 6)]
     assert delays == [1, 5, 15, 60, 240]
 
 
 def test_message_id_is_deterministic():
-    assert mail.message_id("a:b", "x@example.org") == mail.message_id("a:b", "y@example.org")
-    assert mail.message_id("a:b", "x@example.org").endswith("@example.org>")
-    assert mail.message_id("a:b", "x@e.org") != mail.message_id("a:c", "x@e.org")
+    assert notifications.message_id("a:b", "x@example.org") == notifications.message_id(
+        "a:b", "y@example.org"
+    )
+    assert notifications.message_id("a:b", "x@example.org").endswith("@example.org>")
+    assert notifications.message_id("a:b", "x@e.org") != notifications.message_id("a:c", "x@e.org")
 
 
 class TestNotConfigured:
@@ -206,13 +207,13 @@ class TestNotConfigured:
         return {"MAIL_SERVER": ""}
 
     def test_mail_stays_in_outbox_and_is_listed_for_admins(self, org, login_as, caplog):
-        queue_email("nowhere", org.head_a, "Kept <here>", "Body text", now=NOW)
+        notifications.queue_email("nowhere", org.head_a, "Kept <here>", "Body text", now=NOW)
         db.session.commit()
         with caplog.at_level("INFO"):
             assert jobs.deliver_outbox(NOW) == 0
             jobs.deliver_outbox(NOW + timedelta(minutes=1))
         assert sum("Kept <here>" in r.getMessage() for r in caplog.records) == 1
         row = _row("nowhere")
-        assert row.status == "pending" and row.last_error == mail.NOT_CONFIGURED
+        assert row.status == "pending" and row.last_error == notifications.NOT_CONFIGURED
         page = login_as(org.admin).get("/reviews/admin/outbox").get_data(as_text=True)
         assert "Kept &lt;here&gt;" in page and "No SMTP server is configured" in page

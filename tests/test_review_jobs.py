@@ -25,6 +25,7 @@ from sla_contracts.models import (
     Review,
     ReviewStatus,
 )
+from sla_contracts.notifications import render_text
 from sla_contracts.reviews import operations as ops
 from sla_contracts.reviews.meeting import save_meeting
 from sla_contracts.reviews.meeting_input import AssessmentValues, MeetingSave, MeetingValues
@@ -122,7 +123,7 @@ def test_overdue_review_is_chased_every_seven_days_then_admins(make_charter, org
     assert len(_notes(org.admin, "review_overdue")) == 3  # from the third reminder on
     review = db.session.scalar(select(Review).where(Review.charter_id == charter.id))
     assert review.overdue_since == date(2027, 3, 2)
-    assert "was due on" in _notes(org.head_a, "review_overdue")[0].message
+    assert "was due on" in render_text(_notes(org.head_a, "review_overdue")[0], "en")
 
 
 def test_action_due_soon_then_overdue(make_charter, org):
@@ -165,7 +166,8 @@ def test_reminder_mentions_when_which_charter_and_links(make_charter, org):
     jobs.plan_reminders(at(date(2027, 2, 3)))
     review = ops.open_review(charter)
     note = _notes(org.head_a)[0]
-    assert "Logistique ⇄ Magasins" in note.message and "Feb 17, 2027" in note.message
+    text = render_text(note, "en")
+    assert "Logistique ⇄ Magasins" in text and "Feb 17, 2027" in text
     assert note.link == f"/reviews/{review.id}"
     mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_a.email))
     assert f"http://127.0.0.1:5000/reviews/{review.id}" in mail.body

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus
+from sla_contracts.notifications import render_text
 from sla_contracts.reviews import operations as ops
 from sla_contracts.reviews import scheduling
 from sla_contracts.reviews.meeting import save_meeting
@@ -106,9 +107,9 @@ def test_reminder_one_day_before_is_singular_in_inbox_and_email(make_charter, or
     from sla_contracts.models import Notification, OutboxEmail
 
     _plan_day_before(make_charter, org)
-    notes = {n.user_id: n.message for n in db.session.scalars(select(Notification))}
-    assert "(dans 1 jour)" in notes[org.head_b.id]
-    assert "(in 1 day)" in notes[org.head_a.id]
+    notes = {n.user_id: n for n in db.session.scalars(select(Notification))}
+    assert "(dans 1 jour)" in render_text(notes[org.head_b.id], "fr")
+    assert "(in 1 day)" in render_text(notes[org.head_a.id], "en")
     mails = {m.recipient: m.body for m in db.session.scalars(select(OutboxEmail))}
     assert "(dans 1 jour)" in mails[org.head_b.email]
     assert "(in 1 day)" in mails[org.head_a.email]
@@ -164,7 +165,8 @@ def test_ics_in_utc_and_removed_attendee_gets_a_cancel_naming_only_them(review, 
         .where(Notification.user_id == org.member_b.id)
         .order_by(Notification.id.desc())
     ).first()
-    assert "removed" in note.message and "cancelled" not in note.message
+    text = render_text(note, "en")
+    assert "removed" in text and "cancelled" not in text
     assert "removed" in mails[-1].body.lower()
 
 
@@ -187,15 +189,16 @@ def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, a
     db.session.commit()
     fr = "vendredi 22 janvier 2027, 09:00 (heure de Paris)"
     note = db.session.scalar(select(Notification).where(Notification.user_id == org.head_b.id))
-    assert fr in note.message
+    assert fr in render_text(note, "fr")
     mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_b.email))
     assert fr in mail.body
     en = db.session.scalar(select(Notification).where(Notification.user_id == org.head_a.id))
-    assert "Friday, January 22, 2027, 9:00" in en.message and "(Paris time)" in en.message
+    assert "Friday, January 22, 2027, 9:00" in render_text(en, "en")
+    assert "(Paris time)" in render_text(en, "en")
     page = login_as(org.head_b).get(f"/charters/{active.id}").get_data(as_text=True)
     assert fr in page
     page = re.sub(r'datetime="[^"]*"', "", page)  # machine-readable attribute, not shown
-    for text in (note.message, mail.body, page):
+    for text in (render_text(note, "fr"), mail.body, page):
         assert not re.search(r"\d\d:\d\d:\d\d", text)
         assert "heure normale" not in text and "Central European" not in text
 

@@ -19,6 +19,7 @@ from sla_contracts.models import (
     Notification,
     Signature,
 )
+from sla_contracts.notifications import render_text
 from sla_contracts.signing import operations as signing
 
 from .conftest import TEST_PASSWORD
@@ -56,7 +57,7 @@ def test_submit_freezes_canonical_content_with_its_fingerprint(org, make_charter
     assert data["department_b"]["heads"] == ["Bruno Head"]
     assert len(data["commitments"]) == 3
     assert "submitted" in events(charter.id)
-    assert any("submitted version 1" in n.message for n in inbox(org.head_b))
+    assert any("submitted version 1" in render_text(n, "en") for n in inbox(org.head_b))
 
 
 @pytest.mark.parametrize("counts", [(0, 0), (2, 0), (0, 1)])
@@ -110,7 +111,7 @@ def test_second_signature_activates_charter_and_archives_the_pdf(org, make_chart
     assert first.fingerprint == version.fingerprint
     assert first.ip_address == "10.0.0.1"
     assert first.department_id == org.logistics.id
-    assert any("your signature is awaited" in n.message for n in inbox(org.head_b))
+    assert any("your signature is awaited" in render_text(n, "en") for n in inbox(org.head_b))
     later = NOW + timedelta(hours=2)
     signing.sign_charter(org.head_b, charter, 1, TEST_PASSWORD, "10.0.0.2", later)
     db.session.commit()
@@ -119,7 +120,7 @@ def test_second_signature_activates_charter_and_archives_the_pdf(org, make_chart
     assert version.pdf.startswith(b"%PDF-")
     assert version.pdf_sha256 == signing.sha256_hex(version.pdf)
     assert charter.next_review_on == date(2026, 6, 2)  # quarterly
-    assert any("now in force" in n.message for n in inbox(org.head_a))
+    assert any("now in force" in render_text(n, "en") for n in inbox(org.head_a))
     assert events(charter.id)[-3:] == ["signed", "signed", "activated"]
 
 
@@ -186,7 +187,7 @@ def test_edit_while_awaiting_signatures_voids_the_signature_and_tells_the_signer
     assert version.voided_at is not None
     signature = db.session.scalar(select(Signature))
     assert signature.voided_at is not None
-    assert any("no longer counts" in n.message for n in inbox(org.head_a))
+    assert any("no longer counts" in render_text(n, "en") for n in inbox(org.head_a))
     assert "voided" in events(charter.id)
     # Resubmitting freezes a new version with a new fingerprint.
     version2 = submit(org, charter)

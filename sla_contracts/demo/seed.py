@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from .. import notifications
 from ..auth.passwords import hash_password
 from ..charters import operations as charters
 from ..directory import operations as directory
@@ -254,8 +255,14 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
     """Bring a seeded draft to the status ``spec["status"]`` says, through the real workflow.
 
     Submitted and signed the day after its last edit (so its history reads in order); an
-    ended charter is ended after its last review.
+    ended charter is ended after its last review. This is history: the inbox shows it, but
+    nobody is e-mailed about it.
     """
+    with notifications.inbox_only():
+        _advance_charter(charter, spec, now)
+
+
+def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> None:
     from ..signing import operations as signing
 
     status = spec.get("status", "draft")

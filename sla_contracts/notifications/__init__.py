@@ -1,0 +1,57 @@
+"""Telling people: the one entry point, the inbox, the e-mail outbox, preferences, the texts.
+
+Every feature tells people about an event through ``notify`` (or ``notify_many`` in bulk);
+nothing outside this package imports its modules directly.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .inbox import render_text, unread_count
+from .operations import Notice, absolute, inbox_only, notify, notify_many, queue_email
+from .outbox import (
+    LEASE,
+    MAX_ATTEMPTS,
+    NOT_CONFIGURED,
+    claim,
+    deliver_outbox,
+    message_id,
+    retry_delay,
+    retry_now,
+)
+from .preferences import locale_of, wants_email
+from .texts import CANCELLED, INVITED, MOVED, REMOVED
+
+__all__ = [
+    "CANCELLED",
+    "INVITED",
+    "LEASE",
+    "MAX_ATTEMPTS",
+    "MOVED",
+    "NOT_CONFIGURED",
+    "REMOVED",
+    "Notice",
+    "absolute",
+    "claim",
+    "deliver_outbox",
+    "inbox_only",
+    "init_app",
+    "locale_of",
+    "message_id",
+    "notify",
+    "notify_many",
+    "queue_email",
+    "render_text",
+    "retry_delay",
+    "retry_now",
+    "unread_count",
+    "wants_email",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Attach the inbox and outbox pages."""
+    from .routes import bp
+
+    app.register_blueprint(bp)

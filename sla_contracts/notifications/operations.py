@@ -1,29 +1,213 @@
-"""Tell people things: the in-app inbox and the e-mail outbox.
+"""Tell people about an event: the one entry point, ``notify`` (and ``notify_many`` in bulk).
 
-Nothing is sent here: rows are added in the caller's transaction, so a change that is
-rolled back tells nobody. The scheduler's delivery job sends the outbox after commit.
+Nothing is sent here: inbox rows and outbox e-mails are inserted in the caller's
+transaction (no commit), so a change that is rolled back tells nobody. The scheduler's
+delivery job sends the outbox after commit. Both inserts are ``ON CONFLICT DO NOTHING``
+against a unique key (inbox: person + key; outbox: key + person), so telling the same event
+twice writes nothing new, even from two processes at once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Table, insert
 
 from ..extensions import db
 from ..models import Notification, OutboxEmail, User
 from ..timeutil import utcnow
+from .preferences import locale_of, wants_email
+from .texts import MESSAGES, render_email
+
+_inbox_only: ContextVar[bool] = ContextVar("notifications_inbox_only", default=False)
+
+
+@contextmanager
+def inbox_only() -> Iterator[None]:
+    """Within the block, events reach the inbox but queue no e-mail (history being replayed)."""
+    token = _inbox_only.set(True)
+    try:
+        yield
+    finally:
+        _inbox_only.reset(token)
+
+
+def absolute(path: str) -> str:
+    """Return the public URL of an app path (jobs run without a request)."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def footer() -> str:
+    """The last lines of every e-mail (in the current locale): why, and how to stop."""
+    return _(
+        "You receive this e-mail because you take part in this charter. To stop receiving "
+        "e-mails (the in-app inbox keeps every message), change your preferences: %(url)s",
+        url=absolute("/preferences"),
+    )
+
+
+def _neutral(value: Any) -> Any:
+    """Parameters are stored locale-neutral: dates and datetimes as ISO text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_neutral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _neutral(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class Notice:
+    """One event to tell ``recipients`` about (see ``notify`` for the fields)."""
+
+    kind: str
+    recipients: Sequence[User]
+    key: str
+    link: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    actor: User | None = None
+    obj: tuple[str, int] | None = None
+    ics: bytes | None = None
+    attachment_name: str | None = None
+    attachment: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in MESSAGES:
+            raise ValueError(f"no message is registered for {self.kind!r}")
+        self.params = _neutral(self.params)
 
 
 def notify(
-    user: User, kind: str, message: str, link: str = "", now: datetime | None = None
-) -> Notification:
-    """Add a message to ``user``'s in-app inbox."""
-    notification = Notification(
-        user_id=user.id, kind=kind, message=message, link=link, created_at=now or utcnow()
+    kind: str,
+    *,
+    recipients: Iterable[User],
+    key: str,
+    link: str = "",
+    params: dict[str, Any] | None = None,
+    actor: User | None = None,
+    obj: tuple[str, int] | None = None,
+    now: datetime | None = None,
+    ics: bytes | None = None,
+    attachment_name: str | None = None,
+    attachment: bytes | None = None,
+) -> None:
+    """Tell ``recipients`` that ``kind`` happened: inbox rows, and e-mails to those who want them.
+
+    ``key`` names the event (same key and person twice: nothing new); ``params`` are the
+    message's locale-neutral values (names, ids, numbers; dates become ISO text); ``obj``
+    is the ``(type, id)`` it is about and ``link`` the app path to open. E-mails are
+    written in each recipient's language now; the inbox line whenever it is read.
+    """
+    notice = Notice(
+        kind,
+        list(recipients),
+        key,
+        link,
+        params or {},
+        actor,
+        obj,
+        ics,
+        attachment_name,
+        attachment,
     )
-    db.session.add(notification)
-    return notification
+    notify_many([notice], now=now)
+
+
+def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> None:
+    """Tell many events at once: one INSERT per table, each e-mail text written once a language."""
+    now = now or utcnow()
+    inbox: list[dict[str, Any]] = []
+    emails: list[dict[str, Any]] = []
+    readers: dict[str, list[tuple[Notice, list[User]]]] = defaultdict(list)
+    emailing = not _inbox_only.get()
+    for notice in notices:
+        by_locale: dict[str, list[User]] = defaultdict(list)
+        for user in notice.recipients:
+            inbox.append(_inbox_row(notice, user, now))
+            if emailing and MESSAGES[notice.kind].is_emailed and wants_email(user):
+                by_locale[locale_of(user)].append(user)
+        for locale, users in by_locale.items():
+            readers[locale].append((notice, users))
+    for locale in sorted(readers):
+        with force_locale(locale):
+            signature = footer()
+            for notice, users in readers[locale]:
+                subject, text = render_email(notice.kind, notice.params)
+                body = f"{text}\n\n{absolute(notice.link)}\n\n-- \n{signature}\n"
+                emails.extend(_email_row(notice, u, subject, body, now) for u in users)
+    _insert_new(Notification.__table__, inbox)
+    _insert_new(OutboxEmail.__table__, emails)
+
+
+def _inbox_row(notice: Notice, user: User, now: datetime) -> dict[str, Any]:
+    object_type, object_id = notice.obj or (None, None)
+    return {
+        "user_id": user.id,
+        "kind": notice.kind,
+        "params": notice.params,
+        "actor_id": notice.actor.id if notice.actor is not None else None,
+        "object_type": object_type,
+        "object_id": object_id,
+        "idempotency_key": notice.key,
+        "link": notice.link,
+        "created_at": now,
+    }
+
+
+def _email_row(
+    notice: Notice, user: User, subject: str, body: str, now: datetime
+) -> dict[str, Any]:
+    return _outbox_row(
+        f"{notice.key}:user:{user.id}",
+        user.email,
+        subject,
+        body,
+        now,
+        notice.ics,
+        notice.attachment_name,
+        notice.attachment,
+    )
+
+
+def _outbox_row(key, address, subject, body, now, ics, attachment_name, attachment) -> dict:
+    return {
+        "idempotency_key": key,
+        "recipient": address,
+        "subject": subject[:300],
+        "body": body,
+        "ics": ics,
+        "attachment_name": attachment_name,
+        "attachment": attachment,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
+def _insert_new(table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite): one statement for all rows."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - other databases: plain insert, the unique key still holds
+        db.session.execute(insert(table), rows)
+        return
+    db.session.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
 
 
 def queue_email(
@@ -36,33 +220,23 @@ def queue_email(
     attachment_name: str | None = None,
     attachment: bytes | None = None,
     now: datetime | None = None,
-) -> OutboxEmail | None:
-    """Put an e-mail in the outbox once per ``idempotency_key``; skip people who opted out.
+) -> None:
+    """Put one ready-written e-mail in the outbox once per key (people who opted out: skipped).
 
-    Returns the row, or None when the person opted out or the key was already queued.
+    For mail to an address rather than about an event; events go through ``notify``.
     """
     if isinstance(recipient, User):
-        if recipient.is_email_opted_out or not recipient.is_active:
-            return None
-        address = recipient.email
-    else:
-        address = recipient
-    existing = db.session.scalar(
-        select(OutboxEmail).where(OutboxEmail.idempotency_key == idempotency_key)
+        if not wants_email(recipient):
+            return
+        recipient = recipient.email
+    row = _outbox_row(
+        idempotency_key,
+        recipient,
+        subject,
+        body,
+        now or utcnow(),
+        ics,
+        attachment_name,
+        attachment,
     )
-    if existing is not None:
-        return None
-    now = now or utcnow()
-    email = OutboxEmail(
-        idempotency_key=idempotency_key,
-        recipient=address,
-        subject=subject,
-        body=body,
-        ics=ics,
-        attachment_name=attachment_name,
-        attachment=attachment,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    db.session.add(email)
-    return email
+    _insert_new(OutboxEmail.__table__, [row])

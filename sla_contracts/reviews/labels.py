@@ -30,31 +30,6 @@ DECISION_LABELS = {
 ACTION_STATUS_LABELS = {ActionStatus.OPEN: _l("Open"), ActionStatus.DONE: _l("Done")}
 
 
-OUTBOX_STATUS_LABELS = {
-    "pending": _l("Waiting to be sent"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed (no more automatic attempts)"),
-}
-
-
-def outbox_status_label(status: str) -> str:
-    label = OUTBOX_STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
-
-
-def outbox_error_label(error: str | None) -> str:
-    """The last delivery error as an administrator reads it (the raw text stays in the row)."""
-    from ..mail import NOT_CONFIGURED
-
-    if not error:
-        return ""
-    if error == NOT_CONFIGURED:
-        return str(
-            _l("No mail server is configured (MAIL_SERVER): the e-mail waits in the outbox.")
-        )
-    return str(_l("Delivery failed: %(detail)s", detail=error))
-
-
 def review_status_label(status: ReviewStatus | str) -> str:
     return str(REVIEW_STATUS_LABELS[ReviewStatus(status)])
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import notifications
 from ..audit.operations import record_event
 from ..errors import Forbidden, ValidationError
 from ..extensions import db
@@ -43,9 +44,7 @@ from ..models import (
 from ..signing.operations import open_amendment
 from ..signing.versions import version_in_force
 from ..timeutil import utcnow
-from . import messages
 from .access import can_mark_done, ensure_active, require_editor
-from .labels import decision_label
 from .minutes import render_minutes_pdf
 from .scheduling import send_cancellations
 
@@ -300,21 +299,16 @@ def _send_minutes(review: Review, now: datetime) -> None:
         if locale not in pdfs:
             pdfs[locale] = minutes_pdf(review, locale)
         pdf = pdfs[locale]
-        messages.tell(
-            user,
-            kind="review_closed",
+        notifications.notify(
+            "review_closed",
+            recipients=[user],
+            obj=("review", review.id),
+            link=f"/reviews/{review.id}",
+            params={
+                "title": review.charter.title,
+                "decision": review.decision.value if review.decision else None,
+            },
             key=f"review:{review.id}:minutes",
-            link=messages.review_path(review.id),
-            message=lambda: _(
-                "The review of “%(title)s” is closed; the minutes are ready.",
-                title=review.charter.title,
-            ),
-            subject=lambda: _("Minutes: review of “%(title)s”", title=review.charter.title),
-            body=lambda: _(
-                "The review of “%(title)s” is closed. Decision: %(decision)s.",
-                title=review.charter.title,
-                decision=decision_label(review.decision),
-            ),
             attachment_name=f"review-{review.id}-minutes.pdf" if pdf else None,
             attachment=pdf,
             now=now,

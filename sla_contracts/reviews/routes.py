@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..errors import ConflictError, ValidationError
@@ -32,7 +32,6 @@ from ..models import (
     ActionItem,
     AssessmentResult,
     Charter,
-    OutboxEmail,
     Review,
     ReviewAttendee,
     ReviewDecision,
@@ -67,8 +66,6 @@ def _setup(state) -> None:
     def _labels():
         return {
             "review_status_label": labels.review_status_label,
-            "outbox_status_label": labels.outbox_status_label,
-            "outbox_error_label": labels.outbox_error_label,
             "result_label": labels.result_label,
             "decision_label": labels.decision_label,
             "action_status_label": labels.action_status_label,
@@ -365,44 +362,3 @@ def admin_reminders():
     elif request.method == "POST":
         status = 422
     return render_template("reviews/admin_reminders.html", form=form), status
-
-
-@bp.route("/admin/outbox")
-def admin_outbox():
-    _admin_only()
-    emails = db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.status != "sent")
-        .order_by(OutboxEmail.created_at.desc())
-        .limit(200)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)
-        ).all()
-    )
-    return render_template(
-        "reviews/admin_outbox.html",
-        emails=emails,
-        counts=counts,
-        configured=bool(current_app.config.get("MAIL_SERVER")),
-    )
-
-
-@bp.route("/admin/outbox/<int:email_id>")
-def admin_outbox_message(email_id: int):
-    _admin_only()
-    email = db.get_or_404(OutboxEmail, email_id)
-    return render_template("reviews/admin_outbox_message.html", email=email)
-
-
-@bp.route("/admin/outbox/<int:email_id>/retry", methods=["POST"])
-def admin_outbox_retry(email_id: int):
-    _admin_only()
-    from ..mail import retry_now
-
-    email = db.get_or_404(OutboxEmail, email_id)
-    retry_now(email, utcnow())
-    db.session.commit()
-    flash(_("The e-mail will be sent at the next delivery."), "success")
-    return redirect(url_for("reviews.admin_outbox"))

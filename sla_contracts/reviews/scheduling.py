@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import notifications
 from ..audit.operations import record_event
 from ..errors import ReviewStateError, ValidationError
 from ..extensions import db
 from ..models import Charter, Membership, Review, ReviewAttendee, ReviewStatus, User
 from ..timeutil import utcnow
-from . import formats, messages
 from .access import ensure_active, require_editor
 from .ics import meeting_ics
 
@@ -33,11 +33,6 @@ def _within(value: Any, name: str, max_length: int) -> str:
     if len(text) > max_length:
         raise ValidationError(_("At most %(max)d characters.", max=max_length), field=name)
     return text
-
-
-def format_when(value: datetime) -> str:
-    """A meeting time as people read it: "vendredi 11 décembre 2026, 09:00 (heure de Paris)"."""
-    return formats.when(value, "full")
 
 
 def eligible_attendees(charter: Charter) -> list[User]:
@@ -70,9 +65,9 @@ def _invite_ics(review: Review, method: str, recipients: list[User], now: dateti
         start=review.scheduled_at,
         duration_minutes=review.duration_minutes,
         summary=_meeting_summary(review),
-        description=messages.absolute(messages.meeting_path(review.id)),
+        description=notifications.absolute(f"/reviews/{review.id}"),
         location=where,
-        url=messages.absolute(messages.meeting_path(review.id)),
+        url=notifications.absolute(f"/reviews/{review.id}"),
         organizer_email=current_app.config["MAIL_DEFAULT_SENDER"],
         attendee_emails=[u.email for u in recipients],
         now=now,
@@ -89,64 +84,30 @@ def _send_invitations(
     """
     attendees = [a.user for a in review.attendees]
     key = f"review:{review.id}:ics:{review.ics_uid}:{review.ics_sequence}:{method.lower()}"
+    if removed:
+        change = notifications.REMOVED
+    elif method == "CANCEL":
+        change = notifications.CANCELLED
+    elif review.ics_sequence > 0:
+        change = notifications.MOVED
+    else:
+        change = notifications.INVITED
+    params = {
+        "title": review.charter.title,
+        "when": review.scheduled_at,
+        "change": change,
+        "place": review.location,
+        "video_link": review.video_link,
+        "attendees": [u.name for u in attendees],
+    }
     for user in people:
-
-        def message(user=user):
-            if removed:
-                return _(
-                    "You were removed from the attendees of the review meeting of "
-                    "“%(title)s” on %(when)s.",
-                    title=review.charter.title,
-                    when=format_when(review.scheduled_at),
-                )
-            if method == "CANCEL":
-                return _(
-                    "The review meeting of “%(title)s” on %(when)s is cancelled.",
-                    title=review.charter.title,
-                    when=format_when(review.scheduled_at),
-                )
-            if review.ics_sequence > 0:
-                return _(
-                    "The review meeting of “%(title)s” moved: %(when)s.",
-                    title=review.charter.title,
-                    when=format_when(review.scheduled_at),
-                )
-            return _(
-                "You are invited to the review meeting of “%(title)s” on %(when)s.",
-                title=review.charter.title,
-                when=format_when(review.scheduled_at),
-            )
-
-        def subject():
-            if removed:
-                return _(
-                    "Removed from the meeting: review of “%(title)s”", title=review.charter.title
-                )
-            if method == "CANCEL":
-                return _("Cancelled: review of “%(title)s”", title=review.charter.title)
-            if review.ics_sequence > 0:
-                return _("Updated: review of “%(title)s”", title=review.charter.title)
-            return _("Invitation: review of “%(title)s”", title=review.charter.title)
-
-        def body(message=message):
-            lines = [message()]
-            if method != "CANCEL":
-                if review.location:
-                    lines.append(_("Place: %(place)s", place=review.location))
-                if review.video_link:
-                    lines.append(_("Video link: %(link)s", link=review.video_link))
-                lines.append(_("Attendees: %(names)s", names=", ".join(u.name for u in attendees)))
-                lines.append(_("The calendar invitation is attached. The review page:"))
-            return "\n".join(lines)
-
-        messages.tell(
-            user,
-            kind="review_invitation",
+        notifications.notify(
+            "review_invitation",
+            recipients=[user],
+            obj=("review", review.id),
+            link=f"/reviews/{review.id}",
+            params=params,
             key=key,
-            link=messages.meeting_path(review.id),
-            message=message,
-            subject=subject,
-            body=body,
             ics=_invite_ics_for(
                 user, review, method, [user] if removed else (attendees or [user]), now
             ),

@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, undefer
 
+from .. import notifications
 from ..audit.operations import record_event
 from ..auth.passwords import verify_password
 from ..charters.operations import clean_text, ensure_editable, lock_charter, snapshot
@@ -52,7 +53,6 @@ from ..models import (
     Signature,
     User,
 )
-from ..notifications.operations import notify
 from ..pdf import render_pdf
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
@@ -114,11 +114,20 @@ def heads(charter: Charter) -> list[User]:
     )
 
 
-def _tell(users: list[User], kind: str, link: str, now: datetime, message, **values) -> None:
-    """Notify each person in their own language; ``message`` is a callable returning text."""
-    for user in users:
-        with force_locale(user.locale or "fr"):
-            notify(user, kind, message(**values), link, now=now)
+def _tell(
+    users: list[User], kind: str, charter: Charter, actor: User, now: datetime, key: str, **params
+) -> None:
+    """Tell ``users`` about ``charter`` (message ``kind`` with ``params``), once per ``key``."""
+    notifications.notify(
+        kind,
+        recipients=users,
+        actor=actor,
+        obj=("charter", charter.id),
+        link=_charter_link(charter),
+        params=params,
+        key=key,
+        now=now,
+    )
 
 
 def _charter_link(charter: Charter) -> str:
@@ -313,9 +322,10 @@ def submit_charter(
     _tell(
         [u for u in heads(charter) if u.id != actor.id],
         "signature_requested",
-        _charter_link(charter),
+        charter,
+        actor,
         now,
-        lambda **v: _("%(name)s submitted version %(number)d of “%(title)s” for signature.", **v),
+        f"version:{version.id}:submitted",
         name=actor.name,
         number=number,
         title=charter.title,
@@ -419,14 +429,11 @@ def sign_charter(
         other = charter.other_department_id(department.id)
         _tell(
             [u for u in heads(charter) if is_head_of(u, other) and u.id != actor.id],
-            "signature_requested",
-            _charter_link(charter),
+            "signature_awaited",
+            charter,
+            actor,
             now,
-            lambda **v: _(
-                "%(name)s signed version %(number)d of “%(title)s” for %(dept)s: "
-                "your signature is awaited.",
-                **v,
-            ),
+            f"version:{version.id}:signed:{department.id}",
             name=actor.name,
             number=version.number,
             title=charter.title,
@@ -469,13 +476,10 @@ def _activate(actor: User, charter: Charter, version: CharterVersion, now: datet
     _tell(
         [u for u in heads(charter) if u.id != actor.id],
         "charter_active",
-        _charter_link(charter),
+        charter,
+        actor,
         now,
-        lambda **v: _(
-            "%(name)s signed “%(title)s”: both sides have signed version %(number)d, "
-            "which is now in force.",
-            **v,
-        ),
+        f"version:{version.id}:activated",
         name=actor.name,
         number=version.number,
         title=charter.title,
@@ -511,13 +515,10 @@ def open_amendment(actor: User, charter: Charter, now: datetime | None = None) -
     _tell(
         [u for u in heads(charter) if u.id != actor.id],
         "amendment_opened",
-        _charter_link(charter),
+        charter,
+        actor,
         now,
-        lambda **v: _(
-            "%(name)s opened an amendment of “%(title)s”. The signed version stays in force "
-            "until the amendment is signed.",
-            **v,
-        ),
+        f"charter:{charter.id}:amended-from:{in_force.number if in_force else 0}",
         name=actor.name,
         title=charter.title,
     )
@@ -568,9 +569,10 @@ def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None
     _tell(
         [u for u in heads(charter) if u.id != actor.id],
         "charter_ended",
-        _charter_link(charter),
+        charter,
+        actor,
         now,
-        lambda **v: _("%(name)s ended “%(title)s”: %(reason)s", **v),
+        f"charter:{charter.id}:ended",
         name=actor.name,
         title=charter.title,
         reason=reason,

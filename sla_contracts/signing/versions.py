@@ -11,14 +11,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import notifications
 from ..audit.operations import record_event
 from ..extensions import db
 from ..models import Charter, CharterStatus, CharterVersion, Signature, User
-from ..notifications.operations import notify
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:
@@ -82,15 +80,16 @@ def void_pending_version(actor: User, charter: Charter, now: datetime, reason: s
             signer = signature.user
             if signer.id == actor.id:
                 continue  # they made the change themselves: nothing to tell them
-            with force_locale(signer.locale or "fr"):
-                message = _(
-                    "%(name)s changed “%(title)s” after you signed version %(number)d: your "
-                    "signature no longer counts. You will be asked to sign the new version.",
-                    name=actor.name,
-                    title=charter.title,
-                    number=version.number,
-                )
-            notify(signer, "signature_voided", message, f"/charters/{charter.id}", now=now)
+            notifications.notify(
+                "signature_voided",
+                recipients=[signer],
+                actor=actor,
+                obj=("charter", charter.id),
+                link=f"/charters/{charter.id}",
+                params={"name": actor.name, "title": charter.title, "number": version.number},
+                key=f"signature:{signature.id}:voided",
+                now=now,
+            )
     charter.transition(CharterStatus.DRAFT)
     record_event(
         "voided",

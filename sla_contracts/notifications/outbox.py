@@ -1,4 +1,5 @@
-"""Deliver the e-mail outbox over SMTP: claimed rows, deterministic Message-IDs, growing retries.
+"""The e-mail outbox: delivery over SMTP (claimed rows, deterministic Message-IDs, growing
+retries) and what its admin pages list.
 
 Rows are never deleted. A row is claimed for a short lease (``claimed_until``) in its own
 transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several workers never send the same
@@ -17,10 +18,11 @@ from email.utils import format_datetime
 from html import escape
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
 
-from .extensions import db
-from .models import OutboxEmail
+from ..extensions import db
+from ..models import OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -219,3 +221,50 @@ def retry_now(email: OutboxEmail, now: datetime) -> None:
     email.status = Status.PENDING
     email.next_attempt_at = now
     email.claimed_until = None
+
+
+# ---------------------------------------------------------------- what the admin pages show
+
+
+def waiting(limit: int = 200) -> list[OutboxEmail]:
+    """The rows not sent yet (waiting or failed), newest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.status != Status.SENT)
+            .order_by(OutboxEmail.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def counts() -> dict[str, int]:
+    """How many rows are in each status."""
+    return dict(
+        db.session.execute(
+            select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)
+        ).all()
+    )
+
+
+STATUS_LABELS = {
+    Status.PENDING: _l("Waiting to be sent"),
+    Status.SENT: _l("Sent"),
+    Status.FAILED: _l("Failed (no more automatic attempts)"),
+}
+
+
+def status_label(status: str) -> str:
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+def error_label(error: str | None) -> str:
+    """The last delivery error as an administrator reads it (the raw text stays in the row)."""
+    if not error:
+        return ""
+    if error == NOT_CONFIGURED:
+        return str(
+            _l("No mail server is configured (MAIL_SERVER): the e-mail waits in the outbox.")
+        )
+    return str(_l("Delivery failed: %(detail)s", detail=error))

@@ -1,0 +1,64 @@
+"""The in-app inbox: what a person was told, read in their language of the moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Notification, User
+from . import texts
+
+
+def render_text(notification: Notification, locale: str | None = None) -> str:
+    """The message in ``locale`` (by default the current one: the reader's)."""
+    if locale is None:
+        return texts.render_text(notification.kind, notification.params or {})
+    with force_locale(locale):
+        return texts.render_text(notification.kind, notification.params or {})
+
+
+def unread_count(user_id: int) -> int:
+    """How many inbox messages ``user_id`` has not read."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def latest(user: User, limit: int = 200) -> list[Notification]:
+    """The person's messages, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user: User, notification_id: int, now: datetime) -> Notification:
+    """Mark one of ``user``'s messages read (someone else's is not found)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound(_("No such message."))
+    if notification.read_at is None:
+        notification.read_at = now
+    db.session.flush()
+    return notification
+
+
+def mark_all_read(user: User, now: datetime) -> None:
+    """Mark every unread message of ``user`` read."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )

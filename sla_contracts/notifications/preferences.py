@@ -1,0 +1,23 @@
+"""Who hears of what, and in which language: the recipient's preferences decide."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..models import User
+
+
+def locale_of(user: User) -> str:
+    """The language a person reads their messages in."""
+    languages = current_app.config.get("LANGUAGES", ["fr", "en"])
+    if user.locale in languages:
+        return user.locale
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")
+
+
+def wants_email(user: User) -> bool:
+    """Whether ``user`` gets e-mails: not when they opted out, nor once they left (archived).
+
+    The in-app inbox always gets the message.
+    """
+    return user.is_active and not user.is_email_opted_out

@@ -1,0 +1,101 @@
+"""The inbox pages (``/inbox``) and the administrators' outbox pages (``/reviews/admin/outbox``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..main.templating import NavLink, add_nav
+from ..models import OutboxEmail
+from ..timeutil import utcnow
+from ..transaction import atomic
+from . import inbox, outbox
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    pass
+
+
+def _nav() -> list[NavLink]:
+    unread = inbox.unread_count(current_user.id)
+    return [NavLink(str(_l("Inbox")), url_for("notifications.inbox"), unread)]
+
+
+@bp.record_once
+def _setup(state) -> None:
+    add_nav(state.app, _nav)
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "message_text": inbox.render_text,
+        "outbox_status_label": outbox.status_label,
+        "outbox_error_label": outbox.error_label,
+    }
+
+
+# ---------------------------------------------------------------- the inbox
+
+
+@bp.route("/inbox", endpoint="inbox")
+def inbox_page():
+    return render_template("notifications/inbox.html", notifications=inbox.latest(current_user))
+
+
+@bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
+def read(notification_id: int):
+    with atomic():
+        notification = inbox.mark_read(current_user, notification_id, utcnow())
+    if notification.link.startswith("/") and not notification.link.startswith("//"):
+        return redirect(notification.link)
+    return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/inbox/read-all", methods=["POST"])
+def read_all():
+    with atomic():
+        inbox.mark_all_read(current_user, utcnow())
+    return redirect(url_for("notifications.inbox"))
+
+
+# ---------------------------------------------------------------- the outbox (administrators)
+
+
+def _admin_only() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.route("/reviews/admin/outbox", endpoint="outbox")
+def outbox_page():
+    _admin_only()
+    return render_template(
+        "notifications/outbox.html",
+        emails=outbox.waiting(),
+        counts=outbox.counts(),
+        configured=bool(current_app.config.get("MAIL_SERVER")),
+    )
+
+
+@bp.route("/reviews/admin/outbox/<int:email_id>")
+def outbox_message(email_id: int):
+    _admin_only()
+    email = db.get_or_404(OutboxEmail, email_id)
+    return render_template("notifications/outbox_message.html", email=email)
+
+
+@bp.route("/reviews/admin/outbox/<int:email_id>/retry", methods=["POST"])
+def outbox_retry(email_id: int):
+    _admin_only()
+    with atomic():
+        outbox.retry_now(db.get_or_404(OutboxEmail, email_id), utcnow())
+    flash(_("The e-mail will be sent at the next delivery."), "success")
+    return redirect(url_for("notifications.outbox"))

@@ -1,0 +1,303 @@
+"""The message texts: one registry from a message key (``kind``) to its inbox line and e-mail.
+
+A notification stores its key and locale-neutral parameters (names, ids, numbers, ISO dates
+and datetimes); the functions here turn them into words in the current locale, so the
+caller chooses the language (the reader's page, or ``force_locale`` for an e-mail).
+
+To add a message: register a function returning the inbox line; give it a ``subject`` (and
+optionally a ``body``) for it to be e-mailed too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_timezone_location
+from flask import current_app
+from flask_babel import format_date, format_time, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
+
+Params = dict[str, Any]
+Render = Callable[[Params], str]
+
+# An inbox row written before messages were stored as key + parameters keeps its old text here.
+LEGACY_TEXT = "legacy_text"
+
+
+@dataclass(frozen=True)
+class Message:
+    text: Render
+    subject: Render | None = None  # None: inbox only, never e-mailed
+    body: Render | None = None  # the e-mail's first paragraph; the inbox line by default
+
+    @property
+    def is_emailed(self) -> bool:
+        return self.subject is not None
+
+
+MESSAGES: dict[str, Message] = {}
+
+
+def message(kind: str, *, subject: Render | None = None, body: Render | None = None):
+    """Register the inbox line of ``kind`` (decorator), with its e-mail if ``subject`` is given."""
+
+    def register(text: Render) -> Render:
+        if kind in MESSAGES:
+            raise ValueError(f"message {kind!r} is registered twice")
+        MESSAGES[kind] = Message(text, subject, body)
+        return text
+
+    return register
+
+
+def render_text(kind: str, params: Params) -> str:
+    """The inbox line of a stored message in the current locale (old rows: their old text)."""
+    if LEGACY_TEXT in params:
+        return str(params[LEGACY_TEXT])
+    entry = MESSAGES.get(kind)
+    try:
+        if entry is not None:
+            return entry.text(params)
+    except (KeyError, TypeError, ValueError):
+        log.warning("cannot render message %r with %r", kind, params, exc_info=True)
+    return kind
+
+
+def render_email(kind: str, params: Params) -> tuple[str, str] | None:
+    """(subject, first paragraph) of the e-mail of ``kind`` in the current locale, or None."""
+    entry = MESSAGES[kind]
+    if entry.subject is None:
+        return None
+    return entry.subject(params), (entry.body or entry.text)(params)
+
+
+# ---------------------------------------------------------------- formatting for the reader
+
+
+def _day(value: str) -> str:
+    return format_date(date.fromisoformat(value))
+
+
+def _when(value: str) -> str:
+    """A moment as people read it: "vendredi 11 décembre 2026, 09:00 (heure de Paris)"."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    local = datetime.fromisoformat(value).astimezone(zone)
+    text = _(
+        "%(date)s, %(time)s",
+        date=format_date(local.date(), "full"),
+        time=format_time(local.time(), "short"),
+    )
+    try:
+        city = get_timezone_location(zone, locale=str(get_locale() or "fr"), return_city=True)
+    except (LookupError, ValueError):  # pragma: no cover - unusual zone names
+        city = zone.key
+    return f"{text} {_('(%(city)s time)', city=city)}"
+
+
+# ---------------------------------------------------------------- signing
+
+
+def _signature_subject(p: Params) -> str:
+    return _("Signature requested: “%(title)s”", title=p["title"])
+
+
+@message("signature_requested", subject=_signature_subject)
+def _signature_requested(p: Params) -> str:
+    return _(
+        "%(name)s submitted version %(number)d of “%(title)s” for signature.",
+        name=p["name"],
+        number=p["number"],
+        title=p["title"],
+    )
+
+
+@message("signature_awaited", subject=_signature_subject)
+def _signature_awaited(p: Params) -> str:
+    return _(
+        "%(name)s signed version %(number)d of “%(title)s” for %(dept)s: "
+        "your signature is awaited.",
+        name=p["name"],
+        number=p["number"],
+        title=p["title"],
+        dept=p["dept"],
+    )
+
+
+@message("charter_active")
+def _charter_active(p: Params) -> str:
+    return _(
+        "%(name)s signed “%(title)s”: both sides have signed version %(number)d, "
+        "which is now in force.",
+        name=p["name"],
+        number=p["number"],
+        title=p["title"],
+    )
+
+
+@message("amendment_opened")
+def _amendment_opened(p: Params) -> str:
+    return _(
+        "%(name)s opened an amendment of “%(title)s”. The signed version stays in force "
+        "until the amendment is signed.",
+        name=p["name"],
+        title=p["title"],
+    )
+
+
+@message("charter_ended")
+def _charter_ended(p: Params) -> str:
+    return _("%(name)s ended “%(title)s”: %(reason)s", **p)
+
+
+@message("signature_voided")
+def _signature_voided(p: Params) -> str:
+    return _(
+        "%(name)s changed “%(title)s” after you signed version %(number)d: your "
+        "signature no longer counts. You will be asked to sign the new version.",
+        name=p["name"],
+        title=p["title"],
+        number=p["number"],
+    )
+
+
+# ---------------------------------------------------------------- review meetings
+
+# ``change`` of a review_invitation: what happened to the meeting for this reader.
+INVITED, MOVED, CANCELLED, REMOVED = "invited", "moved", "cancelled", "removed"
+
+
+def _invitation_subject(p: Params) -> str:
+    title = p["title"]
+    change = p["change"]
+    if change == REMOVED:
+        return _("Removed from the meeting: review of “%(title)s”", title=title)
+    if change == CANCELLED:
+        return _("Cancelled: review of “%(title)s”", title=title)
+    if change == MOVED:
+        return _("Updated: review of “%(title)s”", title=title)
+    return _("Invitation: review of “%(title)s”", title=title)
+
+
+def _invitation_body(p: Params) -> str:
+    lines = [_review_invitation(p)]
+    if p["change"] in (INVITED, MOVED):
+        if p.get("place"):
+            lines.append(_("Place: %(place)s", place=p["place"]))
+        if p.get("video_link"):
+            lines.append(_("Video link: %(link)s", link=p["video_link"]))
+        lines.append(_("Attendees: %(names)s", names=", ".join(p.get("attendees", []))))
+        lines.append(_("The calendar invitation is attached. The review page:"))
+    return "\n".join(lines)
+
+
+@message("review_invitation", subject=_invitation_subject, body=_invitation_body)
+def _review_invitation(p: Params) -> str:
+    title, when, change = p["title"], _when(p["when"]), p["change"]
+    if change == REMOVED:
+        return _(
+            "You were removed from the attendees of the review meeting of “%(title)s” on %(when)s.",
+            title=title,
+            when=when,
+        )
+    if change == CANCELLED:
+        return _(
+            "The review meeting of “%(title)s” on %(when)s is cancelled.", title=title, when=when
+        )
+    if change == MOVED:
+        return _("The review meeting of “%(title)s” moved: %(when)s.", title=title, when=when)
+    return _(
+        "You are invited to the review meeting of “%(title)s” on %(when)s.",
+        title=title,
+        when=when,
+    )
+
+
+# Same words as the review pages' decision labels (same msgids, so the same translations).
+DECISIONS = {
+    "continue": _l("Continue"),
+    "amend": _l("Amend the charter"),
+    "end": _l("End the charter"),
+}
+
+
+def _closed_body(p: Params) -> str:
+    decision = DECISIONS.get(p.get("decision") or "", "—")
+    return _(
+        "The review of “%(title)s” is closed. Decision: %(decision)s.",
+        title=p["title"],
+        decision=str(decision),
+    )
+
+
+@message(
+    "review_closed",
+    subject=lambda p: _("Minutes: review of “%(title)s”", title=p["title"]),
+    body=_closed_body,
+)
+def _review_closed(p: Params) -> str:
+    return _("The review of “%(title)s” is closed; the minutes are ready.", title=p["title"])
+
+
+# ---------------------------------------------------------------- reminders (the daily job)
+
+
+@message(
+    "review_before",
+    subject=lambda p: _("Reminder: review of “%(title)s”", title=p["title"]),
+)
+def _review_before(p: Params) -> str:
+    if p["days"] == 0:
+        return _("The review of “%(title)s” is today.", title=p["title"])
+    return ngettext(
+        "The review of “%(title)s” is due on %(date)s (in %(num)d day).",
+        "The review of “%(title)s” is due on %(date)s (in %(num)d days).",
+        p["days"],
+        title=p["title"],
+        date=_day(p["day"]),
+    )
+
+
+@message(
+    "review_overdue",
+    subject=lambda p: _("Overdue: review of “%(title)s”", title=p["title"]),
+)
+def _review_overdue(p: Params) -> str:
+    return _(
+        "The review of “%(title)s” was due on %(date)s and is not closed yet. Schedule or hold it.",
+        title=p["title"],
+        date=_day(p["day"]),
+    )
+
+
+@message(
+    "action_due_soon",
+    subject=lambda p: _("Action due soon: %(action)s", action=p["action"]),
+)
+def _action_due_soon(p: Params) -> str:
+    return _(
+        "The action “%(action)s” (charter “%(title)s”) is due on %(date)s.",
+        action=p["action"],
+        title=p["title"],
+        date=_day(p["day"]),
+    )
+
+
+@message(
+    "action_overdue",
+    subject=lambda p: _("Overdue action: %(action)s", action=p["action"]),
+)
+def _action_overdue(p: Params) -> str:
+    return _(
+        "The action “%(action)s” (charter “%(title)s”) was due on %(date)s and is still open.",
+        action=p["action"],
+        title=p["title"],
+        date=_day(p["day"]),
+    )
