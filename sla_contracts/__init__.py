@@ -158,8 +158,16 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_event_handlers() -> None:
     """Wire the features that react to other features' events (see ``events``)."""
-    # Each feature that listens adds its subscriptions here, e.g.
-    # events.subscribe(events.CHARTER_ACTIVATED, reviews.plan_first_review).
+    from . import events
+
+    events.subscribe(events.CHARTER_ACTIVATED, _plan_first_review)
+
+
+def _plan_first_review(*, charter, now, **_event) -> None:
+    """A charter came into force: reviews plans its first review (same transaction)."""
+    from .reviews.operations import plan_review
+
+    plan_review(charter, now)
 
 
 def start_scheduler(app: Flask) -> None:

@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
         """Load the demo organisation (idempotent)."""
         from .demo import has_departments, print_demo_accounts, seed_demo
         from .demo.data import ADMIN
+        from .signing.pdf_store import store_missing_pdfs
 
         if if_empty and has_departments():
             click.echo("The database already has departments: demo organisation not loaded.")
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
             return
         created = seed_demo()
         db.session.commit()
+        store_missing_pdfs()  # rendered after the commit, never inside the seed's transaction
         click.echo("Demo organisation loaded." if created else "Demo organisation already there.")
         print_demo_accounts(click.echo)
 

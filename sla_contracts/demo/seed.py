@@ -256,7 +256,7 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
     Submitted and signed the day after its last edit (so its history reads in order); an
     ended charter is ended after its last review.
     """
-    from ..signing import operations as signing
+    from ..signing import amendments, signatures
 
     status = spec.get("status", "draft")
     if status == "draft":
@@ -267,8 +267,8 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
     latest_sign = now - timedelta(days=max(reviews_days, default=0) + 7)
     signed_at = min(charter.updated_at + timedelta(days=1), latest_sign, now - timedelta(hours=2))
     signed_at = max(signed_at, charter.updated_at + timedelta(minutes=5))
-    version = signing.submit_charter(head_a, charter, leave_comments_open=True, now=signed_at)
-    signing.sign_charter(
+    version = signatures.submit_charter(head_a, charter, leave_comments_open=True, now=signed_at)
+    signatures.sign_charter(
         head_a,
         charter,
         version.number,
@@ -278,7 +278,7 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
     )
     if status == "awaiting_signatures":
         return
-    signing.sign_charter(
+    signatures.sign_charter(
         head_b,
         charter,
         version.number,
@@ -291,7 +291,7 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
     seed_reviews(charter, spec.get("reviews", []), now)
     if status == "ended" and charter.status.value != "ended":  # a review may have ended it
         ended_at = now - timedelta(days=max(min(reviews_days, default=2) - 1, 1))
-        signing.end_charter(
+        amendments.end_charter(
             head_a,
             charter,
             spec.get("end_reason")

@@ -5,7 +5,6 @@ Functions here flush, never commit: the view, the job or the command commits onc
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.operations import record_event
+from ..directory.queries import heads_of
 from ..errors import CharterStateError, ConflictError, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
@@ -35,11 +35,10 @@ from ..models import (
     ReviewAttendee,
     ReviewDecision,
     ReviewStatus,
-    Role,
     User,
 )
 from ..permissions import can_edit, can_read
-from ..timeutil import utcnow
+from ..timeutil import add_months, utcnow
 from . import formats, messages
 from .ics import meeting_ics
 from .labels import decision_label
@@ -52,14 +51,6 @@ MEASURED_MAX = 64
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def add_months(day: date, months: int) -> date:
-    """Return ``day`` plus ``months`` months, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year = day.year + month_index // 12
-    month = month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def format_when(value: datetime) -> str:
@@ -89,7 +80,7 @@ def _text(value: Any, name: str, max_length: int, errors: dict[str, str]) -> str
 def current_version_number(charter: Charter) -> int | None:
     """The number of the signed version in force, once the signing feature exists."""
     try:
-        from ..signing.operations import version_in_force  # type: ignore[import-not-found]
+        from ..signing.versions import version_in_force  # type: ignore[import-not-found]
     except ImportError:
         return None
     version = version_in_force(charter)
@@ -717,7 +708,7 @@ def save_meeting(
 
 def _open_amendment(actor: User, charter: Charter, now: datetime) -> None:
     try:
-        from ..signing.operations import open_amendment  # type: ignore[import-not-found]
+        from ..signing.amendments import open_amendment  # type: ignore[import-not-found]
     except ImportError:
         open_amendment = None
     if open_amendment is not None:
@@ -810,22 +801,6 @@ def _send_minutes(review: Review, now: datetime) -> None:
             attachment=pdf,
             now=now,
         )
-
-
-def heads_of(department_ids: tuple[int, ...] | list[int]) -> list[User]:
-    """Active heads of these departments."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.department_id.in_(department_ids),
-                Membership.role == Role.HEAD,
-                User.archived_at.is_(None),
-            )
-            .distinct()
-        )
-    )
 
 
 # ---------------------------------------------------------------- action items

@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..directory.queries import heads_of
 from ..errors import ConflictError, DomainError, Forbidden, ValidationError
 from ..extensions import db
 from ..formutil import options
@@ -160,7 +161,7 @@ def schedule(review_id: int):
             form.attendee_ids.data = [a.user_id for a in review.attendees]
         else:
             form.date.data = review.due_on
-            heads = {u.id for u in ops.heads_of(review.charter.department_ids)}
+            heads = {u.id for u in heads_of(review.charter.department_ids)}
             form.attendee_ids.data = [u.id for u in people if u.id in heads]
     status = 200
     if form.validate_on_submit():
