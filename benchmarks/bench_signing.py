@@ -142,7 +142,9 @@ def watch_signature_commits(recorded: dict[str, float]) -> None:
             g.bench_signature_flushed = True
 
     @event.listens_for(db.session, "after_commit")
-    def _committed(_session):
+    def _committed(session):
+        if session.in_nested_transaction():
+            return  # a savepoint's release, not the commit
         if has_request_context() and g.pop("bench_signature_flushed", False):
             recorded.setdefault(request.headers.get("X-Bench-Id", ""), time.perf_counter())
 

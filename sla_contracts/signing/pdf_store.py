@@ -169,13 +169,15 @@ def signed_pdf(version_id: int) -> bytes:
         if version.activated_at is None:
             raise CharterStateError(_("Only a signed version has a stored PDF."))
         rendered = _render_outside_transaction(version)
-        _store(version_id, rendered)
-    pdf, _fingerprint = _stored(version_id)
-    return pdf
+        return store_rendered_pdf(version_id, rendered)
 
 
-def _store(version_id: int, rendered: bytes) -> None:
-    """Keep ``rendered`` unless another worker stored its own render first (then keep theirs)."""
+def store_rendered_pdf(version_id: int, rendered: bytes) -> bytes:
+    """Store ``rendered`` as the signed PDF unless one is stored already; return the stored one.
+
+    Commits. Two workers that rendered the same version each call this: the first render
+    stored stays, the other is dropped.
+    """
     digest = sha256_hex(rendered)
     for attempt in range(STORE_ATTEMPTS):
         try:
@@ -204,13 +206,15 @@ def _store(version_id: int, rendered: bytes) -> None:
                             "pdf_sha256": digest,
                         },
                     )
-            return
+            break
         except IntegrityError:
             # Another audit event took the chain head at the same moment (PostgreSQL): the
             # whole store was rolled back, so try again.
             db.session.rollback()
             if attempt == STORE_ATTEMPTS - 1:
                 raise
+    pdf, _fingerprint = _stored(version_id)
+    return pdf
 
 
 def store_pdf_after_commit(version_id: int) -> None:
