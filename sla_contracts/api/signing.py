@@ -112,9 +112,12 @@ def sign_charter(charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
     data = read_json(SIGN_FIELDS)
+    signer_id, password_hash = user.id, user.password_hash
+    db.session.commit()  # end the read transaction: the slow hash below holds no lock
+    password = signatures.reauthenticate(signer_id, password_hash, data["password"])
     with atomic():
         signature = signatures.sign_charter(
-            user, charter, data["version"], data["password"], request.remote_addr
+            user, charter, data["version"], password, request.remote_addr
         )
         signature_id, version_id = signature.id, signature.version_id
     status = db.session.get(Charter, charter_id).status

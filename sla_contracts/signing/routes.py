@@ -213,9 +213,12 @@ def sign(charter_id: int):
         form.version.data = version.number
     status = 200
     if form.validate_on_submit():
+        signer_id, password_hash = current_user.id, current_user.password_hash
+        db.session.commit()  # end the read transaction: the slow hash below holds no lock
+        password = signatures.reauthenticate(signer_id, password_hash, form.password.data)
         with attempt(form) as outcome:
             signature = signatures.sign_charter(
-                current_user, charter, form.version.data, form.password.data, request.remote_addr
+                current_user, charter, form.version.data, password, request.remote_addr
             )
             version_id = signature.version_id
         if outcome.ok:
