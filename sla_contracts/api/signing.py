@@ -152,8 +152,7 @@ def get_version_pdf(charter_id: int, number: int):
     if version.voided_at is not None:
         raise CharterStateError(_("This version was voided: it has no PDF."))
     data = pdf_store.version_pdf(version)  # ends the read transaction before any render
-    with atomic():
-        pdf_store.record_export(user, version, "api")
+    pdf_store.commit_export(user, version, "api")
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{pdf_store.pdf_filename(charter, version)}"'

@@ -295,3 +295,16 @@ def record_export(actor: User | None, version: CharterVersion, via: str, now=Non
         data={"version": version.number, "via": via, "signed": version.activated_at is not None},
         now=now,
     )
+
+
+def commit_export(actor: User | None, version: CharterVersion, via: str) -> None:
+    """Audit a download and commit it, again if another event took the chain head meanwhile."""
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            with atomic():
+                record_export(actor, version, via)
+            return
+        except IntegrityError:
+            db.session.rollback()  # two downloads at once both appended to the same head
+            if attempt == STORE_ATTEMPTS - 1:
+                raise

@@ -330,8 +330,7 @@ def version_pdf(charter_id: int, number: int):
         message = _("This version was voided: it has no PDF.")
         return render_template("errors/error.html", status=409, message=message), 409
     data = pdf_store.version_pdf(v)  # ends the read transaction before any render
-    with attempt():
-        pdf_store.record_export(current_user, v, "download")
+    pdf_store.commit_export(current_user, v, "download")
     return _pdf_response(data, pdf_store.pdf_filename(charter, v))
 
 
