@@ -40,7 +40,7 @@ from sla_contracts.models import (  # noqa: E402
     User,
 )
 from sla_contracts.pdf import render_html  # noqa: E402
-from sla_contracts.signing import operations as signing  # noqa: E402
+from sla_contracts.signing import pdf_store, signatures  # noqa: E402
 
 PASSWORD = "bench-password"
 WARM_UP = """<html lang="fr"><style>@page { size: A4; @bottom-right { content: counter(page)
@@ -137,15 +137,15 @@ def child(kind: str, url: str, html_path: Path) -> None:
         gc.collect()
         if kind == "app":
             start = time.perf_counter()
-            signing.render_version_pdf(version)
+            pdf_store.render_version_pdf(version)
             elapsed = time.perf_counter() - start
-            values = signing.pdf_values(version)
-            html_path.write_text(render_html(signing.PDF_TEMPLATE, locale="fr", **values))
+            values = pdf_store.pdf_values(version)
+            html_path.write_text(render_html(pdf_store.PDF_TEMPLATE, locale="fr", **values))
         else:
             # Same process state as the app child when WeasyPrint starts (the app's values
             # and template loaded), but only bare WeasyPrint is timed.
-            values = signing.pdf_values(version)
-            html = render_html(signing.PDF_TEMPLATE, locale="fr", **values)
+            values = pdf_store.pdf_values(version)
+            html = render_html(pdf_store.PDF_TEMPLATE, locale="fr", **values)
             assert html == html_path.read_text()
             del values
             gc.collect()
@@ -199,7 +199,7 @@ def main() -> None:
     app = make_app(url)
     with app.app_context():
         charter, head_a, head_b, member = build(app)
-        version = signing.submit_charter(head_a, charter)
+        version = signatures.submit_charter(head_a, charter)
         db.session.commit()
         db.session.remove()
 
@@ -224,8 +224,8 @@ def main() -> None:
             for e in ("alice@example.com", "bruno@example.com")
         )
         version = db.session.scalar(select(CharterVersion))
-        signing.sign_charter(head_a, charter, version.number, PASSWORD, "127.0.0.1")
-        signing.sign_charter(head_b, charter, version.number, PASSWORD, "127.0.0.1")
+        signatures.sign_charter(head_a, charter, version.number, PASSWORD, "127.0.0.1")
+        signatures.sign_charter(head_b, charter, version.number, PASSWORD, "127.0.0.1")
         db.session.commit()
         charter_id = charter.id
         db.session.remove()

@@ -76,6 +76,7 @@ def seed_demo_command(if_empty: bool) -> None:
     from .auth.service import user_by_email
     from .demo import has_departments, print_demo_accounts, seed_demo
     from .demo.data import ADMIN
+    from .signing.pdf_store import store_missing_pdfs
 
     if if_empty and has_departments():
         click.echo("The database already has departments: demo organisation not loaded.")
@@ -84,6 +85,7 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     with atomic():
         created = seed_demo()
+    store_missing_pdfs()  # rendered after the commit, never inside the seed's transaction
     click.echo("Demo organisation loaded." if created else "Demo organisation already there.")
     print_demo_accounts(click.echo)
 
@@ -149,7 +151,7 @@ def run_jobs(now_text: str | None) -> None:
 def verify_audit() -> None:
     """Check the audit chain, every version's fingerprint and every archived PDF's hash."""
     from .audit.operations import verify_chain
-    from .signing.operations import verify_versions
+    from .signing.verification import verify_versions
 
     report = verify_chain()
     failed = False

@@ -30,7 +30,8 @@ from .models import (
     Role,
     User,
 )
-from .reviews.operations import add_months, reminder_settings
+from .reviews.operations import reminder_settings
+from .timeutil import add_months
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
-"""UTC time helpers: the database stores timezone-aware UTC only."""
+"""Time helpers: the database stores timezone-aware UTC only; calendar arithmetic."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -11,6 +12,13 @@ from sqlalchemy.types import TypeDecorator
 def utcnow() -> datetime:
     """Return the current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` plus ``months`` calendar months (clamped to the month's last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class UTCDateTime(TypeDecorator):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pypdf import PdfReader
 
 from sla_contracts.extensions import db
-from sla_contracts.signing import operations as signing
+from sla_contracts.signing import pdf_store, signatures
 
 from .conftest import TEST_PASSWORD
 
@@ -26,7 +26,7 @@ def pdf_pages(data: bytes) -> int:
 
 
 def submit(org, charter, now=NOW, **kw):
-    version = signing.submit_charter(org.head_a, charter, now=now, **kw)
+    version = signatures.submit_charter(org.head_a, charter, now=now, **kw)
     db.session.commit()
     return version
 
@@ -34,8 +34,9 @@ def submit(org, charter, now=NOW, **kw):
 def sign_both(org, charter, now=NOW):
     """Submit and have both heads sign; return the version."""
     version = submit(org, charter, now)
-    signing.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1", now)
+    signatures.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1", now)
     db.session.commit()
-    signing.sign_charter(org.head_b, charter, version.number, TEST_PASSWORD, "10.0.0.2", now)
+    signatures.sign_charter(org.head_b, charter, version.number, TEST_PASSWORD, "10.0.0.2", now)
     db.session.commit()
+    pdf_store.signed_pdf(version.id)  # as the signing request does, after its commit
     return version

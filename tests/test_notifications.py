@@ -141,7 +141,7 @@ def test_signature_request_reaches_inbox_outbox_and_the_mail_server(org, make_ch
 
 
 def test_first_signature_asks_the_other_side_by_e_mail(org, make_charter):
-    from sla_contracts.signing import operations as signing
+    from sla_contracts.signing import signatures as signing
 
     from .conftest import TEST_PASSWORD
 

@@ -30,7 +30,7 @@ from sla_contracts.reviews.meeting_input import (
     MeetingSave,
     MeetingValues,
 )
-from sla_contracts.timeutil import utcnow
+from sla_contracts.timeutil import add_months, utcnow
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -87,9 +87,9 @@ def _outbox(recipient: str) -> list[OutboxEmail]:
 
 
 def test_add_months_clamps_to_month_end():
-    assert ops.add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
-    assert ops.add_months(date(2027, 11, 15), 3) == date(2028, 2, 15)
-    assert ops.add_months(date(2027, 5, 10), 12) == date(2028, 5, 10)
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2027, 11, 15), 3) == date(2028, 2, 15)
+    assert add_months(date(2027, 5, 10), 12) == date(2028, 5, 10)
 
 
 def test_invitation_update_and_cancel_share_uid_with_rising_sequence(review, org):

@@ -57,20 +57,20 @@ def test_ended_charter_page_says_last_signed_version_and_why(org, signed, login_
 def _audit_story(org, charter, login_as):
     """Signed, amended, edited, resubmitted, signed by A, edited by B, shared and downloaded."""
     from sla_contracts.charters import operations as charters
-    from sla_contracts.signing import operations as signing
+    from sla_contracts.signing import amendments, signatures
 
     from .conftest import TEST_PASSWORD
 
-    signing.open_amendment(org.head_a, charter)
+    amendments.open_amendment(org.head_a, charter)
     db.session.commit()
     commitment = charter.commitments[0]
     charters.update_commitment(
         org.head_a, commitment, commitment.lock_version, {"target": "99", "unit": "pts"}
     )
     db.session.commit()
-    version = signing.submit_charter(org.head_a, charter)
+    version = signatures.submit_charter(org.head_a, charter)
     db.session.commit()
-    signing.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1")
+    signatures.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1")
     db.session.commit()
     charters.update_charter(org.head_b, charter, charter.lock_version, {"title": "New title"})
     db.session.commit()
@@ -138,14 +138,14 @@ def test_edit_of_a_charter_awaiting_signatures_warns_and_says_what_it_voided(
     org, make_charter, login_as
 ):
     from sla_contracts.models import Notification
-    from sla_contracts.signing import operations as signing
+    from sla_contracts.signing import signatures
 
     from .conftest import TEST_PASSWORD
 
     charter = make_charter(commitments=(1, 1))
-    version = signing.submit_charter(org.head_a, charter)
+    version = signatures.submit_charter(org.head_a, charter)
     db.session.commit()
-    signing.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1")
+    signatures.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1")
     db.session.commit()
     head = login_as(org.head_a)
     commitment = charter.commitments[0]
@@ -203,10 +203,10 @@ def test_unsigned_pdf_upload_and_its_fingerprint_give_the_same_answer(org, make_
     assert expected in text and "may have been altered" not in text
     # Signed later: the draft copy is still not the signed one, and says so.
     from .conftest import TEST_PASSWORD
-    from .signing_helpers import signing
+    from .signing_helpers import signatures
 
-    signing.sign_charter(org.head_a, charter, 1, TEST_PASSWORD, None)
-    signing.sign_charter(org.head_b, charter, 1, TEST_PASSWORD, None)
+    signatures.sign_charter(org.head_a, charter, 1, TEST_PASSWORD, None)
+    signatures.sign_charter(org.head_b, charter, 1, TEST_PASSWORD, None)
     db.session.commit()
     assert db.session.scalar(select(CharterVersion)).activated_at is not None
     upload = head.post("/verify", {"file": (io.BytesIO(draft_pdf), "draft.pdf")}, content_type=None)

@@ -218,9 +218,9 @@ def test_signed_pdf_text_through_the_page(org, signed, login_as):
 def test_to_sign_page_and_menu_badge_list_what_awaits_me(org, make_charter, login_as):
     mine = make_charter("Waiting for Bruno", commitments=(1, 1))
     submit(org, mine)
-    from sla_contracts.signing import operations as signing
+    from sla_contracts.signing import signatures
 
-    signing.sign_charter(org.head_a, mine, 1, TEST_PASSWORD, None)
+    signatures.sign_charter(org.head_a, mine, 1, TEST_PASSWORD, None)
     db.session.commit()
     head_b, head_a = login_as(org.head_b), login_as(org.head_a)
     page = head_b.get("/charters/to-sign").get_data(as_text=True)
@@ -235,7 +235,7 @@ def test_signed_and_amended_charter_pages_stay_within_a_fixed_number_of_queries(
 ):
     from sqlalchemy import event
 
-    from sla_contracts.signing import operations as signing
+    from sla_contracts.signing import amendments
 
     small, big = (
         make_charter("Small", commitments=(1, 1)),
@@ -243,7 +243,7 @@ def test_signed_and_amended_charter_pages_stay_within_a_fixed_number_of_queries(
     )
     for charter in (small, big):
         sign_both(org, charter)
-        signing.open_amendment(org.head_a, charter)
+        amendments.open_amendment(org.head_a, charter)
         db.session.commit()
     head = login_as(org.head_a)
     counts = []

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from sla_contracts.pdf import StaticOnlyURLFetcher
-from sla_contracts.signing import operations as signing
+from sla_contracts.signing import pdf_store, versions
 
 from .signing_helpers import pdf_pages, pdf_text, sign_both, submit
 
@@ -19,7 +19,7 @@ def test_signed_pdf_names_both_sides_every_commitment_signers_and_fingerprint(
     charter = make_charter(commitments=(3, 2))
     version = sign_both(org, charter)
     assert version.pdf.startswith(b"%PDF-")
-    assert version.pdf_sha256 == signing.sha256_hex(version.pdf)
+    assert version.pdf_sha256 == versions.sha256_hex(version.pdf)
     (output_dir / "signed.pdf").write_bytes(version.pdf)
     text = pdf_text(version.pdf)
     flat = re.sub(r"\s+", "", text)
@@ -35,7 +35,7 @@ def test_signed_pdf_names_both_sides_every_commitment_signers_and_fingerprint(
 def test_unsigned_version_is_marked_draft_on_every_page(org, make_charter, output_dir):
     charter = make_charter(commitments=(30, 30))
     version = submit(org, charter)
-    data = signing.version_pdf(version)
+    data = pdf_store.version_pdf(version)
     (output_dir / "draft.pdf").write_bytes(data)
     import io
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterVersion, ShareLink
-from sla_contracts.signing import operations as signing
+from sla_contracts.signing import share_links
 from sla_contracts.timeutil import utcnow
 
 from .signing_helpers import sign_both, submit
@@ -60,7 +60,7 @@ def test_revoked_link_answers_410_and_counts_nothing(org, signed, login_as, clie
 
 def test_expired_link_answers_410(org, signed, client):
     two_days_ago = utcnow() - timedelta(days=2)
-    _link, token = signing.create_share_link(org.head_b, signed, 1, now=two_days_ago)
+    _link, token = share_links.create_share_link(org.head_b, signed, 1, now=two_days_ago)
     db.session.commit()
     response = client.get(f"/s/{token}")
     assert response.status_code == 410
@@ -77,10 +77,10 @@ def test_only_a_signed_charter_can_be_shared(org, make_charter):
     from sla_contracts.errors import CharterStateError, ValidationError
 
     with pytest.raises(CharterStateError):
-        signing.create_share_link(org.head_a, charter, 7)
+        share_links.create_share_link(org.head_a, charter, 7)
     db.session.rollback()
     with pytest.raises(ValidationError):
-        signing.create_share_link(org.head_a, charter, 0)
+        share_links.create_share_link(org.head_a, charter, 0)
 
 
 def test_bad_number_of_days_redisplays_the_form(org, signed, login_as):

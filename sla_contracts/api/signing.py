@@ -12,10 +12,14 @@ from typing import Any
 from flask import Response, request
 from flask_babel import gettext as _
 
+from ..errors import CharterStateError
 from ..extensions import db
-from ..models import Charter, CharterVersion, Signature
-from ..signing import operations as signing
+from ..models import Charter, CharterStatus, CharterVersion, Signature
+from ..signing import pdf_store, signatures, verification
+from ..signing.versions import get_version as find_version
+from ..signing.versions import list_versions as all_versions
 from ..signing.versions import pending_version, version_in_force
+from ..transaction import atomic
 from . import openapi
 from .auth import location, require_api_user
 from .blueprint import bp
@@ -92,10 +96,10 @@ def submit_charter(charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
     data = read_json(SUBMIT_FIELDS)
-    version = signing.submit_charter(
-        user, charter, leave_comments_open=data.get("leave_comments_open", False)
-    )
-    db.session.commit()
+    with atomic():
+        version = signatures.submit_charter(
+            user, charter, leave_comments_open=data.get("leave_comments_open", False)
+        )
     return (
         version_json(version),
         201,
@@ -108,15 +112,21 @@ def sign_charter(charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
     data = read_json(SIGN_FIELDS)
-    signature = signing.sign_charter(
-        user, charter, data["version"], data["password"], request.remote_addr
-    )
-    db.session.commit()
-    version = signing.get_version(charter, data["version"])
+    signer_id, password_hash = user.id, user.password_hash
+    db.session.commit()  # end the read transaction: the slow hash below holds no lock
+    password = signatures.reauthenticate(signer_id, password_hash, data["password"])
+    with atomic():
+        signature = signatures.sign_charter(
+            user, charter, data["version"], password, request.remote_addr
+        )
+        signature_id, version_id = signature.id, signature.version_id
+    status = db.session.get(Charter, charter_id).status
+    if status == CharterStatus.ACTIVE:
+        pdf_store.store_pdf_after_commit(version_id)
     return {
-        "signature": signature_json(signature),
-        "charter_status": db.session.get(Charter, charter_id).status.value,
-        "version": version_summary(version),
+        "signature": signature_json(db.session.get(Signature, signature_id)),
+        "charter_status": status.value,
+        "version": version_summary(db.session.get(CharterVersion, version_id)),
     }, 201
 
 
@@ -124,31 +134,28 @@ def sign_charter(charter_id: int):
 def list_versions(charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    return {"versions": [version_summary(v) for v in signing.list_versions(charter)]}
+    return {"versions": [version_summary(v) for v in all_versions(charter)]}
 
 
 @bp.get("/charters/<int:charter_id>/versions/<int:number>")
 def get_version(charter_id: int, number: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    return version_json(signing.get_version(charter, number))
+    return version_json(find_version(charter, number))
 
 
 @bp.get("/charters/<int:charter_id>/versions/<int:number>/pdf")
 def get_version_pdf(charter_id: int, number: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    version = signing.get_version(charter, number, with_pdf=True)
+    version = find_version(charter, number)
     if version.voided_at is not None:
-        from ..errors import CharterStateError
-
         raise CharterStateError(_("This version was voided: it has no PDF."))
-    data = signing.version_pdf(version)
-    signing.record_export(user, version, "api")
-    db.session.commit()
+    data = pdf_store.version_pdf(version)  # ends the read transaction before any render
+    pdf_store.commit_export(user, version, "api")
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{signing.pdf_filename(charter, version)}"'
+        f'attachment; filename="{pdf_store.pdf_filename(charter, version)}"'
     )
     return response
 
@@ -156,7 +163,7 @@ def get_version_pdf(charter_id: int, number: int):
 @bp.get("/verify/<fingerprint>")
 def verify(fingerprint: str):
     require_api_user()
-    result = signing.verify_fingerprint(fingerprint)
+    result = verification.verify_fingerprint(fingerprint)
     version = result.version
     return {
         "authentic": result.authentic,

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "signed": _l("Signed"),
     "voided": _l("Version voided"),
     "activated": _l("In force (both signed)"),
+    "pdf_stored": _l("Signed PDF stored"),
     "amended": _l("Amendment opened"),
     "ended": _l("Ended"),
     "exported": _l("Exported"),

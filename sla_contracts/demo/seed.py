@@ -263,7 +263,7 @@ def advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> No
 
 
 def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> None:
-    from ..signing import operations as signing
+    from ..signing import amendments, signatures
 
     status = spec.get("status", "draft")
     if status == "draft":
@@ -274,8 +274,8 @@ def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> N
     latest_sign = now - timedelta(days=max(reviews_days, default=0) + 7)
     signed_at = min(charter.updated_at + timedelta(days=1), latest_sign, now - timedelta(hours=2))
     signed_at = max(signed_at, charter.updated_at + timedelta(minutes=5))
-    version = signing.submit_charter(head_a, charter, leave_comments_open=True, now=signed_at)
-    signing.sign_charter(
+    version = signatures.submit_charter(head_a, charter, leave_comments_open=True, now=signed_at)
+    signatures.sign_charter(
         head_a,
         charter,
         version.number,
@@ -285,7 +285,7 @@ def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> N
     )
     if status == "awaiting_signatures":
         return
-    signing.sign_charter(
+    signatures.sign_charter(
         head_b,
         charter,
         version.number,
@@ -298,7 +298,7 @@ def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> N
     seed_reviews(charter, spec.get("reviews", []), now)
     if status == "ended" and charter.status.value != "ended":  # a review may have ended it
         ended_at = now - timedelta(days=max(min(reviews_days, default=2) - 1, 1))
-        signing.end_charter(
+        amendments.end_charter(
             head_a,
             charter,
             spec.get("end_reason")

@@ -11,7 +11,6 @@ Functions here flush, never commit: the view, the job or the command commits onc
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import notifications
 from ..audit.operations import record_event
+from ..directory.queries import heads_of
 from ..errors import Forbidden, ValidationError
 from ..extensions import db
 from ..models import (
@@ -33,30 +33,20 @@ from ..models import (
     Charter,
     CharterStatus,
     CharterVersion,
-    Membership,
     ReminderSettings,
     Review,
     ReviewDecision,
     ReviewStatus,
-    Role,
     User,
 )
-from ..signing.operations import open_amendment
+from ..signing.amendments import open_amendment
 from ..signing.versions import version_in_force
-from ..timeutil import utcnow
+from ..timeutil import add_months, utcnow
 from .access import can_mark_done, ensure_active, require_editor
 from .minutes import render_minutes_pdf
 from .scheduling import send_cancellations
 
 # ---------------------------------------------------------------- small helpers
-
-
-def add_months(day: date, months: int) -> date:
-    """Return ``day`` plus ``months`` months, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year = day.year + month_index // 12
-    month = month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def current_version_number(charter: Charter) -> int | None:
@@ -313,22 +303,6 @@ def _send_minutes(review: Review, now: datetime) -> None:
             attachment=pdf,
             now=now,
         )
-
-
-def heads_of(department_ids: tuple[int, ...] | list[int]) -> list[User]:
-    """Active heads of these departments."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.department_id.in_(department_ids),
-                Membership.role == Role.HEAD,
-                User.archived_at.is_(None),
-            )
-            .distinct()
-        )
-    )
 
 
 # ---------------------------------------------------------------- action items

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..directory.queries import heads_of
 from ..errors import ConflictError, ValidationError
 from ..extensions import db
 from ..formutil import options
@@ -159,7 +160,7 @@ def schedule(review_id: int):
             form.attendee_ids.data = [a.user_id for a in review.attendees]
         else:
             form.date.data = review.due_on
-            heads = {u.id for u in ops.heads_of(review.charter.department_ids)}
+            heads = {u.id for u in heads_of(review.charter.department_ids)}
             form.attendee_ids.data = [u.id for u in people if u.id in heads]
     status = 200
     if form.validate_on_submit():

@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .operations import REASON_MAX, SHARE_DAYS_MAX
+from .amendments import REASON_MAX
+from .share_links import SHARE_DAYS_MAX
 
 
 class SubmitForm(FlaskForm):

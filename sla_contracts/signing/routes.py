@@ -25,15 +25,24 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.describe import describe_events, event_label
 from ..charters.operations import diff_snapshots, snapshot
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..main.templating import NavLink, add_nav
 from ..models import AuditEvent, Charter, CharterStatus, CharterVersion, Signature
 from ..permissions import can_edit, get_charter
-from . import operations as ops
+from ..timeutil import utcnow
+from ..transaction import attempt, show_error
+from . import amendments, pdf_store, share_links, signatures, verification
 from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
-from .labels import audit_action_label, version_state, version_state_label
-from .versions import pending_version, version_in_force
+from .versions import (
+    get_version,
+    list_versions,
+    pending_version,
+    valid_signatures,
+    version_in_force,
+    version_state,
+    version_state_label,
+)
 
 bp = Blueprint("signing", __name__, url_prefix="/charters")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -56,14 +65,6 @@ def _require_login_verify():
 
 def _verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
-
-
-def _apply_domain_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 # ---------------------------------------------------------------- the charter page's panel
@@ -115,16 +116,16 @@ def _build_panel(charter: Charter) -> SigningPanel:
         elif charter.status == CharterStatus.AWAITING_SIGNATURES:
             panel.pending = version
     if panel.pending is not None:
-        panel.signatures = ops.valid_signatures(panel.pending)
+        panel.signatures = valid_signatures(panel.pending)
         signed = {s.department_id for s in panel.signatures}
         panel.awaited = [
             d.name for d in (charter.department_a, charter.department_b) if d.id not in signed
         ]
-        mine = ops.signing_departments(current_user, charter)
+        mine = signatures.signing_departments(current_user, charter)
         panel.can_sign = any(d not in signed for d in mine)
     panel.can_manage = can_edit(current_user, charter)
     panel.can_submit = charter.status == CharterStatus.DRAFT and bool(
-        ops.signing_departments(current_user, charter)
+        signatures.signing_departments(current_user, charter)
     )
     if panel.in_force is not None and charter.status == CharterStatus.DRAFT:
         panel.changes = diff_snapshots(panel.in_force.data, snapshot(charter))
@@ -136,7 +137,7 @@ def _add_menu(state) -> None:
     def links() -> list[NavLink]:
         result = []
         if current_user.head_of():
-            waiting = len(ops.awaiting_signature_of(current_user))
+            waiting = len(signatures.awaiting_signature_of(current_user))
             result.append(NavLink(_("To sign"), url_for("signing.to_sign"), waiting))
         result.append(NavLink(_("Verify a charter"), url_for("verify.verify_form")))
         return result
@@ -150,7 +151,6 @@ def _inject_panel():
         "signing_panel": signing_panel,
         "version_state_label": version_state_label,
         "version_state": version_state,
-        "audit_action_label": audit_action_label,
     }
 
 
@@ -159,7 +159,9 @@ def _inject_panel():
 
 @bp.route("/to-sign")
 def to_sign():
-    return render_template("signing/to_sign.html", charters=ops.awaiting_signature_of(current_user))
+    return render_template(
+        "signing/to_sign.html", charters=signatures.awaiting_signature_of(current_user)
+    )
 
 
 @bp.route("/<int:charter_id>/submit", methods=["GET", "POST"])
@@ -168,17 +170,11 @@ def submit(charter_id: int):
     form = SubmitForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            version = ops.submit_charter(
+        with attempt(form) as outcome:
+            version = signatures.submit_charter(
                 current_user, charter, leave_comments_open=bool(form.leave_comments_open.data)
             )
-        except DomainError as error:
-            db.session.rollback()
-            charter = get_charter(current_user, charter_id)
-            _apply_domain_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 _(
                     "Version %(number)d is frozen and awaits both signatures.",
@@ -186,16 +182,21 @@ def submit(charter_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("charters.show", charter_id=charter.id))
+            return redirect(url_for("charters.show", charter_id=charter_id))
+        charter = get_charter(current_user, charter_id)
+        status = outcome.status
     return render_template(
-        "signing/submit.html", charter=charter, form=form, check=ops.check_submission(charter)
+        "signing/submit.html",
+        charter=charter,
+        form=form,
+        check=signatures.check_submission(charter),
     ), status
 
 
 @bp.route("/<int:charter_id>/sign", methods=["GET", "POST"])
 def sign(charter_id: int):
     charter = get_charter(current_user, charter_id)
-    if not ops.signing_departments(current_user, charter):
+    if not signatures.signing_departments(current_user, charter):
         if current_user.is_admin:
             message = _("An administrator cannot sign: only the heads of the two departments sign.")
         else:
@@ -210,28 +211,29 @@ def sign(charter_id: int):
         form.version.data = version.number
     status = 200
     if form.validate_on_submit():
-        try:
-            ops.sign_charter(
-                current_user, charter, form.version.data, form.password.data, request.remote_addr
+        signer_id, password_hash = current_user.id, current_user.password_hash
+        db.session.commit()  # end the read transaction: the slow hash below holds no lock
+        password = signatures.reauthenticate(signer_id, password_hash, form.password.data)
+        with attempt(form) as outcome:
+            signature = signatures.sign_charter(
+                current_user, charter, form.version.data, password, request.remote_addr
             )
-        except DomainError as error:
-            db.session.rollback()
-            charter = get_charter(current_user, charter_id)
-            _apply_domain_error(form, error)
-            status = error.status
-            version = pending_version(charter)
-            if version is None:
-                return redirect(url_for("charters.show", charter_id=charter.id))
-            form.version.raw_data = None
-            form.version.data = version.number
-        else:
-            db.session.commit()
+            version_id = signature.version_id
+        if outcome.ok:
             charter = db.session.get(Charter, charter_id)
             if charter.status == CharterStatus.ACTIVE:
+                pdf_store.store_pdf_after_commit(version_id)
                 flash(_("Both sides have signed: the charter is in force."), "success")
             else:
                 flash(_("Your signature is recorded. The other head is asked to sign."), "success")
+            return redirect(url_for("charters.show", charter_id=charter_id))
+        charter = get_charter(current_user, charter_id)
+        status = outcome.status
+        version = pending_version(charter)
+        if version is None:
             return redirect(url_for("charters.show", charter_id=charter.id))
+        form.version.raw_data = None
+        form.version.data = version.number
     elif form.errors:
         status = 422
     return render_template(
@@ -239,7 +241,7 @@ def sign(charter_id: int):
         charter=charter,
         version=version,
         form=form,
-        signatures=ops.valid_signatures(version),
+        signatures=valid_signatures(version),
         data=version.data,
     ), status
 
@@ -250,13 +252,9 @@ def amend(charter_id: int):
     form = AmendForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        ops.open_amendment(current_user, charter)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with attempt() as outcome:
+        amendments.open_amendment(current_user, charter)
+    if outcome.ok:
         flash(
             _(
                 "The amendment is open as a draft. The signed version stays in force until both "
@@ -272,13 +270,9 @@ def reopen(charter_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     if not AmendForm().validate_on_submit():
         abort(400)
-    try:
-        ops.reopen_draft(current_user, charter)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with attempt() as outcome:
+        amendments.reopen_draft(current_user, charter)
+    if outcome.ok:
         flash(_("The charter is a draft again; the signatures given are void."), "success")
     return redirect(url_for("charters.show", charter_id=charter_id))
 
@@ -289,17 +283,13 @@ def end(charter_id: int):
     form = EndForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            ops.end_charter(current_user, charter, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            charter = get_charter(current_user, charter_id)
-            _apply_domain_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
+        with attempt(form) as outcome:
+            amendments.end_charter(current_user, charter, form.reason.data)
+        if outcome.ok:
             flash(_("The charter has ended."), "success")
             return redirect(url_for("charters.show", charter_id=charter_id))
+        charter = get_charter(current_user, charter_id)
+        status = outcome.status
     elif form.errors:
         status = 422
     return render_template("signing/end.html", charter=charter, form=form), status
@@ -312,14 +302,14 @@ def end(charter_id: int):
 def versions(charter_id: int):
     charter = get_charter(current_user, charter_id)
     return render_template(
-        "signing/versions.html", charter=charter, versions=ops.list_versions(charter)
+        "signing/versions.html", charter=charter, versions=list_versions(charter)
     )
 
 
 @bp.route("/<int:charter_id>/versions/<int:number>")
 def version(charter_id: int, number: int):
     charter = get_charter(current_user, charter_id)
-    v = ops.get_version(charter, number)
+    v = get_version(charter, number)
     return render_template(
         "signing/version.html",
         charter=charter,
@@ -333,14 +323,13 @@ def version(charter_id: int, number: int):
 @bp.route("/<int:charter_id>/versions/<int:number>/pdf")
 def version_pdf(charter_id: int, number: int):
     charter = get_charter(current_user, charter_id)
-    v = ops.get_version(charter, number, with_pdf=True)
+    v = get_version(charter, number)
     if v.voided_at is not None:
         message = _("This version was voided: it has no PDF.")
         return render_template("errors/error.html", status=409, message=message), 409
-    data = ops.version_pdf(v)
-    ops.record_export(current_user, v, "download")
-    db.session.commit()
-    return _pdf_response(data, ops.pdf_filename(charter, v))
+    data = pdf_store.version_pdf(v)  # ends the read transaction before any render
+    pdf_store.commit_export(current_user, v, "download")
+    return _pdf_response(data, pdf_store.pdf_filename(charter, v))
 
 
 def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Response:
@@ -359,7 +348,7 @@ def versions_diff(charter_id: int):
     to_arg = request.args.get("to", "")
     if old_number is None or not to_arg:
         abort(400)
-    old = ops.get_version(charter, old_number)
+    old = get_version(charter, old_number)
     if to_arg == "current":
         new_label = _("the current draft")
         new_data = snapshot(charter)
@@ -367,7 +356,7 @@ def versions_diff(charter_id: int):
     else:
         if not to_arg.isdigit():
             abort(400)
-        new = ops.get_version(charter, int(to_arg))
+        new = get_version(charter, int(to_arg))
         new_label = _("version %(number)d", number=new.number)
         new_data = new.data
         if new.number < old.number:
@@ -418,14 +407,10 @@ def share(charter_id: int):
     if request.method == "POST":
         charter = get_charter(current_user, charter_id, write=True)
         if form.validate_on_submit():
-            try:
-                _link, token = ops.create_share_link(current_user, charter, form.days.data)
-            except DomainError as error:
-                db.session.rollback()
-                _apply_domain_error(form, error)
-                status = error.status
-            else:
-                db.session.commit()
+            with attempt(form) as outcome:
+                _link, token = share_links.create_share_link(current_user, charter, form.days.data)
+            status = outcome.status
+            if outcome.ok:
                 session["new_share_url"] = url_for("share.download", token=token, _external=True)
                 flash(_("The share link is ready. Copy it now: it is shown only once."), "success")
                 return redirect(url_for("signing.share", charter_id=charter_id))
@@ -436,10 +421,10 @@ def share(charter_id: int):
         charter=charter,
         form=form,
         manage=manage,
-        links=ops.share_links(charter),
+        links=share_links.share_links(charter),
         in_force=version_in_force(charter),
         new_url=session.pop("new_share_url", None) if request.method == "GET" else None,
-        now=ops.utcnow(),
+        now=utcnow(),
     ), status
 
 
@@ -448,37 +433,36 @@ def revoke_share(charter_id: int, link_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     if not AmendForm().validate_on_submit():
         abort(400)
-    try:
-        ops.revoke_share_link(current_user, charter, link_id)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            raise
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    with attempt(leave=(NotFound,)) as outcome:
+        share_links.revoke_share_link(current_user, charter, link_id)
+    if isinstance(outcome.error, NotFound):
+        raise outcome.error
+    if outcome.ok:
         flash(_("The link is revoked: it no longer opens the PDF."), "success")
     return redirect(url_for("signing.share", charter_id=charter_id))
 
 
 @share_bp.route("/<token>")
 def download(token: str):
-    for attempt in range(3):
+    for round_number in range(3):
         try:
-            v = ops.open_share_link(token)
-            db.session.commit()
-        except ops.ShareLinkGone as error:
-            db.session.rollback()
-            return render_template("signing/link_gone.html", message=error.message), 410
+            with attempt(leave=(share_links.ShareLinkGone,)) as outcome:
+                version_id = share_links.open_share_link(token).id
         except IntegrityError:
             # Another audit event took the chain head at the same moment: count and record again.
             db.session.rollback()
-            if attempt == 2:
+            if round_number == 2:
                 raise
         else:
             break
+    if isinstance(outcome.error, share_links.ShareLinkGone):
+        return render_template("signing/link_gone.html", message=outcome.error.message), 410
+    if outcome.error is not None:
+        raise outcome.error
+    data = pdf_store.signed_pdf(version_id)
+    v = db.session.get(CharterVersion, version_id)
     charter = db.session.get(Charter, v.charter_id)
-    response = _pdf_response(v.pdf, ops.pdf_filename(charter, v), inline=True)
+    response = _pdf_response(data, pdf_store.pdf_filename(charter, v), inline=True)
     # The token is in the URL: never send it on to another site.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -496,16 +480,16 @@ def verify_form():
         upload = form.file.data
         try:
             if upload and getattr(upload, "filename", ""):
-                result = ops.verify_pdf_file(upload.read())
+                result = verification.verify_pdf_file(upload.read())
             elif form.fingerprint.data and form.fingerprint.data.strip():
-                result = ops.verify_fingerprint(form.fingerprint.data)
+                result = verification.verify_fingerprint(form.fingerprint.data)
             else:
                 form.fingerprint.errors = [
                     _("Enter a fingerprint or choose a PDF file."),
                 ]
                 status = 422
         except DomainError as error:
-            _apply_domain_error(form, error)
+            show_error(form, error)
             status = error.status
     elif form.errors:
         status = 422
@@ -519,10 +503,10 @@ def verify_result(fingerprint: str):
         return _public_verify(fingerprint)
     form = VerifyForm()
     try:
-        result = ops.verify_fingerprint(fingerprint)
+        result = verification.verify_fingerprint(fingerprint)
     except DomainError as error:
         form.fingerprint.data = fingerprint[:200]
-        _apply_domain_error(form, error)
+        show_error(form, error)
         return render_template("signing/verify.html", form=form, result=None), 422
     form.fingerprint.data = result.query
     return render_template("signing/verify.html", form=form, result=result)
@@ -531,7 +515,7 @@ def verify_result(fingerprint: str):
 def _public_verify(fingerprint: str):
     """What anyone holding a copy may learn: authentic or not, and the bare facts."""
     try:
-        result = ops.verify_fingerprint(fingerprint)
+        result = verification.verify_fingerprint(fingerprint)
     except DomainError:
         return render_template("signing/verify_public.html", result=None, malformed=True), 422
     if not result.authentic:

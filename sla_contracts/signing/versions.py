@@ -1,4 +1,6 @@
-"""Version helpers the charter workflows also need (no import of charter operations here).
+"""Frozen versions: canonical JSON and fingerprint, the version in force or pending, void.
+
+No import of charter operations here: the charter workflows import this module.
 
 ``charters.operations.ensure_editable`` calls :func:`void_pending_version` when a charter that
 awaits signatures is edited, so this module must not import ``charters.operations`` itself.
@@ -11,12 +13,24 @@ import json
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload, undefer
 
 from .. import notifications
 from ..audit.operations import record_event
+from ..errors import NotFound
 from ..extensions import db
 from ..models import Charter, CharterStatus, CharterVersion, Signature, User
+
+VERSION_STATE_LABELS = {
+    "awaiting_signatures": _l("Awaiting signatures"),
+    "in_force": _l("In force"),
+    "superseded": _l("Superseded"),
+    "voided": _l("Void"),
+    "ended": _l("Last signed (charter ended)"),
+}
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:
@@ -28,6 +42,60 @@ def canonical_json(data: dict[str, Any]) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def version_state(version: CharterVersion, charter: Charter) -> str:
+    """A version's state as a reader sees it: the last signed version of an ended charter is
+    no longer in force."""
+    state = version.state
+    if state == "in_force" and charter.status == CharterStatus.ENDED:
+        return "ended"
+    return state
+
+
+def version_state_label(state: str) -> str:
+    return str(VERSION_STATE_LABELS.get(state, state))
+
+
+def get_version(charter: Charter, number: int, *, with_pdf: bool = False) -> CharterVersion:
+    """Load version ``number`` of ``charter`` or raise NotFound."""
+    query = select(CharterVersion).where(
+        CharterVersion.charter_id == charter.id, CharterVersion.number == number
+    )
+    if with_pdf:
+        query = query.options(undefer(CharterVersion.pdf))
+    version = db.session.scalar(query)
+    if version is None:
+        raise NotFound(_("No such version."))
+    return version
+
+
+def list_versions(charter: Charter) -> list[CharterVersion]:
+    """Every version of ``charter``, newest first, with their signatures."""
+    return list(
+        db.session.scalars(
+            select(CharterVersion)
+            .where(CharterVersion.charter_id == charter.id)
+            .options(
+                selectinload(CharterVersion.signatures).selectinload(Signature.user),
+                selectinload(CharterVersion.signatures).selectinload(Signature.department),
+            )
+            .order_by(CharterVersion.number.desc())
+        )
+    )
+
+
+def valid_signatures(version: CharterVersion) -> list[Signature]:
+    """The version's signatures that still count, freshly read."""
+    return list(
+        db.session.scalars(
+            select(Signature)
+            .where(Signature.version_id == version.id, Signature.voided_at.is_(None))
+            .options(selectinload(Signature.user), selectinload(Signature.department))
+            .order_by(Signature.signed_at, Signature.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def pending_version(charter: Charter) -> CharterVersion | None:
