@@ -160,7 +160,9 @@ def register_event_handlers() -> None:
     """Wire the features that react to other features' events (see ``events``)."""
     from . import events
     from .reviews import operations as reviews
+    from .signing import versions
 
+    events.subscribe(events.SUBMITTED_CHARTER_EDITED, versions.void_on_edit)
     events.subscribe(events.CHARTER_ACTIVATED, reviews.plan_first_review)
     events.subscribe(events.CHARTER_ENDED, reviews.cancel_open_review)
 

@@ -1,9 +1,10 @@
 """Domain events: one feature says what happened; others react, without importing each other.
 
 Signing says "this charter is now active" or "this charter has ended"; reviews listens and plans
-the first review, or cancels the open one. Handlers run in the caller's transaction (they flush,
-never commit), so a rolled-back signature plans nothing. The wiring is done once, in
-``create_app`` (``register_event_handlers``), not by import side effects.
+the first review, or cancels the open one. Drafting says "someone edits a charter awaiting
+signatures"; signing listens and voids the frozen version. Handlers run in the caller's
+transaction (they flush, never commit), so a rolled-back signature plans nothing. The wiring
+is done once, in ``create_app`` (``register_event_handlers``), not by import side effects.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 CHARTER_ACTIVATED = "charter_activated"  # charter, version, actor, now
 CHARTER_ENDED = "charter_ended"  # charter, actor, now
+# Someone edits a charter awaiting signatures: it goes back to draft, its version is voided.
+SUBMITTED_CHARTER_EDITED = "submitted_charter_edited"  # charter, actor, now
 
 Handler = Callable[..., None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)

@@ -34,10 +34,10 @@ def atomic() -> Iterator[None]:
     """Commit what the block did, or roll it back and re-raise what went wrong."""
     try:
         yield
+        db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    db.session.commit()
 
 
 def show_error(form: Any, error: DomainError) -> None:
@@ -84,7 +84,11 @@ class attempt:  # noqa: N801 - used as a statement: ``with attempt(form) as outc
         traceback: TracebackType | None,
     ) -> bool:
         if error is None:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
             return False
         db.session.rollback()
         if not isinstance(error, DomainError):

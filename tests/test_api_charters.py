@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from sla_contracts.charters.operations import snapshot
+from sla_contracts.charters.history import snapshot
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter, CharterStatus, Commitment, Revision
 from tests.api_helpers import assert_error, check_response, flask_rule_to_openapi

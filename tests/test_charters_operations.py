@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sla_contracts.charters import operations as ops
+from sla_contracts.charters.history import diff_snapshots
 from sla_contracts.errors import CharterStateError, ConflictError, Forbidden, ValidationError
 from sla_contracts.extensions import db
 from sla_contracts.models import AuditEvent, CharterStatus, Commitment, Revision
@@ -208,13 +209,13 @@ def test_every_saved_change_is_a_numbered_revision_and_diff_is_field_by_field(or
         "commitment_removed",
     ]
     assert revisions[2].author_id == org.head_b.id
-    diff = ops.diff_snapshots(revisions[1].snapshot, revisions[2].snapshot)
+    diff = diff_snapshots(revisions[1].snapshot, revisions[2].snapshot)
     assert [
         (ch.kind, [(f.field, f.before, f.after) for f in ch.fields]) for ch in diff.commitments
     ] == [("changed", [("target", "95", "98")])]
-    removed = ops.diff_snapshots(revisions[2].snapshot, revisions[3].snapshot)
+    removed = diff_snapshots(revisions[2].snapshot, revisions[3].snapshot)
     assert removed.commitments[0].kind == "removed"
-    added = ops.diff_snapshots(revisions[0].snapshot, revisions[1].snapshot)
+    added = diff_snapshots(revisions[0].snapshot, revisions[1].snapshot)
     assert added.commitments[0].kind == "added"
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from sla_contracts.charters import operations as charters
+from sla_contracts.charters.history import diff_snapshots
 from sla_contracts.errors import CharterStateError, ConflictError, Forbidden, ValidationError
 from sla_contracts.extensions import db
 from sla_contracts.models import (
@@ -237,7 +238,7 @@ def test_amendment_keeps_signed_version_in_force_until_the_new_one_is_signed(org
     assert v2.number == 2 and v2.is_in_force
     assert v1.superseded_at == later and not v1.is_in_force
     assert "amended" in events(charter.id)
-    diff = charters.diff_snapshots(v1.data, v2.data)
+    diff = diff_snapshots(v1.data, v2.data)
     assert [c.title for c in diff.commitments] == ["Weekly stock count"]
 
 

@@ -80,3 +80,15 @@ def test_atomic_commits_or_rolls_back_and_reraises(app, make_user):
         directory.create_department(admin, name="Marketing", code="MKT")
         directory.create_department(admin, name="Marketing", code="MK2")
     assert [d.name for d in db.session.scalars(select(Department))] == ["Finance"]
+
+
+def test_a_failed_commit_is_rolled_back_so_the_session_stays_usable(app, make_user):
+    admin = make_user(is_admin=True)
+    with atomic():
+        directory.create_department(admin, name="Achats", code="ACH")
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), atomic():
+        db.session.add(Department(name="Achats", code="AC2"))  # the database refuses it
+    # The failed commit was rolled back: the session works again.
+    assert _departments() == 1

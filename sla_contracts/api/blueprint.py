@@ -16,7 +16,7 @@ from flask import Blueprint
 
 from ..errors import DomainError
 from ..extensions import csrf, db, login_manager
-from .errors import error_response
+from ..main.errors import error_response
 
 API_PREFIX = "/api/v1"
 

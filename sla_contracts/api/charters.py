@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from ..charters import history
 from ..charters import operations as ops
 from ..charters.operations import COMMITMENT_LIMITS, TITLE_MAX
 from ..errors import ConflictError, NotFound, ValidationError
@@ -404,7 +405,9 @@ def get_revision(charter_id: int, number: int):
     if revision is None:
         raise NotFound(_("No such revision."))
     previous = by_number.get(number - 1)
-    changes = asdict(ops.diff_snapshots(previous.snapshot, revision.snapshot)) if previous else None
+    changes = (
+        asdict(history.diff_snapshots(previous.snapshot, revision.snapshot)) if previous else None
+    )
     return {
         **revision_json(revision),
         "snapshot": revision.snapshot,

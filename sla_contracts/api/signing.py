@@ -14,11 +14,17 @@ from flask_babel import gettext as _
 
 from ..errors import CharterStateError
 from ..extensions import db
-from ..models import Charter, CharterStatus, CharterVersion, Signature
+from ..models import (
+    Charter,
+    CharterStatus,
+    CharterVersion,
+    Signature,
+    pending_version,
+    version_in_force,
+)
 from ..signing import pdf_store, signatures, verification
 from ..signing.versions import get_version as find_version
 from ..signing.versions import list_versions as all_versions
-from ..signing.versions import pending_version, version_in_force
 from ..transaction import atomic
 from . import openapi
 from .auth import location, require_api_user

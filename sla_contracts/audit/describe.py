@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..labels import field_label
+from ..labels import decision_label, field_label
 from ..models import AuditEvent, Department, User
 
 ACTION_LABELS = {
@@ -159,8 +159,6 @@ def _change(value: Any, data: dict) -> str:
 
 
 def _decision(value: Any) -> str:
-    from ..reviews.labels import decision_label
-
     try:
         return _("decision: %(decision)s", decision=decision_label(value))
     except ValueError:

@@ -1,22 +1,22 @@
-"""Charter workflows: drafting, commitments, comments and history.
+"""Charter workflows: drafting, commitments and comments (history: ``history.py``).
 
 Functions here flush, never commit: the view, API call or command commits once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from .. import events
 from ..audit.operations import record_event
 from ..errors import CharterStateError, ConflictError, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
-    COMMITMENT_FIELDS,
     REVIEW_CADENCES,
     Charter,
     CharterStatus,
@@ -25,12 +25,12 @@ from ..models import (
     Commitment,
     CustomerCriterion,
     Department,
-    Revision,
     User,
 )
 from ..permissions import can_edit, is_head_of
-from ..signing.versions import void_pending_version
 from ..timeutil import utcnow
+from ..validation import clean_text
+from .history import record_revision
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -51,20 +51,6 @@ COMMITMENT_LIMITS: dict[str, tuple[bool, int]] = {
 
 
 # ---------------------------------------------------------------- validation
-
-
-def clean_text(value: Any, *, field_name: str, required: bool, max_length: int) -> str:
-    """Strip and check one text field; raise ValidationError naming the field."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError(_("This field must be text."), field=field_name)
-    value = value.strip()
-    if required and not value:
-        raise ValidationError(_("This field is required."), field=field_name)
-    if len(value) > max_length:
-        raise ValidationError(_("At most %(max)d characters.", max=max_length), field=field_name)
-    return value
 
 
 def clean_commitment_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, str]:
@@ -133,7 +119,10 @@ def ensure_editable(actor: User, charter: Charter, now: datetime | None = None) 
     if charter.status == CharterStatus.AWAITING_SIGNATURES:
         charter = lock_charter(charter)
         if charter.status == CharterStatus.AWAITING_SIGNATURES:
-            void_pending_version(actor, charter, now or utcnow(), reason="edited")
+            # Signing voids the frozen version and its signatures (and tells the signer).
+            events.publish(
+                events.SUBMITTED_CHARTER_EDITED, charter=charter, actor=actor, now=now or utcnow()
+            )
     if charter.status != CharterStatus.DRAFT:
         raise CharterStateError(
             _("This charter is not a draft any more: it cannot be changed."),
@@ -144,145 +133,6 @@ def ensure_editable(actor: User, charter: Charter, now: datetime | None = None) 
 def _touch(charter: Charter, actor: User, now: datetime) -> None:
     charter.updated_at = now
     charter.last_activity_by_id = actor.id
-
-
-# ---------------------------------------------------------------- snapshots and history
-
-
-def snapshot(charter: Charter) -> dict[str, Any]:
-    """Return the charter's content as plain data (for revisions and versions)."""
-    return {
-        "title": charter.title,
-        "department_a": {
-            "id": charter.department_a_id,
-            "name": charter.department_a.name,
-            "code": charter.department_a.code,
-        },
-        "department_b": {
-            "id": charter.department_b_id,
-            "name": charter.department_b.name,
-            "code": charter.department_b.code,
-        },
-        "criterion": {
-            "id": charter.criterion_id,
-            "name": charter.criterion.name,
-            "definition": charter.criterion.definition,
-            "unit": charter.criterion.unit,
-            "direction": charter.criterion.direction.value,
-            "target": charter.criterion.target,
-        },
-        "review_cadence_months": charter.review_cadence_months,
-        "commitments": [
-            {
-                "id": c.id,
-                "provider_department_id": c.provider_department_id,
-                "position": c.position,
-                **{name: getattr(c, name) for name in COMMITMENT_FIELDS},
-            }
-            for c in sorted(charter.commitments, key=lambda c: (c.position, c.id))
-        ],
-    }
-
-
-def record_revision(
-    charter: Charter, actor: User | None, action: str, summary: str, now: datetime
-) -> Revision:
-    """Store the charter's content after a change, numbered per charter."""
-    db.session.flush()
-    db.session.refresh(charter, attribute_names=["commitments"])
-    number = (
-        db.session.scalar(
-            select(func.max(Revision.number)).where(Revision.charter_id == charter.id)
-        )
-        or 0
-    ) + 1
-    revision = Revision(
-        charter_id=charter.id,
-        number=number,
-        author_id=actor.id if actor else None,
-        created_at=now,
-        action=action,
-        summary=summary[:300],
-        snapshot=snapshot(charter),
-    )
-    db.session.add(revision)
-    db.session.flush()
-    return revision
-
-
-@dataclass
-class FieldChange:
-    field: str
-    before: Any
-    after: Any
-
-
-@dataclass
-class CommitmentChange:
-    kind: str  # added, removed, changed
-    commitment_id: int
-    title: str
-    provider_department_id: int
-    fields: list[FieldChange] = field(default_factory=list)
-
-
-@dataclass
-class SnapshotDiff:
-    charter_fields: list[FieldChange]
-    commitments: list[CommitmentChange]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.charter_fields and not self.commitments
-
-
-def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
-    """Compare two snapshots field by field, commitments matched by id."""
-    charter_fields = []
-    for name in ("title", "review_cadence_months"):
-        if old.get(name) != new.get(name):
-            charter_fields.append(FieldChange(name, old.get(name), new.get(name)))
-    if old.get("criterion", {}).get("name") != new.get("criterion", {}).get("name"):
-        charter_fields.append(
-            FieldChange("criterion", old["criterion"]["name"], new["criterion"]["name"])
-        )
-    old_by_id = {c["id"]: c for c in old.get("commitments", [])}
-    new_by_id = {c["id"]: c for c in new.get("commitments", [])}
-    changes: list[CommitmentChange] = []
-    for cid, c in new_by_id.items():
-        if cid not in old_by_id:
-            changes.append(
-                CommitmentChange(
-                    "added",
-                    cid,
-                    c["title"],
-                    c["provider_department_id"],
-                    [FieldChange(f, None, c.get(f)) for f in COMMITMENT_FIELDS if c.get(f)],
-                )
-            )
-            continue
-        before = old_by_id[cid]
-        fields = [
-            FieldChange(f, before.get(f), c.get(f))
-            for f in (*COMMITMENT_FIELDS, "position")
-            if before.get(f) != c.get(f)
-        ]
-        if fields:
-            changes.append(
-                CommitmentChange("changed", cid, c["title"], c["provider_department_id"], fields)
-            )
-    for cid, c in old_by_id.items():
-        if cid not in new_by_id:
-            changes.append(
-                CommitmentChange(
-                    "removed",
-                    cid,
-                    c["title"],
-                    c["provider_department_id"],
-                    [FieldChange(f, c.get(f), None) for f in COMMITMENT_FIELDS if c.get(f)],
-                )
-            )
-    return SnapshotDiff(charter_fields, changes)
 
 
 # ---------------------------------------------------------------- charters

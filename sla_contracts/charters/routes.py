@@ -21,12 +21,13 @@ from ..models import (
     CustomerCriterion,
     Department,
     Revision,
+    pending_version,
 )
 from ..permissions import can_edit, get_charter
-from ..signing.versions import pending_version
 from ..transaction import atomic, attempt
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
+from .history import diff_snapshots
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
 
@@ -396,6 +397,6 @@ def diff(charter_id: int):
         charter=charter,
         old=old,
         new=new_,
-        diff=ops.diff_snapshots(old.snapshot, new_.snapshot),
+        diff=diff_snapshots(old.snapshot, new_.snapshot),
         departments=departments,
     )

@@ -14,7 +14,6 @@ from ..audit.operations import record_event
 from ..auth.passwords import hash_password
 from ..auth.service import normalise_email
 from ..auth.sessions import end_all_sessions
-from ..charters.operations import clean_text
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
@@ -28,6 +27,7 @@ from ..models import (
     User,
 )
 from ..timeutil import utcnow
+from ..validation import clean_text
 
 LOCALES = ("fr", "en")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -14,14 +14,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, details: dict | None = None
+):
+    """Build the documented error JSON with ``status``."""
+    body: dict = {"code": code, "message": str(message)}
+    if field:
+        body["field"] = field
+    if details:
+        body["details"] = details
+    return jsonify({"error": body}), status
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         if _wants_json():
-            from ..api.errors import error_response
-
             return error_response(
                 error.status, error.code, error.message, error.field, error.details
             )
@@ -32,8 +42,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         if _wants_json():
-            from ..api.errors import error_response
-
             return error_response(400, "csrf", _("The form's security token is missing or wrong."))
         return render_template(
             "errors/error.html",
@@ -61,8 +69,6 @@ def register(app: Flask) -> None:
         status = error.code or 500
         message = messages.get(status, error.description)
         if _wants_json():
-            from ..api.errors import error_response
-
             codes = {
                 400: "bad_request",
                 401: "unauthorized",

@@ -31,9 +31,11 @@ from .reviews import (
     ReviewDecision,
     ReviewStatus,
 )
-from .signing import CharterVersion, ShareLink, Signature
+from .signing import CharterVersion, ShareLink, Signature, pending_version, version_in_force
 
 __all__ = [
+    "pending_version",
+    "version_in_force",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",
     "REVIEW_CADENCES",

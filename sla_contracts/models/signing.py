@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -114,3 +114,35 @@ class ShareLink(db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+# ---------------------------------------------------------------- which version counts
+
+
+def pending_version(charter: Charter) -> CharterVersion | None:
+    """The version awaiting signatures, if any."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            CharterVersion.voided_at.is_(None),
+            CharterVersion.activated_at.is_(None),
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def version_in_force(charter: Charter) -> CharterVersion | None:
+    """The signed version currently in force (it stays in force while an amendment is drafted)."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            CharterVersion.activated_at.is_not(None),
+            CharterVersion.superseded_at.is_(None),
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )

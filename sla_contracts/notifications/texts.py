@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import get_timezone_location
-from flask import current_app
-from flask_babel import format_date, format_time, get_locale, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from .. import formats
+from ..labels import decision_label
 
 log = logging.getLogger(__name__)
 
@@ -87,19 +86,8 @@ def _day(value: str) -> str:
 
 
 def _when(value: str) -> str:
-    """A moment as people read it: "vendredi 11 décembre 2026, 09:00 (heure de Paris)"."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    local = datetime.fromisoformat(value).astimezone(zone)
-    text = _(
-        "%(date)s, %(time)s",
-        date=format_date(local.date(), "full"),
-        time=format_time(local.time(), "short"),
-    )
-    try:
-        city = get_timezone_location(zone, locale=str(get_locale() or "fr"), return_city=True)
-    except (LookupError, ValueError):  # pragma: no cover - unusual zone names
-        city = zone.key
-    return f"{text} {_('(%(city)s time)', city=city)}"
+    """A moment stored as ISO text, as the reader reads it (see ``formats.when``)."""
+    return formats.when(datetime.fromisoformat(value))
 
 
 # ---------------------------------------------------------------- signing
@@ -220,16 +208,8 @@ def _review_invitation(p: Params) -> str:
     )
 
 
-# Same words as the review pages' decision labels (same msgids, so the same translations).
-DECISIONS = {
-    "continue": _l("Continue"),
-    "amend": _l("Amend the charter"),
-    "end": _l("End the charter"),
-}
-
-
 def _closed_body(p: Params) -> str:
-    decision = DECISIONS.get(p.get("decision") or "", "—")
+    decision = decision_label(p.get("decision"))
     return _(
         "The review of “%(title)s” is closed. Decision: %(decision)s.",
         title=p["title"],

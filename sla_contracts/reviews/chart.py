@@ -11,8 +11,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..formats import number, percent
 from ..models import Review
-from .formats import number, percent
 
 WIDTH, PAD_L, PAD_R = 520, 64, 44
 TITLE_H, PLOT_H, GAP, DATES_H = 18, 64, 14, 26

@@ -15,8 +15,8 @@ from flask import current_app
 from flask_babel import format_date, format_decimal
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import labels
 from ..models import Review
-from . import labels
 from .meeting import parse_number
 from .meeting_input import (
     SCALAR_FIELDS,

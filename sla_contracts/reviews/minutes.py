@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale
 
+from ..formats import share_met_help
+from ..labels import action_status_label, decision_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
 from .access import reviews_of
 from .chart import history_chart
-from .formats import share_met_help
-from .labels import action_status_label, decision_label, result_label
 
 TEMPLATE = "pdf/minutes.html"
 

@@ -38,9 +38,9 @@ from ..models import (
     ReviewDecision,
     ReviewStatus,
     User,
+    version_in_force,
 )
 from ..signing.amendments import open_amendment
-from ..signing.versions import version_in_force
 from ..timeutil import add_months, utcnow
 from .access import can_mark_done, ensure_active, require_editor
 from .minutes import render_minutes_pdf

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import formats, labels
 from ..directory.queries import heads_of
 from ..errors import ConflictError, ValidationError
 from ..extensions import db
@@ -40,7 +41,7 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import access, formats, labels, scheduling
+from . import access, scheduling
 from . import meeting_page as page
 from . import operations as ops
 from .chart import history_chart

@@ -13,14 +13,15 @@ from flask_babel import gettext as _
 
 from .. import events
 from ..audit.operations import record_event
-from ..charters.operations import clean_text, ensure_editable, lock_charter
+from ..charters.operations import ensure_editable, lock_charter
 from ..errors import CharterStateError, Forbidden
 from ..extensions import db
-from ..models import Charter, CharterStatus, User
+from ..models import Charter, CharterStatus, User, pending_version, version_in_force
 from ..permissions import can_edit
 from ..timeutil import utcnow
+from ..validation import clean_text
 from .notices import _tell, heads
-from .versions import pending_version, valid_signatures, version_in_force
+from .versions import valid_signatures
 
 REASON_MAX = 2000
 

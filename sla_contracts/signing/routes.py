@@ -24,11 +24,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.describe import describe_events, event_label
-from ..charters.operations import diff_snapshots, snapshot
+from ..charters.history import diff_snapshots, snapshot
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..main.templating import NavLink, add_nav
-from ..models import AuditEvent, Charter, CharterStatus, CharterVersion, Signature
+from ..models import (
+    AuditEvent,
+    Charter,
+    CharterStatus,
+    CharterVersion,
+    Signature,
+    pending_version,
+    version_in_force,
+)
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import attempt, show_error
@@ -37,9 +45,7 @@ from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyFo
 from .versions import (
     get_version,
     list_versions,
-    pending_version,
     valid_signatures,
-    version_in_force,
     version_state,
     version_state_label,
 )

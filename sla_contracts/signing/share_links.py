@@ -17,10 +17,9 @@ from sqlalchemy.orm import selectinload
 from ..audit.operations import record_event
 from ..errors import CharterStateError, DomainError, Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..models import Charter, CharterVersion, ShareLink, User
+from ..models import Charter, CharterVersion, ShareLink, User, version_in_force
 from ..permissions import can_edit
 from ..timeutil import utcnow
-from .versions import version_in_force
 
 SHARE_DAYS_MAX = 365
 

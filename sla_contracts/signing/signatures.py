@@ -21,7 +21,8 @@ from sqlalchemy.orm import selectinload
 from .. import events
 from ..audit.operations import record_event
 from ..auth.passwords import verify_password
-from ..charters.operations import lock_charter, snapshot
+from ..charters.history import snapshot
+from ..charters.operations import lock_charter
 from ..directory.queries import heads_of
 from ..errors import CharterStateError, ConflictError, Forbidden, ValidationError
 from ..extensions import db
@@ -33,16 +34,16 @@ from ..models import (
     Department,
     Signature,
     User,
+    pending_version,
+    version_in_force,
 )
 from ..permissions import is_head_of
 from ..timeutil import add_months, utcnow
 from .notices import _tell, heads
 from .versions import (
     canonical_json,
-    pending_version,
     sha256_hex,
     valid_signatures,
-    version_in_force,
 )
 
 

@@ -22,7 +22,14 @@ from .. import notifications
 from ..audit.operations import record_event
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Charter, CharterStatus, CharterVersion, Signature, User
+from ..models import (
+    Charter,
+    CharterStatus,
+    CharterVersion,
+    Signature,
+    User,
+    pending_version,
+)
 
 VERSION_STATE_LABELS = {
     "awaiting_signatures": _l("Awaiting signatures"),
@@ -98,35 +105,6 @@ def valid_signatures(version: CharterVersion) -> list[Signature]:
     )
 
 
-def pending_version(charter: Charter) -> CharterVersion | None:
-    """The version awaiting signatures, if any."""
-    return db.session.scalar(
-        select(CharterVersion)
-        .where(
-            CharterVersion.charter_id == charter.id,
-            CharterVersion.voided_at.is_(None),
-            CharterVersion.activated_at.is_(None),
-        )
-        .order_by(CharterVersion.number.desc())
-        .limit(1)
-        .execution_options(populate_existing=True)
-    )
-
-
-def version_in_force(charter: Charter) -> CharterVersion | None:
-    """The signed version currently in force (it stays in force while an amendment is drafted)."""
-    return db.session.scalar(
-        select(CharterVersion)
-        .where(
-            CharterVersion.charter_id == charter.id,
-            CharterVersion.activated_at.is_not(None),
-            CharterVersion.superseded_at.is_(None),
-        )
-        .order_by(CharterVersion.number.desc())
-        .limit(1)
-    )
-
-
 def void_pending_version(actor: User, charter: Charter, now: datetime, reason: str) -> None:
     """Send a charter awaiting signatures back to draft: void its version and signatures.
 
@@ -173,3 +151,8 @@ def void_pending_version(actor: User, charter: Charter, now: datetime, reason: s
         now=now,
     )
     db.session.flush()
+
+
+def void_on_edit(*, charter: Charter, actor: User, now: datetime) -> None:
+    """Drafting edits a charter awaiting signatures (event ``SUBMITTED_CHARTER_EDITED``)."""
+    void_pending_version(actor, charter, now, reason="edited")

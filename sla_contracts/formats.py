@@ -1,4 +1,4 @@
-"""How review pages, messages and minutes show times and numbers to people.
+"""How pages, messages, minutes and PDFs show times and numbers to people.
 
 One format everywhere: the date, the time without seconds, and a short zone such as
 "(heure de Paris)"; numbers and percentages in the reader's language.
