@@ -18,7 +18,7 @@ from sla_contracts.models import (
     Role,
     User,
 )
-from tests.conftest import TEST_PASSWORD, Browser
+from tests.plugins.people import TEST_PASSWORD, Browser
 
 GET_PAGES = [
     "/directory/",

@@ -21,7 +21,7 @@ from sla_contracts.models import (
 )
 from sla_contracts.signing import operations as signing
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, sign_both, submit
 
 
