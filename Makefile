@@ -41,7 +41,7 @@ run: install
 	BASE_URL="$(BASE_URL)" SCHEDULER_IN_PROCESS=1 $(FLASK) run --reload --host $(HOST) --port $(PORT)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(or $(TEST_WORKERS),auto) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -9,8 +9,7 @@ from pypdf import PdfReader
 
 from sla_contracts.extensions import db
 from sla_contracts.signing import pdf_store, signatures
-
-from .conftest import TEST_PASSWORD
+from tests.plugins.people import TEST_PASSWORD
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

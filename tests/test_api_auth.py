@@ -13,7 +13,7 @@ from sla_contracts.extensions import db
 from sla_contracts.models import ApiToken, Department
 from sla_contracts.timeutil import utcnow
 from tests.api_helpers import ApiClient, assert_error, check_response, flask_rule_to_openapi
-from tests.conftest import TEST_PASSWORD
+from tests.plugins.people import TEST_PASSWORD
 
 
 def test_token_is_issued_for_good_credentials_and_only_its_hash_is_stored(org, client):

@@ -9,7 +9,7 @@ from sla_contracts.charters.history import snapshot
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter, CharterStatus, Commitment, Revision
 from tests.api_helpers import assert_error, check_response, flask_rule_to_openapi
-from tests.conftest import COMMITMENT_DEFAULTS
+from tests.plugins.charters import COMMITMENT_DEFAULTS
 
 COMMITMENT = {"title": "Livrer avant 7 h", **COMMITMENT_DEFAULTS}
 

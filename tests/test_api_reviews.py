@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-pytest.importorskip("sla_contracts.api.blueprint", reason="needs the API blueprint (api branch)")
+from sla_contracts.extensions import db
+from sla_contracts.models import CharterStatus, OutboxEmail
+from sla_contracts.reviews import operations as ops
 
-from sla_contracts.extensions import db  # noqa: E402
-from sla_contracts.models import CharterStatus, OutboxEmail  # noqa: E402
+from .api_helpers import ApiClient, check_response, token_for
 
-from .api_helpers import ApiClient, check_response, token_for  # noqa: E402
+NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -111,3 +112,30 @@ def test_bad_schedule_over_the_api(app, org, active):
     assert naive.status_code == 422 and naive.get_json()["error"]["field"] == "scheduled_at"
     unknown = head.post(f"/api/v1/charters/{active.id}/reviews", {"when": "tomorrow"})
     assert unknown.status_code == 422
+
+
+def test_review_patch_errors_name_api_fields_not_form_inputs(app, org, active):
+    active.next_review_on = date(2030, 1, 20)
+    review = ops.plan_review(active, NOW)
+    ops.start_review(org.head_a, review, now=NOW)
+    db.session.commit()
+    head = ApiClient(app.test_client(), token_for(org.head_a))
+    url = f"/api/v1/reviews/{review.id}"
+    body = head.get(url).get_json()
+    second = body["assessments"][1]["id"]
+    bad = head.patch(url, {
+        "lock_version": body["lock_version"],
+        "assessments": [{"id": second, "result": "great"}],
+        "actions": [{"title": "Second dock", "due_on": "2030-03-01"}],
+    })  # fmt: skip
+    assert bad.status_code == 422
+    error = bad.get_json()["error"]
+    names = set(error["details"]["errors"])
+    assert names == {"assessments[0].result", "actions[0].owner_department_id"}
+    assert error["field"] in names
+    assert not any("-" in name for name in names)
+    closing = head.patch(url, {"lock_version": body["lock_version"], "close": True})
+    names = set(closing.get_json()["error"]["details"]["errors"])
+    first = body["assessments"][0]["id"]
+    assert f"assessments[id={first}].result" in names
+    assert not any(n.startswith(("assessment-", "action-")) for n in names)

@@ -9,7 +9,7 @@ from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus, Signature
 
 from .api_helpers import ApiClient, assert_error, check_response, token_for
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import pdf_text, sign_both
 
 BASE = "/api/v1"

@@ -8,7 +8,7 @@ from sla_contracts import create_app
 from sla_contracts.auth.passwords import hash_password, verify_password
 from sla_contracts.extensions import db
 
-from .conftest import TEST_PASSWORD, Browser
+from .plugins.people import TEST_PASSWORD, Browser
 
 
 def test_default_password_hash_meets_owasp_minimum():

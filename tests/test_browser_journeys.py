@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -1,57 +1,18 @@
 """Browser journey: a head opens the review, fills it half, saves, finishes and closes it,
-then downloads the minutes PDF (when the shared PDF renderer is there)."""
+then downloads the minutes PDF."""
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-from collections.abc import Iterator
 from datetime import date
-
-import pytest
 
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus, Review, ReviewStatus
 
-from .conftest import TEST_PASSWORD, chromium_or_skip
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The test app over HTTP on a free port (this module's own, until conftest has one)."""
-    from werkzeug.serving import make_server
-
-    db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture
-def chromium():
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+from .plugins.people import TEST_PASSWORD
 
 
 def test_head_fills_closes_review_and_downloads_minutes(
-    make_charter, org, live_server, chromium, output_dir
+    make_charter, org, live_server, chromium_browser, output_dir
 ):
     charter = make_charter("Logistique ⇄ Magasins", status=CharterStatus.ACTIVE,
                            commitments=(1, 1))  # fmt: skip
@@ -61,17 +22,17 @@ def test_head_fills_closes_review_and_downloads_minutes(
     # End the test's transaction: on SQLite it holds the write lock the server needs.
     db.session.commit()
 
-    context = chromium.new_context(accept_downloads=True, locale="en-GB")
+    context = chromium_browser.new_context(accept_downloads=True, locale="en-GB")
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server}/login")
+    page.goto(f"{live_server.url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    page.goto(f"{live_server}/charters/{charter_id}")
+    page.goto(f"{live_server.url}/charters/{charter_id}")
     page.get_by_role("button", name="Plan the next review").click()
-    page.goto(f"{live_server}/charters/{charter_id}")
+    page.goto(f"{live_server.url}/charters/{charter_id}")
     page.get_by_role("button", name="Open the review").click()
     page.get_by_role("button", name="Start the review").click()
 
@@ -105,14 +66,11 @@ def test_head_fills_closes_review_and_downloads_minutes(
     review_id = review.id
     db.session.commit()  # release SQLite's write lock before the next requests
 
-    page.goto(f"{live_server}/charters/{charter_id}")
+    page.goto(f"{live_server.url}/charters/{charter_id}")
     assert page.locator("svg.review-chart").is_visible()
     page.locator("#reviews").screenshot(path=str(output_dir / "charter-reviews.png"))
-    page.goto(f"{live_server}/reviews/{review_id}")
+    page.goto(f"{live_server.url}/reviews/{review_id}")
 
-    if importlib.util.find_spec("sla_contracts.pdf") is None:
-        assert page.get_by_text("Download the minutes (PDF)").count() == 0
-        return
     with page.expect_download() as info:
         page.get_by_text("Download the minutes (PDF)").click()
     path = output_dir / "minutes.pdf"

@@ -7,7 +7,7 @@ import re
 
 from sla_contracts.extensions import db
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import pdf_text, submit
 
 

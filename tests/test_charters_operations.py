@@ -10,7 +10,7 @@ from sla_contracts.errors import CharterStateError, ConflictError, Forbidden, Va
 from sla_contracts.extensions import db
 from sla_contracts.models import AuditEvent, CharterStatus, Commitment, Revision
 
-from .conftest import COMMITMENT_DEFAULTS
+from .plugins.charters import COMMITMENT_DEFAULTS
 
 
 def _create(org, actor=None, **overrides):

@@ -9,7 +9,8 @@ import pytest
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter, Comment, Commitment, Revision
 
-from .conftest import COMMITMENT_DEFAULTS, Browser
+from .plugins.charters import COMMITMENT_DEFAULTS
+from .plugins.people import Browser
 
 
 def commitment_form(**overrides):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import event, func, select
 
 from sla_contracts.extensions import db
@@ -18,7 +17,7 @@ from sla_contracts.models import (
     Role,
     User,
 )
-from tests.conftest import TEST_PASSWORD, Browser
+from tests.plugins.people import TEST_PASSWORD, Browser
 
 GET_PAGES = [
     "/directory/",
@@ -61,24 +60,6 @@ def _url(template: str, org) -> str:
 
 def _text(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """Give every request a fresh ``g``, as a fresh app context does in production.
-
-    The ``app`` fixture keeps one app context pushed for the whole test, and Flask reuses it
-    for every request, so ``g`` (Flask-Login's ``_login_user``, Flask-WTF's CSRF token,
-    Flask-Babel's locale) would leak from one test client to the next.
-    """
-
-    def forget(sender, **extra):
-        for name in list(vars(g)):
-            g.pop(name, None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

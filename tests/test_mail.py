@@ -1,14 +1,10 @@
-"""Outbox delivery to a real SMTP server started in the test (aiosmtpd on 127.0.0.1)."""
+"""Outbox delivery to a real SMTP server started in the test (``smtp``: aiosmtpd on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
@@ -20,55 +16,6 @@ from sla_contracts.reviews import operations as ops
 from sla_contracts.reviews import scheduling
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives, or refuses recipients on demand."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse = False
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self):
-        self.port = free_port()
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from sla_contracts.extensions import db
 from sla_contracts.models import Notification, OutboxEmail
 from sla_contracts.transaction import atomic
 
-from .conftest import app_test_config
+from .plugins.app_db import app_test_config
+from .plugins.mail import SmtpServer
 from .signing_helpers import submit
-from .test_mail import SmtpServer
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -143,7 +143,7 @@ def test_signature_request_reaches_inbox_outbox_and_the_mail_server(org, make_ch
 def test_first_signature_asks_the_other_side_by_e_mail(org, make_charter):
     from sla_contracts.signing import signatures as signing
 
-    from .conftest import TEST_PASSWORD
+    from .plugins.people import TEST_PASSWORD
 
     charter = make_charter(commitments=(1, 1))
     version = submit(org, charter)

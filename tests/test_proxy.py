@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import csrf_from
+from .plugins.people import csrf_from
 
 
 @pytest.fixture

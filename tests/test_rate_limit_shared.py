@@ -10,7 +10,8 @@ import pytest
 
 from sla_contracts import create_app
 
-from .conftest import Browser, app_test_config
+from .plugins.app_db import IsolatedClient, app_test_config
+from .plugins.people import Browser
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -39,8 +40,6 @@ def test_two_workers_share_the_login_limit_through_redis(database_url, org):
     workers = [create_app(config), create_app(config)]
     clients = []
     for worker in workers:
-        from .conftest import IsolatedClient
-
         worker.test_client_class = IsolatedClient
         clients.append(Browser(worker.test_client()))
     statuses = []

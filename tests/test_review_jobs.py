@@ -174,6 +174,34 @@ def test_reminder_mentions_when_which_charter_and_links(make_charter, org):
     assert "/preferences" in mail.body  # how to stop e-mails
 
 
+def _plan_day_before(make_charter, org):
+    org.head_b.locale = "fr"
+    charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))
+    charter.next_review_on = date(2027, 2, 17)
+    db.session.commit()
+    ops.update_reminder_settings(org.admin, "1", 3)
+    db.session.commit()
+    jobs.plan_reminders(datetime(2027, 2, 16, 7, 0, tzinfo=UTC))
+    db.session.commit()
+
+
+def test_reminder_one_day_before_is_singular_in_inbox_and_email(make_charter, org):
+    _plan_day_before(make_charter, org)
+    notes = {n.user_id: n for n in db.session.scalars(select(Notification))}
+    assert "(dans 1 jour)" in render_text(notes[org.head_b.id], "fr")
+    assert "(in 1 day)" in render_text(notes[org.head_a.id], "en")
+    mails = {m.recipient: m.body for m in db.session.scalars(select(OutboxEmail))}
+    assert "(dans 1 jour)" in mails[org.head_b.email]
+    assert "(in 1 day)" in mails[org.head_a.email]
+
+
+def test_french_inbox_says_open_on_the_link_not_an_action_status(make_charter, org, login_as):
+    _plan_day_before(make_charter, org)
+    page = login_as(org.head_b).get("/inbox").get_data(as_text=True)
+    assert ">Ouvrir</button>" in page
+    assert "En cours" not in page
+
+
 def test_opted_out_person_gets_inbox_but_no_email(make_charter, org):
     org.head_b.is_email_opted_out = True
     charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))

@@ -32,6 +32,9 @@ from sla_contracts.reviews.meeting_input import (
 )
 from sla_contracts.timeutil import add_months, utcnow
 
+from .signing_helpers import NOW as SIGNED_AT
+from .signing_helpers import sign_both
+
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
@@ -559,7 +562,6 @@ def test_plan_review_is_unique_per_charter(active, org):
 
 
 def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as, tmp_path):
-    pytest.importorskip("sla_contracts.pdf", reason="the PDF renderer lands with signing")
     import subprocess
 
     _schedule(review, org)
@@ -617,3 +619,32 @@ def test_meeting_and_charter_pages_use_a_bounded_number_of_queries(make_charter,
             event.remove(db.engine, "before_cursor_execute", count)
         counts.append(statements[0])
     assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------- before and after the active life
+
+
+@pytest.mark.parametrize("status", [CharterStatus.AWAITING_SIGNATURES, CharterStatus.ENDED])
+def test_reviews_section_waits_for_the_signatures_and_is_gone_once_ended(
+    status, make_charter, org, login_as
+):
+    charter = make_charter(status=status, commitments=(1, 1))
+    page = login_as(org.head_a).get(f"/charters/{charter.id}").get_data(as_text=True)
+    section = re.search(r'<section id="reviews".*?</section>', page, re.S)
+    if status == CharterStatus.ENDED:
+        assert section is None
+    else:
+        assert section and "Reviews start once both departments have signed" in section.group(0)
+
+
+def test_second_signature_plans_the_first_review(org, make_charter):
+    charter = make_charter(status=CharterStatus.DRAFT, commitments=(1, 1))
+    assert ops.open_review(charter) is None
+    version = sign_both(org, charter)
+    db.session.expire_all()
+    assert charter.status == CharterStatus.ACTIVE
+    review = ops.open_review(charter)
+    assert review is not None and review.status == ReviewStatus.PLANNED
+    assert review.due_on == add_months(SIGNED_AT.date(), charter.review_cadence_months)
+    assert review.due_on == charter.next_review_on
+    assert review.version_number == version.number

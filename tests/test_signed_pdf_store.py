@@ -19,7 +19,7 @@ from sla_contracts.signing import amendments, pdf_store, share_links, signatures
 from sla_contracts.signing.versions import sha256_hex
 
 from .api_helpers import ApiClient, token_for
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, submit
 
 ROOT = Path(__file__).resolve().parent.parent

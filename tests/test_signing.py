@@ -23,7 +23,7 @@ from sla_contracts.models import (
 from sla_contracts.notifications import render_text
 from sla_contracts.signing import amendments, pdf_store, signatures, verification, versions
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, sign_both, submit
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter, CharterStatus, CharterVersion, Signature
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import submit
 
 ROUNDS = 20

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from sqlalchemy import select
 
+from sla_contracts.charters import operations as charters
 from sla_contracts.extensions import db
-from sla_contracts.models import CharterStatus, CharterVersion, ShareLink, Signature
+from sla_contracts.models import Charter, CharterStatus, CharterVersion, ShareLink, Signature
+from sla_contracts.signing import amendments, signatures
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import pdf_text, sign_both, submit
-
-
-@pytest.fixture
-def signed(org, make_charter):
-    charter = make_charter(commitments=(2, 1))
-    sign_both(org, charter)
-    return charter
 
 
 def test_heads_submit_and_sign_in_turn_through_the_pages(org, make_charter, login_as):
@@ -261,3 +255,50 @@ def test_signed_and_amended_charter_pages_stay_within_a_fixed_number_of_queries(
                 event.remove(db.engine, "before_cursor_execute", count)
     assert counts[2] - counts[0] <= 1 and counts[3] - counts[1] <= 1, counts
     assert counts[0] <= 22, counts
+
+
+# ---------------------------------------------------------------- a readable audit page
+
+
+def _page(browser, url: str) -> str:
+    response = browser.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def _audit_story(org, charter, login_as):
+    """Signed, amended, edited, resubmitted, signed by A, edited by B, shared and downloaded."""
+    amendments.open_amendment(org.head_a, charter)
+    db.session.commit()
+    commitment = charter.commitments[0]
+    charters.update_commitment(
+        org.head_a, commitment, commitment.lock_version, {"target": "99", "unit": "pts"}
+    )
+    db.session.commit()
+    version = signatures.submit_charter(org.head_a, charter)
+    db.session.commit()
+    signatures.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, "10.0.0.1")
+    db.session.commit()
+    charters.update_charter(org.head_b, charter, charter.lock_version, {"title": "New title"})
+    db.session.commit()
+    charter = db.session.get(Charter, charter.id)
+
+
+def test_audit_page_reads_as_text_not_as_stored_data(org, signed, login_as, make_user):
+    _audit_story(org, signed, login_as)
+    head = login_as(org.head_a)
+    head.post(f"/charters/{signed.id}/share", {"days": 7})
+    page = _page(head, f"/charters/{signed.id}/audit")
+    for raw in ("department_id", "signatures_voided", "via:", "share_link", "['", "fields:"):
+        assert raw not in page, raw
+    assert "for Logistique" in page and "for Magasins" in page
+    assert "version 1" in page and "version 2" in page
+    assert "signatures voided: Alice Head" in page
+    assert "commitment changed: Target, Unit" in page
+    assert "fields changed: Title" in page
+    assert "Share link created" in page and "7 days" in page
+    french = make_user("fr@example.com", "Fanny", locale="fr", head_of=[org.logistics])
+    page = _page(login_as(french), f"/charters/{signed.id}/audit")
+    assert "pour Logistique" in page
+    assert "signatures annulées : Alice Head" in page
+    assert "Lien de partage créé" in page and "7 jours" in page

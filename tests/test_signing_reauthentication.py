@@ -11,7 +11,7 @@ from sla_contracts.extensions import db
 from sla_contracts.models import Signature
 from sla_contracts.signing import signatures
 
-from .conftest import TEST_PASSWORD
+from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, submit
 
 

@@ -8,19 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from sla_contracts.audit.operations import verify_chain
 from sla_contracts.extensions import db
-from sla_contracts.models import CharterVersion, ShareLink
+from sla_contracts.models import AuditEvent, CharterVersion, ShareLink
 from sla_contracts.signing import share_links
 from sla_contracts.timeutil import utcnow
 
-from .signing_helpers import sign_both, submit
-
-
-@pytest.fixture
-def signed(org, make_charter):
-    charter = make_charter(commitments=(1, 1))
-    sign_both(org, charter)
-    return charter
+from .signing_helpers import submit
 
 
 def _create(head, charter, days=7) -> str:
@@ -87,3 +81,42 @@ def test_bad_number_of_days_redisplays_the_form(org, signed, login_as):
     response = login_as(org.head_a).post(f"/charters/{signed.id}/share", {"days": 9999})
     assert response.status_code == 422
     assert db.session.scalar(select(ShareLink)) is None
+
+
+def _page(browser, url: str) -> str:
+    response = browser.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def test_each_share_link_download_is_an_audit_event(org, signed, login_as, client):
+    head = login_as(org.head_a)
+    head.post(f"/charters/{signed.id}/share", {"days": 7})
+    page = _page(head, f"/charters/{signed.id}/share")
+    path = "/s/" + page.split("/s/")[1].split('"')[0].split("<")[0]
+    for _ in range(2):
+        assert client.get(path).status_code == 200
+    link = db.session.scalar(select(ShareLink))
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "share_downloaded")
+    ).all()
+    assert len(events) == 2
+    assert all(e.actor_id is None and e.object_id == link.id for e in events)
+    assert events[0].data == {"version": 1, "link_id": link.id}
+    assert events[0].charter_id == signed.id
+    assert verify_chain().ok
+    audit = _page(head, f"/charters/{signed.id}/audit")
+    assert audit.count("Downloaded through a share link") == 2
+    assert f"share link #{link.id}" in audit and "someone with the link" in audit
+    assert "Share link created" in audit and "7 days" in audit and "Exported" not in audit
+    # A revoked link refuses and records nothing more.
+    head.post(f"/charters/{signed.id}/share/{link.id}/revoke")
+    assert client.get(path).status_code == 410
+    assert (
+        len(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "share_downloaded")
+            ).all()
+        )
+        == 2
+    )

@@ -1,0 +1,1 @@
+"""Fixtures by theme, loaded by tests/conftest.py through ``pytest_plugins``."""
