@@ -172,3 +172,39 @@ def test_closing_with_continue_plans_the_next_review_from_the_held_date(active, 
     assert following.status == S.PLANNED and following.due_on == date(2027, 4, 20)
     with pytest.raises(ReviewStateError):
         ops.close_review(org.head_a, following, NOW, send_minutes=False)  # not started
+
+
+def test_ending_through_signing_cancels_the_open_review_in_the_same_commit(active, org):
+    from sla_contracts.models import AuditEvent
+    from sla_contracts.signing import amendments
+
+    review = ops.plan_review(active, NOW)
+    db.session.commit()
+    amendments.end_charter(org.head_a, active, "Reorganisation", now=NOW)
+    db.session.commit()
+    assert active.status == CharterStatus.ENDED
+    assert db.session.get(Review, review.id).status == S.CANCELLED
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.charter_id == active.id)
+    ).all()
+    assert actions[-2:] == ["ended", "review_cancelled"]
+
+
+def test_decision_end_ends_the_charter_through_the_audited_path(active, org):
+    from sla_contracts.models import AuditEvent, Notification
+
+    review = ops.plan_review(active, NOW)
+    ops.start_review(org.head_a, review, now=NOW)
+    review.decision = ReviewDecision.END
+    ops.close_review(org.head_a, review, NOW, send_minutes=False)
+    db.session.commit()
+    assert active.status == CharterStatus.ENDED and active.end_reason
+    assert ops.open_review(active) is None
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.charter_id == active.id)
+    ).all()
+    assert "ended" in actions
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "charter_ended")
+    ).all()
+    assert org.head_b.id in told and org.head_a.id not in told

@@ -31,7 +31,6 @@ from ..models import (
     ActionStatus,
     Assessment,
     Charter,
-    CharterStatus,
     CharterVersion,
     ReminderSettings,
     Review,
@@ -40,7 +39,7 @@ from ..models import (
     User,
     version_in_force,
 )
-from ..signing.amendments import open_amendment
+from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
 from .access import can_mark_done, ensure_active, require_editor
 from .minutes import render_minutes_pdf
@@ -252,10 +251,9 @@ def close_review(actor: User, review: Review, now: datetime, *, send_minutes: bo
     charter.next_review_on = next_due
     db.session.flush()  # the closed review frees the "one open review" slot
     if review.decision == ReviewDecision.END:
-        charter.transition(CharterStatus.ENDED)
-        charter.ended_at = now
-        charter.end_reason = _("Ended at the review of %(date)s.", date=format_date(now.date()))
-        charter.next_review_on = None
+        # The one way a charter ends: audited, both heads told, CHARTER_ENDED published.
+        reason = _("Ended at the review of %(date)s.", date=format_date(now.date()))
+        end_charter(actor, charter, reason, now=now)
     elif review.decision == ReviewDecision.AMEND:
         open_amendment(actor, charter, now=now)
     else:
