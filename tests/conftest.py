@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.plugins.app_db",  # database_url, app, client, runner, postgres_only
     "tests.plugins.people",  # make_department/user/criterion, org, browser, login_as, api_as
     "tests.plugins.charters",  # make_charter, make_commitment, signed
+    "tests.plugins.reviews",  # active, planned_review, started_review
     "tests.plugins.mail",  # smtp: a real SMTP server on a free port
     "tests.plugins.browser",  # live_server, chromium_browser, output_dir
 ]

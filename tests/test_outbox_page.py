@@ -3,8 +3,7 @@ message in full."""
 
 from __future__ import annotations
 
-import html
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from flask_babel import force_locale
@@ -12,9 +11,10 @@ from sqlalchemy import select
 
 from sla_contracts import jobs
 from sla_contracts.extensions import db
-from sla_contracts.models import CharterStatus, OutboxEmail
-from sla_contracts.reviews import operations as ops
+from sla_contracts.models import OutboxEmail
 from sla_contracts.reviews import scheduling
+
+from .plugins.reviews import plain
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -26,22 +26,8 @@ def _request(app):
 
 
 @pytest.fixture
-def active(make_charter):
-    return make_charter(status=CharterStatus.ACTIVE, commitments=(2, 2))
-
-
-@pytest.fixture
-def review(active, org):
-    active.next_review_on = date(2027, 1, 20)
-    review = ops.plan_review(active, NOW)
-    ops.start_review(org.head_a, review, now=NOW)
-    db.session.commit()
-    return review
-
-
-def _plain(text: str) -> str:
-    text = html.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
-    return text.replace("’", "'")
+def review(started_review):
+    return started_review
 
 
 def test_outbox_page_translates_status_and_error_and_shows_one_message(review, org, login_as):
@@ -56,13 +42,13 @@ def test_outbox_page_translates_status_and_error_and_shows_one_message(review, o
     org.admin.locale = "fr"
     db.session.commit()
     admin = login_as(org.admin)
-    page = _plain(admin.get("/reviews/admin/outbox").get_data(as_text=True))
+    page = plain(admin.get("/reviews/admin/outbox").get_data(as_text=True))
     assert "En attente d'envoi" in page and ">pending<" not in page
     assert "Aucun serveur de messagerie n'est configuré" in page
     assert "is not configured: kept in the outbox" not in page
     one = admin.get(f"/reviews/admin/outbox/{email.id}")
     assert one.status_code == 200
-    text = _plain(one.get_data(as_text=True))
+    text = plain(one.get_data(as_text=True))
     assert org.head_a.email in text and email.subject in text
     assert "Salle Rivoli" in text and "invite.ics" in text
     assert login_as(org.head_a).get(f"/reviews/admin/outbox/{email.id}").status_code == 403

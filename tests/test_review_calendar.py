@@ -3,9 +3,8 @@ is removed, times written for people, and a schedule form that says who is who."
 
 from __future__ import annotations
 
-import html
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,10 +13,11 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from sla_contracts.extensions import db
-from sla_contracts.models import CharterStatus, Notification, OutboxEmail
+from sla_contracts.models import Notification, OutboxEmail
 from sla_contracts.notifications import render_text
-from sla_contracts.reviews import operations as ops
 from sla_contracts.reviews import scheduling
+
+from .plugins.reviews import plain
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -29,22 +29,8 @@ def _request(app):
 
 
 @pytest.fixture
-def active(make_charter):
-    return make_charter(status=CharterStatus.ACTIVE, commitments=(2, 2))
-
-
-@pytest.fixture
-def review(active, org):
-    active.next_review_on = date(2027, 1, 20)
-    review = ops.plan_review(active, NOW)
-    ops.start_review(org.head_a, review, now=NOW)
-    db.session.commit()
-    return review
-
-
-def _plain(text: str) -> str:
-    text = html.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
-    return text.replace("’", "'")
+def review(started_review):
+    return started_review
 
 
 def test_invitation_is_in_utc_and_a_removed_attendee_gets_a_cancel_naming_only_them(review, org):
@@ -109,7 +95,7 @@ def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, a
 
 
 def test_schedule_form_names_each_persons_department_and_role(review, org, login_as):
-    page = _plain(login_as(org.head_a).get(f"/reviews/{review.id}/schedule").get_data(as_text=True))
+    page = plain(login_as(org.head_a).get(f"/reviews/{review.id}/schedule").get_data(as_text=True))
     assert f"{org.member_b.name} — {org.stores.name} (Member)" in page
     assert f"{org.head_a.name} — {org.logistics.name} (Head)" in page
     assert "they hold the review and take its decisions" in page

@@ -3,22 +3,21 @@ the reader's number format."""
 
 from __future__ import annotations
 
-import html
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
 
 from sla_contracts.extensions import db
-from sla_contracts.models import CharterStatus
 from sla_contracts.pdf import render_html
-from sla_contracts.reviews import operations as ops
 from sla_contracts.reviews.chart import WIDTH, history_chart
 from sla_contracts.reviews.meeting import save_meeting
 from sla_contracts.reviews.meeting_input import AssessmentValues, MeetingSave, MeetingValues
 from sla_contracts.reviews.minutes import TEMPLATE, minutes_values
+
+from .plugins.reviews import plain
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -30,17 +29,8 @@ def _request(app):
 
 
 @pytest.fixture
-def active(make_charter):
-    return make_charter(status=CharterStatus.ACTIVE, commitments=(2, 2))
-
-
-@pytest.fixture
-def review(active, org):
-    active.next_review_on = date(2027, 1, 20)
-    review = ops.plan_review(active, NOW)
-    ops.start_review(org.head_a, review, now=NOW)
-    db.session.commit()
-    return review
+def review(started_review):
+    return started_review
 
 
 # ---------------------------------------------------------------- the chart
@@ -106,17 +96,12 @@ def _closed(review, org):
     db.session.commit()
 
 
-def _plain(text: str) -> str:
-    text = html.unescape(text).replace("\xa0", " ").replace("\u202f", " ")
-    return text.replace("’", "'")
-
-
 def test_minutes_and_pages_use_the_readers_number_format(review, org, login_as, active):
     _closed(review, org)
     with force_locale("fr"):
         values = minutes_values(review)
         values.pop("history")
-        minutes = _plain(render_html(TEMPLATE, locale="fr", chart="", **values))
+        minutes = plain(render_html(TEMPLATE, locale="fr", chart="", **values))
     assert "2,4 %" in minutes and "2.4" not in minutes
     assert "(cible 2 %)" in minutes.replace("  ", " ") or "cible 2 %" in minutes
     assert "Engagements tenus : 62,5 %" in minutes
@@ -128,7 +113,7 @@ def test_minutes_and_pages_use_the_readers_number_format(review, org, login_as, 
     org.head_b.locale = "fr"
     db.session.commit()
     reader = login_as(org.head_b)
-    charter_page = _plain(reader.get(f"/charters/{active.id}").get_data(as_text=True))
+    charter_page = plain(reader.get(f"/charters/{active.id}").get_data(as_text=True))
     assert "62,5 %" in charter_page and "2,4 %" in charter_page
-    meeting = _plain(reader.get(f"/reviews/{review.id}").get_data(as_text=True))
+    meeting = plain(reader.get(f"/reviews/{review.id}").get_data(as_text=True))
     assert "2,4 %" in meeting and "cible 2 %" in meeting and "2.0" not in meeting

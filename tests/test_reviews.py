@@ -46,16 +46,8 @@ def _request(app):
 
 
 @pytest.fixture
-def active(make_charter):
-    return make_charter(status=CharterStatus.ACTIVE, commitments=(2, 2))
-
-
-@pytest.fixture
-def review(active, org):
-    active.next_review_on = date(2027, 1, 20)
-    review = ops.plan_review(active, NOW)
-    db.session.commit()
-    return review
+def review(planned_review):
+    return planned_review
 
 
 def _ics(email: OutboxEmail) -> Calendar:
