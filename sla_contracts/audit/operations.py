@@ -7,13 +7,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import AuditEvent, User
 from ..timeutil import utcnow
 
 GENESIS = "0" * 64
+# PostgreSQL advisory lock that serialises appends to the one chain ("RECI").
+CHAIN_LOCK = 0x52454349
 
 
 def _event_hash(
@@ -57,9 +59,13 @@ def record_event(
 ) -> AuditEvent:
     """Append an event after the current chain head (flushes; the caller commits).
 
-    ``prev_hash`` is unique, so two concurrent appends on the same head cannot both
-    commit: the loser's transaction fails instead of forking the chain.
+    Appends are serialised: on PostgreSQL a transaction-scoped advisory lock, held until the
+    caller commits, makes a concurrent append wait for this one and then chain after it (on
+    SQLite every write transaction already holds the database lock). ``prev_hash`` is unique
+    besides, so nothing can ever fork the chain.
     """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     head = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = head.hash if head else GENESIS
     occurred_at = (now or utcnow()).replace(microsecond=0)
