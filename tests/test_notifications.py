@@ -17,7 +17,6 @@ from sla_contracts.models import Notification, OutboxEmail
 from sla_contracts.transaction import atomic
 
 from .plugins.app_db import app_test_config
-from .plugins.mail import SmtpServer
 from .signing_helpers import submit
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -108,14 +107,6 @@ def test_message_written_before_the_change_shows_its_old_text(org, login_as):
 
 
 # ---------------------------------------------------------------- signature requests by e-mail
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -242,3 +233,43 @@ def test_migration_keeps_old_messages_as_their_text(tmp_path):
         assert notifications.render_text(note, "en") == "La revue est demain."
         db.session.remove()
         db.engine.dispose()
+
+
+def test_signature_requests_not_yet_sent_are_withdrawn_once_the_charter_is_in_force(
+    org, make_charter, smtp
+):
+    from sla_contracts.models import OutboxEmail
+    from sla_contracts.signing import signatures
+
+    from .plugins.people import TEST_PASSWORD
+
+    charter = make_charter(commitments=(1, 1))
+    version = submit(org, charter)
+    signatures.sign_charter(org.head_a, charter, version.number, TEST_PASSWORD, None, NOW)
+    db.session.commit()
+    asked = db.session.scalars(select(OutboxEmail).where(OutboxEmail.status == "pending")).all()
+    assert len(asked) == 2  # "please sign" to B at submit, "your signature is awaited" after A
+    signatures.sign_charter(org.head_b, charter, version.number, TEST_PASSWORD, None, NOW)
+    db.session.commit()  # in force before the delivery job ran
+    db.session.expire_all()
+    assert {e.status for e in asked} == {"withdrawn"}
+    assert jobs.deliver_outbox(NOW) == 0
+    assert smtp.inbox.messages == []
+    # The inbox keeps the story; only the e-mails that would arrive too late are held back.
+    assert [n.kind for n in _inbox(org.head_b)] == ["signature_requested", "signature_awaited"]
+
+
+def test_a_request_already_sent_stays_sent(org, make_charter, smtp):
+    from sla_contracts.models import OutboxEmail
+    from sla_contracts.signing import signatures
+
+    from .plugins.people import TEST_PASSWORD
+
+    charter = make_charter(commitments=(1, 1))
+    version = submit(org, charter)
+    assert jobs.deliver_outbox(NOW) == 1
+    for head in (org.head_a, org.head_b):
+        signatures.sign_charter(head, charter, version.number, TEST_PASSWORD, None, NOW)
+        db.session.commit()
+    statuses = db.session.scalars(select(OutboxEmail.status).order_by(OutboxEmail.id)).all()
+    assert statuses == ["sent", "withdrawn"]

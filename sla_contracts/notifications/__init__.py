@@ -19,6 +19,7 @@ from .outbox import (
     message_id,
     retry_delay,
     retry_now,
+    withdraw_unsent,
 )
 from .preferences import locale_of, wants_email
 from .texts import CANCELLED, INVITED, MOVED, REMOVED
@@ -47,6 +48,7 @@ __all__ = [
     "retry_now",
     "unread_count",
     "wants_email",
+    "withdraw_unsent",
 ]
 
 

@@ -39,6 +39,25 @@ class Status:
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # not sent: what it asked for was done before it went out
+
+
+def withdraw_unsent(key_prefix: str, now: datetime) -> int:
+    """Keep from sending the e-mails of events under ``key_prefix`` that are still waiting.
+
+    For requests overtaken by events (a signature asked for, and the charter in force before
+    the e-mail left). The rows stay, marked withdrawn; returns how many.
+    """
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.status == Status.PENDING,
+            OutboxEmail.idempotency_key.startswith(key_prefix, autoescape=True),
+        )
+        .values(status=Status.WITHDRAWN, claimed_until=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -251,6 +270,7 @@ STATUS_LABELS = {
     Status.PENDING: _l("Waiting to be sent"),
     Status.SENT: _l("Sent"),
     Status.FAILED: _l("Failed (no more automatic attempts)"),
+    Status.WITHDRAWN: _l("Withdrawn before sending: what it asked for is done"),
 }
 
 

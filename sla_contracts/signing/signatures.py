@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import events
+from .. import events, notifications
 from ..audit.operations import record_event
 from ..auth.passwords import verify_password
 from ..charters.history import snapshot
@@ -382,6 +382,8 @@ def _activate(actor: User, charter: Charter, version: CharterVersion, now: datet
     if previous is not None and previous.id != version.id:
         previous.superseded_at = now
     version.activated_at = now
+    # Signature requests still waiting in the outbox ask for what is now done.
+    notifications.withdraw_unsent(f"version:{version.id}:", now)
     charter.transition(CharterStatus.ACTIVE)
     charter.next_review_on = add_months(now.date(), charter.review_cadence_months)
     db.session.flush()

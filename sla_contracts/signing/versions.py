@@ -121,6 +121,7 @@ def void_pending_version(actor: User, charter: Charter, now: datetime, reason: s
                 )
             )
         )
+        notifications.withdraw_unsent(f"version:{version.id}:", now)  # nothing left to sign
         for signature in voided:
             signature.voided_at = now
             signer = signature.user
