@@ -18,6 +18,7 @@ from . import notifications
 from .extensions import db
 from .models import (
     OPEN_REVIEW_STATUSES,
+    REVIEW_TRANSITIONS,
     ActionItem,
     ActionStatus,
     Charter,
@@ -67,8 +68,11 @@ def _insert_ignoring_duplicates(table, rows: list[dict], returning):
 def plan_reviews(now: datetime) -> int:
     """Give every active charter without an open review a planned one; return how many.
 
-    Open reviews of charters that have ended are cancelled (nothing is left to review).
+    Open reviews of charters that have ended are cancelled (nothing is left to review). Ending
+    a charter already cancels its review in the same transaction; this bulk pass only repairs
+    older data, in one statement, and makes no move the review transition table forbids.
     """
+    assert all(ReviewStatus.CANCELLED in REVIEW_TRANSITIONS[s] for s in OPEN_REVIEW_STATUSES)
     today = now.date()
     db.session.execute(
         update(Review)
