@@ -174,12 +174,17 @@ def post(
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-signing-") as folder:
+        run(Path(folder))
+
+
+def run(folder: Path) -> None:
+    """Seed, race the final signatures, print the figures; the database lives in ``folder``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--fast-hash", action="store_true", help="cheap password hashes")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-signing-"))
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
         "SECRET_KEY": "benchmark",
