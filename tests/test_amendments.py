@@ -44,6 +44,27 @@ def test_ended_charter_page_says_last_signed_version_and_why(org, signed, login_
     assert "In force" not in versions and "Last signed (charter ended)" in versions
 
 
+def test_charter_ended_during_an_amendment_shows_what_was_signed_not_the_draft(
+    org, signed, login_as
+):
+    from sla_contracts.charters import operations as charters
+    from sla_contracts.signing import amendments
+
+    commitment = signed.commitments[0]
+    signed_target = commitment.target
+    amendments.open_amendment(org.head_a, signed)
+    db.session.commit()
+    charters.update_commitment(org.head_a, commitment, commitment.lock_version, {"target": "12345"})
+    db.session.commit()
+    head = login_as(org.head_b)
+    head.post(f"/charters/{signed.id}/end", {"reason": "Reorganisation"})
+    page = _page(head, f"/charters/{signed.id}")
+    assert "Last signed version — charter ended on" in page
+    assert "12345" not in page  # the amendment was never signed
+    assert f"{signed_target} {commitment.unit}" in page
+    assert "What both sides signed (version 1)" in page
+
+
 # ---------------------------------------------------------------- edit forms and signatures
 
 
