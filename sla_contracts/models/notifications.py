@@ -1,7 +1,9 @@
 """In-app notifications and the e-mail outbox.
 
 An inbox row stores what happened (a message key, ``kind``, and locale-neutral ``params``),
-never rendered text: ``notifications.render_text`` writes it in the reader's language.
+never rendered text: ``notifications.render_text`` writes it in the reader's language. A
+message that asks for an action (a signature) is marked done once the action is done:
+``done_at``, by whom (``done_by_id``) and how (``done_reason``, a key of ``texts.DONE``).
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
+from .directory import User
 
 
 class Notification(db.Model):
@@ -31,6 +34,11 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    done_reason: Mapped[str | None] = mapped_column(String(20))
+
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
 
 
 class OutboxEmail(db.Model):

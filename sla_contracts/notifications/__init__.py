@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .inbox import render_text, unread_count
-from .operations import Notice, absolute, inbox_only, notify, notify_many, queue_email
+from .inbox import done_text, render_text, unread_count
+from .operations import (
+    Notice,
+    absolute,
+    inbox_only,
+    mark_done,
+    notify,
+    notify_many,
+    queue_email,
+)
 from .outbox import (
     LEASE,
     MAX_ATTEMPTS,
@@ -22,7 +30,7 @@ from .outbox import (
     withdraw_unsent,
 )
 from .preferences import locale_of, wants_email
-from .texts import CANCELLED, INVITED, MOVED, REMOVED
+from .texts import CANCELLED, INVITED, MOVED, REMOVED, SIGNED, VOIDED
 
 __all__ = [
     "CANCELLED",
@@ -32,13 +40,17 @@ __all__ = [
     "MOVED",
     "NOT_CONFIGURED",
     "REMOVED",
+    "SIGNED",
+    "VOIDED",
     "Notice",
     "absolute",
     "claim",
     "deliver_outbox",
+    "done_text",
     "inbox_only",
     "init_app",
     "locale_of",
+    "mark_done",
     "message_id",
     "notify",
     "notify_many",

@@ -1,4 +1,8 @@
-"""The in-app inbox: what a person was told, read in their language of the moment."""
+"""The in-app inbox: what a person was told, read in their language of the moment.
+
+A message whose action is done (``Notification.done_at``) is read and no longer asks anything:
+the page shows who did it and when, the unread count leaves it out.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
 from ..extensions import db
@@ -22,12 +27,24 @@ def render_text(notification: Notification, locale: str | None = None) -> str:
         return texts.render_text(notification.kind, notification.params or {})
 
 
+def done_text(notification: Notification) -> str:
+    """How the message's request was done, in the current locale ("" while it still asks)."""
+    if notification.done_at is None:
+        return ""
+    by = notification.done_by.name if notification.done_by is not None else None
+    return texts.render_done(notification.done_reason, by, notification.done_at)
+
+
 def unread_count(user_id: int) -> int:
-    """How many inbox messages ``user_id`` has not read."""
+    """How many inbox messages ``user_id`` has not read (done ones never count)."""
     return db.session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.done_at.is_(None),
+        )
     )
 
 
@@ -37,6 +54,7 @@ def latest(user: User, limit: int = 200) -> list[Notification]:
         db.session.scalars(
             select(Notification)
             .where(Notification.user_id == user.id)
+            .options(selectinload(Notification.done_by))
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
         )

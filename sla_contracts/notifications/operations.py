@@ -20,13 +20,14 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, update
 
 from ..extensions import db
 from ..models import Notification, OutboxEmail, User
 from ..timeutil import utcnow
+from .outbox import withdraw_unsent
 from .preferences import locale_of, wants_email
-from .texts import MESSAGES, render_email
+from .texts import MESSAGES, SIGNED, actionable_kinds, render_email
 
 _inbox_only: ContextVar[bool] = ContextVar("notifications_inbox_only", default=False)
 
@@ -147,6 +148,46 @@ def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> No
                 emails.extend(_email_row(notice, u, subject, body, now) for u in users)
     _insert_new(Notification.__table__, inbox)
     _insert_new(OutboxEmail.__table__, emails)
+
+
+def mark_done(
+    key_prefix: str,
+    *,
+    by: User | None,
+    now: datetime,
+    reason: str = SIGNED,
+    recipients: Iterable[User] | None = None,
+) -> int:
+    """The action that the messages of events under ``key_prefix`` ask for is done, by ``by``.
+
+    Their inbox rows (to ``recipients`` only, if given) are marked done and read, with who
+    did it and how (``reason``: ``texts.SIGNED`` or ``texts.VOIDED``); their e-mails still
+    waiting in the outbox are withdrawn. Only messages that ask for an action are touched,
+    so tell what follows (e.g. "now in force") after this call. Returns the inbox rows marked.
+    """
+    conditions = [
+        Notification.idempotency_key.startswith(key_prefix, autoescape=True),
+        Notification.kind.in_(actionable_kinds()),
+        Notification.done_at.is_(None),
+    ]
+    recipient_ids = None
+    if recipients is not None:
+        recipient_ids = sorted({u.id for u in recipients})
+        conditions.append(Notification.user_id.in_(recipient_ids))
+    if recipient_ids != []:
+        withdraw_unsent(key_prefix, now, recipient_ids)
+    result = db.session.execute(
+        update(Notification)
+        .where(*conditions)
+        .values(
+            done_at=now,
+            done_by_id=by.id if by is not None else None,
+            done_reason=reason,
+            read_at=func.coalesce(Notification.read_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def _inbox_row(notice: Notice, user: User, now: datetime) -> dict[str, Any]:

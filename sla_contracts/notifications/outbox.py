@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -19,7 +20,7 @@ from html import escape
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import false, func, or_, select, update
 
 from ..extensions import db
 from ..models import OutboxEmail
@@ -42,18 +43,30 @@ class Status:
     WITHDRAWN = "withdrawn"  # not sent: what it asked for was done before it went out
 
 
-def withdraw_unsent(key_prefix: str, now: datetime) -> int:
+def withdraw_unsent(
+    key_prefix: str, now: datetime, recipient_ids: Sequence[int] | None = None
+) -> int:
     """Keep from sending the e-mails of events under ``key_prefix`` that are still waiting.
 
     For requests overtaken by events (a signature asked for, and the charter in force before
-    the e-mail left). The rows stay, marked withdrawn; returns how many.
+    the e-mail left); only those to ``recipient_ids`` if given. The rows stay, marked
+    withdrawn; returns how many.
     """
+    conditions = [
+        OutboxEmail.status == Status.PENDING,
+        OutboxEmail.idempotency_key.startswith(key_prefix, autoescape=True),
+    ]
+    if recipient_ids is not None:
+        # An event's e-mail to a person has the key "{event key}:user:{id}" (see operations).
+        conditions.append(
+            or_(
+                false(),
+                *(OutboxEmail.idempotency_key.endswith(f":user:{i}") for i in recipient_ids),
+            )
+        )
     result = db.session.execute(
         update(OutboxEmail)
-        .where(
-            OutboxEmail.status == Status.PENDING,
-            OutboxEmail.idempotency_key.startswith(key_prefix, autoescape=True),
-        )
+        .where(*conditions)
         .values(status=Status.WITHDRAWN, claimed_until=None, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )

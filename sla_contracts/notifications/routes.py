@@ -37,6 +37,7 @@ def _setup(state) -> None:
 def _labels() -> dict:
     return {
         "message_text": inbox.render_text,
+        "done_text": inbox.done_text,
         "outbox_status_label": outbox.status_label,
         "outbox_error_label": outbox.error_label,
     }

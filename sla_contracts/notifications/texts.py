@@ -5,7 +5,8 @@ and datetimes); the functions here turn them into words in the current locale, s
 caller chooses the language (the reader's page, or ``force_locale`` for an e-mail).
 
 To add a message: register a function returning the inbox line; give it a ``subject`` (and
-optionally a ``body``) for it to be e-mailed too.
+optionally a ``body``) for it to be e-mailed too, and ``asks_action=True`` if it asks the
+reader to do something (``notifications.mark_done`` then marks it done once that is done).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
@@ -36,6 +39,7 @@ class Message:
     text: Render
     subject: Render | None = None  # None: inbox only, never e-mailed
     body: Render | None = None  # the e-mail's first paragraph; the inbox line by default
+    asks_action: bool = False  # the reader is asked to do something: it can be marked done
 
     @property
     def is_emailed(self) -> bool:
@@ -45,16 +49,27 @@ class Message:
 MESSAGES: dict[str, Message] = {}
 
 
-def message(kind: str, *, subject: Render | None = None, body: Render | None = None):
+def message(
+    kind: str,
+    *,
+    subject: Render | None = None,
+    body: Render | None = None,
+    asks_action: bool = False,
+):
     """Register the inbox line of ``kind`` (decorator), with its e-mail if ``subject`` is given."""
 
     def register(text: Render) -> Render:
         if kind in MESSAGES:
             raise ValueError(f"message {kind!r} is registered twice")
-        MESSAGES[kind] = Message(text, subject, body)
+        MESSAGES[kind] = Message(text, subject, body, asks_action)
         return text
 
     return register
+
+
+def actionable_kinds() -> list[str]:
+    """The message keys that ask the reader to do something."""
+    return sorted(kind for kind, entry in MESSAGES.items() if entry.asks_action)
 
 
 def render_text(kind: str, params: Params) -> str:
@@ -90,6 +105,35 @@ def _when(value: str) -> str:
     return formats.when(datetime.fromisoformat(value))
 
 
+# ---------------------------------------------------------------- done: what the request came to
+
+# How a request was done (``Notification.done_reason``): a line by whom and on which day.
+SIGNED = "signed"
+VOIDED = "voided"
+
+
+def _done_day(value: datetime) -> str:
+    """The day, unambiguous in both languages: "1 March 2027", "1 mars 2027"."""
+    local = value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+    return format_date(local.date(), "d MMMM y")
+
+
+def render_done(reason: str | None, by: str | None, done_at: datetime) -> str:
+    """The line under a done message: "Done — signed by Thomas Garnier on 1 March 2027"."""
+    day = _done_day(done_at)
+    if reason == VOIDED:
+        if by:
+            return _(
+                "Nothing left to sign — %(name)s withdrew the version on %(day)s",
+                name=by,
+                day=day,
+            )
+        return _("Nothing left to sign — the version was withdrawn on %(day)s", day=day)
+    if by:
+        return _("Done — signed by %(name)s on %(day)s", name=by, day=day)
+    return _("Done on %(day)s", day=day)
+
+
 # ---------------------------------------------------------------- signing
 
 
@@ -97,7 +141,7 @@ def _signature_subject(p: Params) -> str:
     return _("Signature requested: “%(title)s”", title=p["title"])
 
 
-@message("signature_requested", subject=_signature_subject)
+@message("signature_requested", subject=_signature_subject, asks_action=True)
 def _signature_requested(p: Params) -> str:
     return _(
         "%(name)s submitted version %(number)d of “%(title)s” for signature.",
@@ -107,7 +151,7 @@ def _signature_requested(p: Params) -> str:
     )
 
 
-@message("signature_awaited", subject=_signature_subject)
+@message("signature_awaited", subject=_signature_subject, asks_action=True)
 def _signature_awaited(p: Params) -> str:
     return _(
         "%(name)s signed version %(number)d of “%(title)s” for %(dept)s: "

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .. import events
+from .. import events, notifications
 from ..audit.operations import record_event
 from ..charters.operations import ensure_editable, lock_charter
 from ..errors import CharterStateError, Forbidden
@@ -76,6 +76,9 @@ def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None
         version = pending_version(charter)
         if version is not None:
             version.voided_at = now
+            notifications.mark_done(
+                f"version:{version.id}:", by=actor, now=now, reason=notifications.VOIDED
+            )
             for signature in valid_signatures(version):
                 signature.voided_at = now
             record_event(

@@ -356,6 +356,14 @@ def sign_charter(
     if set(charter.department_ids) <= signed:
         _activate(actor, charter, version, now)
     else:
+        # This side's other heads no longer need to sign this version (unless they also head
+        # the side still to sign).
+        done = [
+            u
+            for u in heads_of([department.id])
+            if not any(is_head_of(u, d) for d in charter.department_ids if d not in signed)
+        ]
+        notifications.mark_done(f"version:{version.id}:", by=actor, now=now, recipients=done)
         other = charter.other_department_id(department.id)
         _tell(
             [u for u in heads(charter) if is_head_of(u, other) and u.id != actor.id],
@@ -382,8 +390,9 @@ def _activate(actor: User, charter: Charter, version: CharterVersion, now: datet
     if previous is not None and previous.id != version.id:
         previous.superseded_at = now
     version.activated_at = now
-    # Signature requests still waiting in the outbox ask for what is now done.
-    notifications.withdraw_unsent(f"version:{version.id}:", now)
+    # Every signature request of this version is done (before "in force" is told, under the
+    # same key prefix): marked done in the inbox, withdrawn from the outbox if not sent yet.
+    notifications.mark_done(f"version:{version.id}:", by=actor, now=now)
     charter.transition(CharterStatus.ACTIVE)
     charter.next_review_on = add_months(now.date(), charter.review_cadence_months)
     db.session.flush()

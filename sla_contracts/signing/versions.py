@@ -121,7 +121,10 @@ def void_pending_version(actor: User, charter: Charter, now: datetime, reason: s
                 )
             )
         )
-        notifications.withdraw_unsent(f"version:{version.id}:", now)  # nothing left to sign
+        # Nothing left to sign: the requests are done (and their unsent e-mails withdrawn).
+        notifications.mark_done(
+            f"version:{version.id}:", by=actor, now=now, reason=notifications.VOIDED
+        )
         for signature in voided:
             signature.voided_at = now
             signer = signature.user
