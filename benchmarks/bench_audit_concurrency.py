@@ -144,7 +144,9 @@ def seed(signing_charters: int) -> dict:
                 "tokens": [issue_token(h, now)[0] for h in heads],
                 "draft": draft(f"Shared draft {n}"),
                 "signed": draft(f"Signed charter {n}"),
-                "to_sign": [draft(f"To sign {n}.{k}") for k in range(signing_charters // PAIRS + 1)],
+                "to_sign": [
+                    draft(f"To sign {n}.{k}") for k in range(signing_charters // PAIRS + 1)
+                ],
             }
         )
     tokens = {"admin": issue_token(admin, now)[0]}
@@ -246,7 +248,9 @@ def run_task(client: Client, seeded: dict, kind: str, task: dict, record) -> Non
         record(kind, *client.call("POST", path, token_a, body))
     elif kind == "sign":
         charter = task["charter"]
-        status, answer, html = client.call("POST", f"/api/v1/charters/{charter}/submit", token_a, {})
+        status, answer, html = client.call(
+            "POST", f"/api/v1/charters/{charter}/submit", token_a, {}
+        )
         record("submit", status, answer, html)
         if status != 201:
             return
