@@ -274,7 +274,12 @@ def pdf_filename(charter: Charter, version: CharterVersion) -> str:
 
 
 def record_export(actor: User | None, version: CharterVersion, via: str, now=None) -> None:
-    """Audit a download of a version's PDF."""
+    """Audit a download of a version's PDF.
+
+    Downloads stay in the chain: who took a copy of a signed charter, and when, is one of the
+    questions the trail answers (share-link openings are audited the same way). The append is
+    a short write after the bytes are ready, serialised by ``record_event``.
+    """
     record_event(
         "exported",
         actor=actor,
