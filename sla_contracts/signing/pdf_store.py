@@ -24,7 +24,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.operations import record_event
 from ..errors import CharterStateError, NotFound
@@ -39,7 +38,6 @@ from .versions import sha256_hex, valid_signatures
 log = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "pdf/charter.html"
-STORE_ATTEMPTS = 3
 
 
 def verify_url(fingerprint: str) -> str:
@@ -185,40 +183,31 @@ def store_rendered_pdf(version_id: int, rendered: bytes) -> bytes:
     stored stays, the other is dropped.
     """
     digest = sha256_hex(rendered)
-    for attempt in range(STORE_ATTEMPTS):
-        try:
-            with atomic():
-                stored = db.session.execute(
-                    update(CharterVersion)
-                    .where(
-                        CharterVersion.id == version_id,
-                        CharterVersion.activated_at.is_not(None),
-                        CharterVersion.pdf.is_(None),
-                    )
-                    .values(pdf=rendered, pdf_sha256=digest)
-                    .execution_options(synchronize_session=False)
-                )
-                if stored.rowcount == 1:
-                    version = db.session.get(CharterVersion, version_id)
-                    record_event(
-                        "pdf_stored",
-                        actor=None,
-                        object_type="charter_version",
-                        object_id=version_id,
-                        charter_id=version.charter_id,
-                        data={
-                            "version": version.number,
-                            "fingerprint": version.fingerprint,
-                            "pdf_sha256": digest,
-                        },
-                    )
-            break
-        except IntegrityError:
-            # Another audit event took the chain head at the same moment (PostgreSQL): the
-            # whole store was rolled back, so try again.
-            db.session.rollback()
-            if attempt == STORE_ATTEMPTS - 1:
-                raise
+    with atomic():
+        stored = db.session.execute(
+            update(CharterVersion)
+            .where(
+                CharterVersion.id == version_id,
+                CharterVersion.activated_at.is_not(None),
+                CharterVersion.pdf.is_(None),
+            )
+            .values(pdf=rendered, pdf_sha256=digest)
+            .execution_options(synchronize_session=False)
+        )
+        if stored.rowcount == 1:
+            version = db.session.get(CharterVersion, version_id)
+            record_event(
+                "pdf_stored",
+                actor=None,
+                object_type="charter_version",
+                object_id=version_id,
+                charter_id=version.charter_id,
+                data={
+                    "version": version.number,
+                    "fingerprint": version.fingerprint,
+                    "pdf_sha256": digest,
+                },
+            )
     pdf, _fingerprint = _stored(version_id)
     return pdf
 
@@ -285,7 +274,12 @@ def pdf_filename(charter: Charter, version: CharterVersion) -> str:
 
 
 def record_export(actor: User | None, version: CharterVersion, via: str, now=None) -> None:
-    """Audit a download of a version's PDF."""
+    """Audit a download of a version's PDF.
+
+    Downloads stay in the chain: who took a copy of a signed charter, and when, is one of the
+    questions the trail answers (share-link openings are audited the same way). The append is
+    a short write after the bytes are ready, serialised by ``record_event``.
+    """
     record_event(
         "exported",
         actor=actor,
@@ -298,13 +292,6 @@ def record_export(actor: User | None, version: CharterVersion, via: str, now=Non
 
 
 def commit_export(actor: User | None, version: CharterVersion, via: str) -> None:
-    """Audit a download and commit it, again if another event took the chain head meanwhile."""
-    for attempt in range(STORE_ATTEMPTS):
-        try:
-            with atomic():
-                record_export(actor, version, via)
-            return
-        except IntegrityError:
-            db.session.rollback()  # two downloads at once both appended to the same head
-            if attempt == STORE_ATTEMPTS - 1:
-                raise
+    """Audit a download and commit it (``record_event`` makes concurrent appends wait)."""
+    with atomic():
+        record_export(actor, version, via)
