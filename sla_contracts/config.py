@@ -71,6 +71,9 @@ def defaults() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "30 per minute"),
+        # Wrong passwords when signing, per person and per client address (failures only).
+        "SIGN_RATE_LIMIT": env.get("SIGN_RATE_LIMIT", "5 per minute"),
+        "SIGN_ADDRESS_RATE_LIMIT": env.get("SIGN_ADDRESS_RATE_LIMIT", "20 per minute"),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["fr", "en"],

@@ -15,6 +15,11 @@ class DomainError(Exception):
         self.field = field
         self.details = details or {}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the message (none by default)."""
+        return {}
+
 
 class ValidationError(DomainError):
     code = "validation_error"
@@ -50,3 +55,18 @@ class ReviewStateError(DomainError):
 
     code = "invalid_state"
     status = 409
+
+
+class RateLimited(DomainError):
+    """Too many failed attempts: refused without looking, until ``retry_after`` seconds pass."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -44,4 +44,7 @@ def _no_login_redirect(state) -> None:
 def _domain_error(error: DomainError):
     # Nothing of a refused request is kept, whatever the service flushed before failing.
     db.session.rollback()
-    return error_response(error.status, error.code, error.message, error.field, error.details)
+    body, status = error_response(
+        error.status, error.code, error.message, error.field, error.details
+    )
+    return body, status, error.headers

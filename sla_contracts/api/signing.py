@@ -22,7 +22,7 @@ from ..models import (
     pending_version,
     version_in_force,
 )
-from ..signing import pdf_store, signatures, verification
+from ..signing import attempts, pdf_store, signatures, verification
 from ..signing.versions import get_version as find_version
 from ..signing.versions import list_versions as all_versions
 from ..transaction import atomic
@@ -118,9 +118,10 @@ def sign_charter(charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
     data = read_json(SIGN_FIELDS)
-    signer_id, password_hash = user.id, user.password_hash
-    db.session.commit()  # end the read transaction: the slow hash below holds no lock
-    password = signatures.reauthenticate(signer_id, password_hash, data["password"])
+    # Before the signing transaction, within the limit of wrong passwords (429 past it).
+    password = attempts.recheck_password(
+        user, charter, data["version"], data["password"], request.remote_addr
+    )
     with atomic():
         signature = signatures.sign_charter(
             user, charter, data["version"], password, request.remote_addr
@@ -319,7 +320,10 @@ openapi.add_path(
     "post",
     {
         "summary": "Sign the version awaiting signatures for the department you head",
-        "description": "Re-authenticates with the password (422 on password if wrong). 409 "
+        "description": "Re-authenticates with the password (422 on password if wrong). "
+        "Wrong passwords are limited per person (SIGN_RATE_LIMIT) and per address "
+        "(SIGN_ADDRESS_RATE_LIMIT): past the limit, 429 rate_limited with a Retry-After "
+        "header and details.retry_after (seconds), even with the right password. 409 "
         "conflict if `version` is not the one awaiting signatures (details.current_version) "
         "or your side already signed; 409 invalid_state if nothing awaits signatures; 403 for "
         "admins and members. The second signature puts the charter in force.",
@@ -349,7 +353,7 @@ openapi.add_path(
                     "version": _SUMMARY_EXAMPLE,
                 },
             ),
-            **openapi.errors(400, 401, 403, 404, 409, 422),
+            **openapi.errors(400, 401, 403, 404, 409, 422, 429),
         },
     },
 )

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "edited": _l("Edited"),
     "submitted": _l("Submitted for signature"),
     "signed": _l("Signed"),
+    "signature_refused": _l("Signature refused"),
     "voided": _l("Version voided"),
     "activated": _l("In force (both signed)"),
     "pdf_stored": _l("Signed PDF stored"),
@@ -148,6 +149,11 @@ def _void_reason(value: Any) -> str:
     return _("why: %(reason)s", reason=reasons.get(value, value))
 
 
+def _refusal_reason(value: Any) -> str:
+    reasons = {"wrong_password": _("wrong password")}
+    return _("why: %(reason)s", reason=reasons.get(value, value))
+
+
 def _change(value: Any, data: dict) -> str:
     if value == "added":
         return _("commitment added")
@@ -179,7 +185,11 @@ FORMATTERS: dict[str, Formatter] = {
     "supersedes": lambda v, e, n: _("replaces version %(number)s", number=v),
     "version_in_force": lambda v, e, n: _("version %(number)s stays in force", number=v),
     "reason": lambda v, e, n: (
-        _void_reason(v) if e.action == "voided" else _("reason: %(reason)s", reason=v)
+        _void_reason(v)
+        if e.action == "voided"
+        else _refusal_reason(v)
+        if e.action == "signature_refused"
+        else _("reason: %(reason)s", reason=v)
     ),
     "signatures_voided": lambda v, e, n: _(
         "signatures voided: %(names)s", names=", ".join(n.user(u) for u in v)

@@ -32,12 +32,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         if _wants_json():
-            return error_response(
+            body, status = error_response(
                 error.status, error.code, error.message, error.field, error.details
             )
-        return render_template(
-            "errors/error.html", status=error.status, message=error.message
-        ), error.status
+            return body, status, error.headers
+        return (
+            render_template("errors/error.html", status=error.status, message=error.message),
+            error.status,
+            error.headers,
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -39,7 +39,7 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import attempt, show_error
-from . import amendments, pdf_store, share_links, signatures, verification
+from . import amendments, attempts, pdf_store, share_links, signatures, verification
 from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
 from .versions import (
     get_version,
@@ -214,12 +214,13 @@ def sign(charter_id: int):
     form = SignForm()
     if request.method == "GET":
         form.version.data = version.number
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        signer_id, password_hash = current_user.id, current_user.password_hash
-        db.session.commit()  # end the read transaction: the slow hash below holds no lock
-        password = signatures.reauthenticate(signer_id, password_hash, form.password.data)
         with attempt(form) as outcome:
+            # Before the signing transaction, within the limit of wrong passwords.
+            password = attempts.recheck_password(
+                current_user, charter, form.version.data, form.password.data, request.remote_addr
+            )
             signature = signatures.sign_charter(
                 current_user, charter, form.version.data, password, request.remote_addr
             )
@@ -233,7 +234,7 @@ def sign(charter_id: int):
                 flash(_("Your signature is recorded. The other head is asked to sign."), "success")
             return redirect(url_for("charters.show", charter_id=charter_id))
         charter = get_charter(current_user, charter_id)
-        status = outcome.status
+        status, headers = outcome.status, outcome.error.headers
         version = pending_version(charter)
         if version is None:
             return redirect(url_for("charters.show", charter_id=charter.id))
@@ -241,14 +242,18 @@ def sign(charter_id: int):
         form.version.data = version.number
     elif form.errors:
         status = 422
-    return render_template(
-        "signing/sign.html",
-        charter=charter,
-        version=version,
-        form=form,
-        signatures=valid_signatures(version),
-        data=version.data,
-    ), status
+    return (
+        render_template(
+            "signing/sign.html",
+            charter=charter,
+            version=version,
+            form=form,
+            signatures=valid_signatures(version),
+            data=version.data,
+        ),
+        status,
+        headers,
+    )
 
 
 @bp.route("/<int:charter_id>/amend", methods=["POST"])
