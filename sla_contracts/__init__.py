@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_event_handlers()
     start_scheduler(app)
@@ -147,6 +148,13 @@ def register_errorhandlers(app: Flask) -> None:
     from .main.errors import register
 
     register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Content-Security-Policy, framing, sniffing, referrer and HSTS headers on every response."""
+    from .main.security import init_app
+
+    init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

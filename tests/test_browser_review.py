@@ -8,6 +8,7 @@ from datetime import date
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus, Review, ReviewStatus
 
+from .plugins.browser import watch_csp
 from .plugins.people import TEST_PASSWORD
 
 
@@ -25,6 +26,7 @@ def test_head_fills_closes_review_and_downloads_minutes(
     context = chromium_browser.new_context(accept_downloads=True, locale="en-GB")
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
+    violations = watch_csp(page)
     page.goto(f"{live_server.url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
@@ -76,3 +78,4 @@ def test_head_fills_closes_review_and_downloads_minutes(
     path = output_dir / "minutes.pdf"
     info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
+    assert violations == []  # the meeting page and the chart run under the CSP

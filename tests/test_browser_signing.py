@@ -7,6 +7,7 @@ import re
 
 from sla_contracts.extensions import db
 
+from .plugins.browser import watch_csp
 from .plugins.people import TEST_PASSWORD
 from .signing_helpers import pdf_text, submit
 
@@ -42,11 +43,13 @@ def test_heads_sign_download_share_and_revoke(
     base = live_server.url
 
     context_a, page_a = _login(chromium, base, email_a)
+    violations_a = watch_csp(page_a)
     _sign(page_a, base, charter_id)
     assert "Your signature is recorded" in page_a.content()
     assert "Awaiting the signature of a head of Magasins" in page_a.content()
 
     context_b, page_b = _login(chromium, base, email_b)
+    violations_b = watch_csp(page_b)
     _sign(page_b, base, charter_id)
     assert "Both sides have signed" in page_b.content()
     assert "Version in force" in page_b.content()
@@ -82,5 +85,6 @@ def test_heads_sign_download_share_and_revoke(
     gone_page = outsider.new_page()
     gone_page.goto(f"{base}/s/{shared_path}")
     assert "This link no longer works" in gone_page.content()
+    assert violations_a == violations_b == []  # sign, charter and share pages under the CSP
     for context in (context_a, context_b, outsider):
         context.close()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from flask_babel import gettext as _
 
 from ..errors import CharterStateError
 from ..extensions import db
+from ..main.security import pdf_response
 from ..models import (
     Charter,
     CharterStatus,
@@ -160,11 +161,7 @@ def get_version_pdf(charter_id: int, number: int):
         raise CharterStateError(_("This version was voided: it has no PDF."))
     data = pdf_store.version_pdf(version)  # ends the read transaction before any render
     pdf_store.commit_export(user, version, "api")
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{pdf_store.pdf_filename(charter, version)}"'
-    )
-    return response
+    return pdf_response(data, pdf_store.pdf_filename(charter, version))
 
 
 @bp.get("/verify/<fingerprint>")

@@ -17,6 +17,11 @@ from ..models import Review
 WIDTH, PAD_L, PAD_R = 520, 64, 44
 TITLE_H, PLOT_H, GAP, DATES_H = 18, 64, 14, 26
 PANEL_H = TITLE_H + PLOT_H + GAP
+# Colours as SVG presentation attributes, not a <style> element: the page's
+# Content-Security-Policy allows no inline styles, and the PDF renders them the same.
+COLOURS = {"s-met": "#1e7b3c", "s-sat-a": "#1d5f8a", "s-sat-b": "#7a4a12", "s-crit": "#8a1d5f"}
+AXIS = 'font-family="sans-serif" font-size="10" fill="#555"'
+TITLE = 'font-family="sans-serif" font-size="11" font-weight="bold" fill="#333"'
 
 
 def _criterion_tick(value: float, unit: str) -> str:
@@ -46,13 +51,13 @@ def _panel(
         return round(top + PLOT_H * (1 - (value - low) / span), 1)
 
     out = [
-        f'<text x="{PAD_L}" y="{top - 6}" class="panel-title">{escape(title)}</text>',
+        f'<text x="{PAD_L}" y="{top - 6}" class="panel-title" {TITLE}>{escape(title)}</text>',
     ]
     for value, label in ticks:
         out.append(
             f'<line x1="{PAD_L}" y1="{y(value)}" x2="{WIDTH - PAD_R}" y2="{y(value)}" '
-            'class="grid"/>'
-            f'<text x="{PAD_L - 6}" y="{y(value) + 3.5}" text-anchor="end" class="axis">'
+            'class="grid" stroke="#ddd"/>'
+            f'<text x="{PAD_L - 6}" y="{y(value) + 3.5}" text-anchor="end" class="axis" {AXIS}>'
             f"{escape(label)}</text>"
         )
     for values, css, label in series:
@@ -61,11 +66,13 @@ def _panel(
             continue
         path = " ".join(f"{px},{py}" for px, py in points)
         dots = "".join(
-            f'<circle cx="{px}" cy="{py}" r="3" class="{css}" stroke="none"/>' for px, py in points
+            f'<circle cx="{px}" cy="{py}" r="3" class="{css}" fill="{COLOURS[css]}" stroke="none"/>'
+            for px, py in points
         )
         out.append(
             f"<g><title>{escape(label)}</title>"
-            f'<polyline points="{path}" class="{css}" fill="none" stroke-width="2"/>{dots}</g>'
+            f'<polyline points="{path}" class="{css}" fill="none" stroke="{COLOURS[css]}" '
+            f'stroke-width="2"/>{dots}</g>'
         )
     return "".join(out)
 
@@ -124,7 +131,7 @@ def history_chart(
     ]
     height = 3 * PANEL_H + DATES_H
     dates = "".join(
-        f'<text x="{_x(i, n)}" y="{height - 8}" text-anchor="middle" class="axis">'
+        f'<text x="{_x(i, n)}" y="{height - 8}" text-anchor="middle" class="axis" {AXIS}>'
         f"{escape(format_date(r.held_at.date(), 'short') if r.held_at else '')}</text>"
         for i, r in enumerate(reviews)
     )
@@ -141,12 +148,6 @@ def history_chart(
     svg = (
         f'<svg class="review-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg">'
-        "<style>.grid{stroke:#ddd}.axis{font:10px sans-serif;fill:#555}"
-        ".panel-title{font:bold 11px sans-serif;fill:#333}polyline{fill:none}"
-        ".s-met{stroke:#1e7b3c}.s-sat-a{stroke:#1d5f8a}"
-        ".s-sat-b{stroke:#7a4a12}.s-crit{stroke:#8a1d5f}"
-        "circle.s-met{fill:#1e7b3c}circle.s-sat-a{fill:#1d5f8a}"
-        "circle.s-sat-b{fill:#7a4a12}circle.s-crit{fill:#8a1d5f}</style>"
         f"<title>{title}</title>{''.join(panels)}{dates}</svg>"
         f'<ul class="chart-legend">{legend}</ul>'
     )

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -29,6 +28,7 @@ from ..errors import ConflictError, ValidationError
 from ..extensions import db
 from ..formutil import options
 from ..labels import role_label
+from ..main.security import pdf_response
 from ..main.templating import NavLink, add_nav
 from ..models import (
     ActionItem,
@@ -302,11 +302,7 @@ def minutes_pdf(review_id: int):
     if not review.is_closed:
         abort(404)
     pdf = ops.minutes_pdf(review, str(get_locale() or "fr"))
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="review-{review.id}-minutes.pdf"'},
-    )
+    return pdf_response(pdf, f"review-{review.id}-minutes.pdf")
 
 
 # ---------------------------------------------------------------- action items

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -26,6 +25,7 @@ from ..audit.describe import describe_events, event_label
 from ..charters.history import diff_snapshots, snapshot
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
+from ..main.security import pdf_response
 from ..main.templating import NavLink, add_nav
 from ..models import (
     AuditEvent,
@@ -339,16 +339,7 @@ def version_pdf(charter_id: int, number: int):
         return render_template("errors/error.html", status=409, message=message), 409
     data = pdf_store.version_pdf(v)  # ends the read transaction before any render
     pdf_store.commit_export(current_user, v, "download")
-    return _pdf_response(data, pdf_store.pdf_filename(charter, v))
-
-
-def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(data, pdf_store.pdf_filename(charter, v))
 
 
 @bp.route("/<int:charter_id>/versions/diff")
@@ -463,7 +454,7 @@ def download(token: str):
     data = pdf_store.signed_pdf(version_id)
     v = db.session.get(CharterVersion, version_id)
     charter = db.session.get(Charter, v.charter_id)
-    response = _pdf_response(data, pdf_store.pdf_filename(charter, v), inline=True)
+    response = pdf_response(data, pdf_store.pdf_filename(charter, v), inline=True)
     # The token is in the URL: never send it on to another site.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -95,3 +95,25 @@ def chromium_browser():
             yield browser
         finally:
             browser.close()
+
+
+# Reported by the page itself (every frame, every navigation) and read back from the console.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const what = `${event.violatedDirective} ${event.blockedURI}`;
+  console.error(`Content Security Policy violation: ${what}`);
+});
+"""
+
+
+def watch_csp(page) -> list[str]:
+    """Collect, from now on, every Content-Security-Policy violation ``page`` reports."""
+    violations: list[str] = []
+    page.add_init_script(_REPORT_CSP_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
