@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import formats
 from ..labels import decision_label
@@ -82,7 +82,7 @@ def render_email(kind: str, params: Params) -> tuple[str, str] | None:
 
 
 def _day(value: str) -> str:
-    return format_date(date.fromisoformat(value))
+    return formats.day(date.fromisoformat(value))
 
 
 def _when(value: str) -> str:
