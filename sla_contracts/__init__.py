@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -75,6 +76,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Lazy, so it is translated when the login page shows it (Flask-Login's own is English).
+    login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.session_protection = "basic"

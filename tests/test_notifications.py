@@ -78,7 +78,7 @@ def test_reminder_dates_are_stored_neutral_and_written_for_each_reader(org, make
     )  # fmt: skip
     note = _inbox(org.head_a)[0]
     assert note.params["day"] == "2027-02-17"
-    assert "Feb 17, 2027" in notifications.render_text(note, "en")
+    assert "17 Feb 2027" in notifications.render_text(note, "en")
     assert "17 févr. 2027" in notifications.render_text(note, "fr")
 
 

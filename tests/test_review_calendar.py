@@ -84,7 +84,7 @@ def test_meeting_times_have_no_seconds_and_a_short_zone(review, org, login_as, a
     mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_b.email))
     assert fr in mail.body
     en = db.session.scalar(select(Notification).where(Notification.user_id == org.head_a.id))
-    assert "Friday, January 22, 2027, 9:00" in render_text(en, "en")
+    assert "Friday 22 January 2027, 09:00" in render_text(en, "en")
     assert "(Paris time)" in render_text(en, "en")
     page = login_as(org.head_b).get(f"/charters/{active.id}").get_data(as_text=True)
     assert fr in page

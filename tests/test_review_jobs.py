@@ -167,7 +167,7 @@ def test_reminder_mentions_when_which_charter_and_links(make_charter, org):
     review = ops.open_review(charter)
     note = _notes(org.head_a)[0]
     text = render_text(note, "en")
-    assert "Logistique ⇄ Magasins" in text and "Feb 17, 2027" in text
+    assert "Logistique ⇄ Magasins" in text and "17 Feb 2027" in text
     assert note.link == f"/reviews/{review.id}"
     mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == org.head_a.email))
     assert f"http://127.0.0.1:5000/reviews/{review.id}" in mail.body

@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
+from .. import formats
 from ..extensions import db
 from ..labels import decision_label, field_label
 from ..models import AuditEvent, Department, User
@@ -125,14 +124,13 @@ def _when(value: Any) -> str:
     except ValueError:
         return str(value)
     if moment.tzinfo is None:
-        return format_date(moment.date())
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return format_datetime(moment.astimezone(zone), "short", rebase=False)
+        return formats.day(moment.date())
+    return formats.moment(moment)
 
 
 def _day(value: Any) -> str:
     try:
-        return format_date(date.fromisoformat(str(value)))
+        return formats.day(date.fromisoformat(str(value)))
     except ValueError:
         return str(value)
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .service import normalise_email
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
+def _normalised(value: str | None) -> str | None:
+    return normalise_email(value) if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Only "not empty": a syntax check (WTForms' Email()) refuses addresses the directory and the
+    # CLI accept, such as someone@corp.local; authenticate() answers for unknown ones.
+    email = EmailField(
+        _l("E-mail"), filters=[_normalised], validators=[DataRequired(), Length(max=254)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))

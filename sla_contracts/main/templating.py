@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
-from .. import labels
+from .. import formats, labels
 
 
 @dataclass
@@ -29,24 +28,18 @@ def add_nav(app: Flask, provider: NavProvider) -> None:
     app.extensions.setdefault("nav_providers", []).append(provider)
 
 
-def _local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-
-
 def register(app: Flask) -> None:
     """Install filters and globals."""
 
     @app.template_filter("dt")
     def dt(value: datetime | None, fmt: str = "medium") -> str:
-        if value is None:
-            return ""
-        return format_datetime(_local(value), fmt, rebase=False)
+        """A date and local time: "1 Mar 2027, 09:30" (see ``formats``)."""
+        return formats.moment(value, fmt)
 
     @app.template_filter("d")
     def d(value: date | None, fmt: str = "medium") -> str:
-        if value is None:
-            return ""
-        return format_date(value, fmt)
+        """A day: "1 Mar 2027", with ``'long'`` "1 March 2027" (see ``formats``)."""
+        return formats.day(value, fmt)
 
     @app.template_filter("number")
     def number(value: float | int | None) -> str:

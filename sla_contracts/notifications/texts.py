@@ -16,11 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import formats
 from ..labels import decision_label
@@ -97,7 +95,7 @@ def render_email(kind: str, params: Params) -> tuple[str, str] | None:
 
 
 def _day(value: str) -> str:
-    return format_date(date.fromisoformat(value))
+    return formats.day(date.fromisoformat(value))
 
 
 def _when(value: str) -> str:
@@ -112,15 +110,9 @@ SIGNED = "signed"
 VOIDED = "voided"
 
 
-def _done_day(value: datetime) -> str:
-    """The day, unambiguous in both languages: "1 March 2027", "1 mars 2027"."""
-    local = value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
-    return format_date(local.date(), "d MMMM y")
-
-
 def render_done(reason: str | None, by: str | None, done_at: datetime) -> str:
     """The line under a done message: "Done — signed by Thomas Garnier on 1 March 2027"."""
-    day = _done_day(done_at)
+    day = formats.day(done_at, "long")
     if reason == VOIDED:
         if by:
             return _(

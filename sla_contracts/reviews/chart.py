@@ -7,11 +7,10 @@ criterion (in its unit).
 
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..formats import number, percent
+from ..formats import day, number, percent
 from ..models import Review
 
 WIDTH, PAD_L, PAD_R = 520, 64, 44
@@ -132,7 +131,7 @@ def history_chart(
     height = 3 * PANEL_H + DATES_H
     dates = "".join(
         f'<text x="{_x(i, n)}" y="{height - 8}" text-anchor="middle" class="axis" {AXIS}>'
-        f"{escape(format_date(r.held_at.date(), 'short') if r.held_at else '')}</text>"
+        f"{escape(day(r.held_at))}</text>"
         for i, r in enumerate(reviews)
     )
     series = [

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import labels
+from .. import formats, labels
 from ..models import Review
 from .meeting import parse_number
 from .meeting_input import (
@@ -148,7 +148,7 @@ def shown(review: Review, path: FieldPath, value: str) -> str:
         return review.charter.department_names.get(int(value), value) if value.isdigit() else value
     if path.field == "due_on":
         try:
-            return format_date(datetime.fromisoformat(value).date())
+            return formats.day(datetime.fromisoformat(value).date())
         except ValueError:
             return value
     if path.field == "criterion_value" and (number := parse_number(value)) is not None:

@@ -14,12 +14,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import notifications
+from .. import formats, notifications
 from ..audit.operations import record_event
 from ..directory.queries import heads_of
 from ..errors import Forbidden, ValidationError
@@ -252,7 +251,7 @@ def close_review(actor: User, review: Review, now: datetime, *, send_minutes: bo
     db.session.flush()  # the closed review frees the "one open review" slot
     if review.decision == ReviewDecision.END:
         # The one way a charter ends: audited, both heads told, CHARTER_ENDED published.
-        reason = _("Ended at the review of %(date)s.", date=format_date(now.date()))
+        reason = _("Ended at the review of %(date)s.", date=formats.day(now))
         end_charter(actor, charter, reason, now=now)
     elif review.decision == ReviewDecision.AMEND:
         open_amendment(actor, charter, now=now)
