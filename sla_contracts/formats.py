@@ -17,6 +17,8 @@ go through these functions. Numbers and percentages follow the reader's language
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -104,3 +106,15 @@ def share_met_help() -> str:
         "Commitments met: the commitments met, counting partly met ones as half, out of those "
         "measured at the review (commitments not measured are left out)."
     )
+
+
+def file_name(*parts: object, extension: str = "pdf") -> str:
+    """A download's name from readable parts: "charte-12-logistique-magasins-v1.pdf".
+
+    Lower-case ASCII words joined by hyphens, so it is safe in every browser, mail client and
+    file system; the caller passes words already in the reader's language.
+    """
+    words = "-".join(str(part) for part in parts if part not in (None, ""))
+    plain = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:120].strip("-")
+    return f"{slug or 'document'}.{extension}"

@@ -141,3 +141,28 @@ def test_edit_of_a_charter_awaiting_signatures_warns_and_says_what_it_voided(
         )
         is None
     )
+
+
+def test_pdf_file_names_are_unique_per_charter_and_follow_the_readers_language(
+    org, make_charter, login_as
+):
+    from .signing_helpers import sign_both
+
+    first = make_charter("Livraisons des magasins", commitments=(1, 1))
+    second = make_charter("Retours clients", commitments=(1, 1))
+    for charter in (first, second):
+        sign_both(org, charter)
+    names = {}
+    for charter in (first, second):
+        head = login_as(org.head_a)
+        answer = head.get(f"/charters/{charter.id}/versions/1/pdf")
+        assert answer.status_code == 200
+        names[charter.id] = answer.headers["Content-Disposition"]
+    assert names[first.id].endswith(f'filename="charter-{first.id}-livraisons-des-magasins-v1.pdf"')
+    assert names[second.id].endswith(f'filename="charter-{second.id}-retours-clients-v1.pdf"')
+    org.head_a.locale = "fr"
+    db.session.commit()
+    french = login_as(org.head_a).get(f"/charters/{first.id}/versions/1/pdf")
+    assert french.headers["Content-Disposition"].endswith(
+        f'filename="charte-{first.id}-livraisons-des-magasins-v1.pdf"'
+    )

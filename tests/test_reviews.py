@@ -574,7 +574,8 @@ def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as
         assert expected in text, expected
     sent = [m for m in _outbox(org.member_b.email) if m.attachment]
     assert len(sent) == 1 and sent[0].attachment.startswith(b"%PDF")
-    assert sent[0].attachment_name == f"review-{review.id}-minutes.pdf"
+    slug = "logistique-magasins"  # the charter's title, as a file name
+    assert sent[0].attachment_name == f"review-{review.id}-{slug}-minutes.pdf"  # reader: English
 
 
 # ---------------------------------------------------------------- bounded queries

@@ -11,9 +11,11 @@ Functions here flush, never commit: the view, the job or the command commits onc
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -276,6 +278,12 @@ def minutes_pdf(review: Review, locale: str = "fr") -> bytes:
     return render_minutes_pdf(review, locale)
 
 
+def minutes_file_name(review: Review, locale: str | None = None) -> str:
+    """The minutes' file name in the reader's language: "revue-3-logistique-compte-rendu.pdf"."""
+    with force_locale(locale) if locale else nullcontext():
+        return formats.file_name(_("review"), review.id, review.charter.title, _("minutes"))
+
+
 def _send_minutes(review: Review, now: datetime) -> None:
     people = {a.user_id: a.user for a in review.attendees}
     for user in heads_of(review.charter.department_ids):
@@ -296,7 +304,7 @@ def _send_minutes(review: Review, now: datetime) -> None:
                 "decision": review.decision.value if review.decision else None,
             },
             key=f"review:{review.id}:minutes",
-            attachment_name=f"review-{review.id}-minutes.pdf" if pdf else None,
+            attachment_name=minutes_file_name(review, locale) if pdf else None,
             attachment=pdf,
             now=now,
         )

@@ -302,7 +302,7 @@ def minutes_pdf(review_id: int):
     if not review.is_closed:
         abort(404)
     pdf = ops.minutes_pdf(review, str(get_locale() or "fr"))
-    return pdf_response(pdf, f"review-{review.id}-minutes.pdf")
+    return pdf_response(pdf, ops.minutes_file_name(review))
 
 
 # ---------------------------------------------------------------- action items

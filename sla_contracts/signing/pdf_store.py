@@ -12,7 +12,6 @@ never change (their SHA-256 is recorded in the audit trail).
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, update
 
+from .. import formats
 from ..audit.operations import record_event
 from ..errors import CharterStateError, NotFound
 from ..extensions import db
@@ -268,9 +268,10 @@ def version_pdf(version: CharterVersion) -> bytes:
 
 
 def pdf_filename(charter: Charter, version: CharterVersion) -> str:
-    code = f"{version.data['department_a']['code']}-{version.data['department_b']['code']}"
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", code).strip("-") or "charter"
-    return f"charter-{safe}-v{version.number}.pdf"
+    """The file name of a version's PDF in the reader's language, unique per charter and version."""
+    return formats.file_name(
+        _("charter"), charter.id, version.data.get("title") or charter.title, f"v{version.number}"
+    )
 
 
 def record_export(actor: User | None, version: CharterVersion, via: str, now=None) -> None:
