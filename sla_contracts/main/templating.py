@@ -41,6 +41,11 @@ def register(app: Flask) -> None:
         """A day: "1 Mar 2027", with ``'long'`` "1 March 2027" (see ``formats``)."""
         return formats.day(value, fmt)
 
+    @app.template_filter("when")
+    def when(value: datetime | None, fmt: str = "full") -> str:
+        """A moment with its zone: "1 mars 2027, 10:24 (heure de Paris)" (see ``formats``)."""
+        return formats.when(value, fmt)
+
     @app.template_filter("number")
     def number(value: float | int | None) -> str:
         """Format a number in the reader's language (3,5 in French, 3.5 in English)."""
