@@ -385,6 +385,10 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _counted(one: str, many: str, done: str) -> Callable[[object], str]:
+    return lambda count: f"{_plural(count, one, many)} {done}"  # type: ignore[arg-type]
+
+
 def _overdue_report(result: object) -> str:
     reviews, actions = result  # type: ignore[misc]
     return (
@@ -397,16 +401,8 @@ def _overdue_report(result: object) -> str:
 # this order (flag what is overdue, plan today's reminders, then deliver what they queued).
 JOBS: tuple[Job, ...] = (
     Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
-    Job(
-        "plan_reminders",
-        plan_reminders,
-        15,
-        900,
-        lambda n: _plural(n, "reminder", "reminders") + " planned",
-    ),  # fmt: skip
-    Job(
-        "deliver_outbox", deliver_outbox, 1, 60, lambda n: _plural(n, "e-mail", "e-mails") + " sent"
-    ),  # fmt: skip
+    Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
+    Job("deliver_outbox", deliver_outbox, 1, 60, _counted("e-mail", "e-mails", "sent")),
 )
 
 
