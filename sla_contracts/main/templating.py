@@ -42,6 +42,11 @@ def register(app: Flask) -> None:
         """A day: "1 Mar 2027", with ``'long'`` "1 March 2027" (see ``formats``)."""
         return formats.day(value, fmt)
 
+    @app.template_filter("when")
+    def when(value: datetime | None, fmt: str = "full") -> str:
+        """A moment with its zone: "1 mars 2027, 10:24 (heure de Paris)" (see ``formats``)."""
+        return formats.when(value, fmt)
+
     # Numbers through Babel in the reader's language (see ``formats``): ``x|number``,
     # ``share|percent``, ``value|measure(unit)`` for measured values, targets and thresholds.
     app.add_template_filter(formats.number, "number")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
@@ -26,6 +27,7 @@ from .ics import meeting_ics
 
 LOCATION_MAX = 300
 LINK_MAX = 500
+PRODUCT = "Réciproque"  # the name on invitations when no person organises (not translated)
 
 
 def _within(value: Any, name: str, max_length: int) -> str:
@@ -54,9 +56,28 @@ def _meeting_summary(review: Review) -> str:
     return _("Review of the charter “%(title)s”", title=review.charter.title)
 
 
+def _organizer(review: Review) -> tuple[tuple[str, str], str | None]:
+    """The ORGANIZER of the meeting's invitations and the SENT-BY address, if another.
+
+    ``ICS_ORGANIZER`` ("Name <address>" or an address) names one organiser for every meeting;
+    otherwise it is the head who scheduled the meeting, sent by ``MAIL_DEFAULT_SENDER``.
+    Meetings scheduled before organisers were kept fall back to the sender itself.
+    """
+    config = current_app.config
+    sender_name, sender = parseaddr(config["MAIL_DEFAULT_SENDER"])
+    fixed = config.get("ICS_ORGANIZER")
+    if fixed:
+        name, address = parseaddr(fixed)
+        return (name or PRODUCT, address), None
+    if review.organizer is not None:
+        return (review.organizer.name, review.organizer.email), sender
+    return (sender_name or PRODUCT, sender), None
+
+
 def _invite_ics(review: Review, method: str, recipients: list[User], now: datetime) -> bytes:
     assert review.scheduled_at is not None and review.ics_uid is not None
     where = " · ".join(x for x in (review.location, review.video_link) if x)
+    organizer, sent_by = _organizer(review)
     return meeting_ics(
         uid=review.ics_uid,
         sequence=review.ics_sequence,
@@ -67,8 +88,9 @@ def _invite_ics(review: Review, method: str, recipients: list[User], now: dateti
         description=notifications.absolute(f"/reviews/{review.id}"),
         location=where,
         url=notifications.absolute(f"/reviews/{review.id}"),
-        organizer_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        attendee_emails=[u.email for u in recipients],
+        organizer=organizer,
+        sent_by=sent_by,
+        attendees=[(u.name, u.email) for u in recipients],
         now=now,
     )
 
@@ -183,6 +205,7 @@ def schedule_meeting(
     else:
         review.ics_uid = f"review-{review.id}-{uuid.uuid4().hex[:12]}@reciproque"
         review.ics_sequence = 0
+        review.organizer = actor
     review.scheduled_at = start
     review.duration_minutes = duration_minutes
     review.location = location
