@@ -123,9 +123,7 @@ def _build_panel(charter: Charter) -> SigningPanel:
     if panel.pending is not None:
         panel.signatures = valid_signatures(panel.pending)
         signed = {s.department_id for s in panel.signatures}
-        panel.awaited = [
-            d.name for d in (charter.department_a, charter.department_b) if d.id not in signed
-        ]
+        panel.awaited = [d.name for d in charter.sides if d.id not in signed]
         mine = signatures.signing_departments(current_user, charter)
         panel.can_sign = any(d not in signed for d in mine)
     panel.can_manage = can_edit(current_user, charter)
