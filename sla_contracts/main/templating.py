@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import formats, labels
+from ..models import version_sides
 
 
 @dataclass
@@ -79,4 +80,5 @@ def register(app: Flask) -> None:
             "field_label": labels.field_label,
             "field_labels": labels.field_labels,
             "revision_action_label": labels.revision_action_label,
+            "version_sides": version_sides,
         }

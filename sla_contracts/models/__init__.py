@@ -13,6 +13,7 @@ from .charters import (
     Comment,
     Commitment,
     Revision,
+    version_sides,
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
@@ -42,6 +43,7 @@ from .signing import (
 
 __all__ = [
     "pending_version",
+    "version_sides",
     "version_in_force",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",

@@ -68,9 +68,7 @@ def build_panel(charter: Charter, user: User) -> SigningPanel:
     if panel.pending is not None:
         panel.signatures = valid_signatures(panel.pending)
         signed = {s.department_id for s in panel.signatures}
-        panel.awaited = [
-            d.name for d in (charter.department_a, charter.department_b) if d.id not in signed
-        ]
+        panel.awaited = [d.name for d in charter.sides if d.id not in signed]
         panel.can_sign = any(d not in signed for d in mine)
     panel.can_manage = can_edit(user, charter)
     panel.can_submit = charter.status == CharterStatus.DRAFT and bool(mine)
@@ -94,9 +92,7 @@ class Action:
 
 def _missing_sides(charter: Charter, user: User) -> list:
     """The sides without a commitment, the ones ``user`` heads first."""
-    missing = [
-        d for d in (charter.department_a, charter.department_b) if not charter.commitments_by(d.id)
-    ]
+    missing = [d for d in charter.sides if not charter.commitments_by(d.id)]
     mine = set(signing_departments(user, charter))
     return sorted(missing, key=lambda d: d.id not in mine)
 

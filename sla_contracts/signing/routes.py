@@ -204,7 +204,7 @@ def sign(charter_id: int):
             signatures=given,
             signing_for=[
                 d.name
-                for d in (charter.department_a, charter.department_b)
+                for d in charter.sides
                 if d.id in signatures.signing_departments(current_user, charter)
                 and d.id not in {s.department_id for s in given}
             ],
