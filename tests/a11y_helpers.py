@@ -104,7 +104,9 @@ OFF_SCREEN = """
       if (s.clip && s.clip !== "auto") return true;  // .visually-hidden and friends
       if (e.classList.contains("skip-link")) return true;
     }
-    return false;
+    // The content of a closed <details> is not shown (its summary is).
+    const closed = el.closest("details:not([open])");
+    return Boolean(closed && !el.closest("summary"));
   };
   const name = (el) => {
     const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim();

@@ -75,6 +75,15 @@ def test_main_pages_fit_a_390px_phone(demo, live_server, chromium_browser, outpu
             if layout["scrollWidth"] > PHONE["width"]:
                 problems.append(f"{path}: the page is {layout['scrollWidth']} px wide")
             problems += [f"{path}: {problem}" for problem in layout["problems"]]
+            # Menus opened (the charter's "More actions", the person's menu) fit as well.
+            menus = page.query_selector_all("header details > summary, main details > summary")
+            for i, summary in enumerate(menus):
+                summary.click()
+                opened = off_screen(page)
+                problems += [f"{path} (menu {i + 1} open): {p}" for p in opened["problems"]]
+                if i:
+                    shoot(page, output_dir, f"{name}-menu-{i + 1}")
+                summary.click()
         page.context.close()
     assert not problems, "\n".join(problems)
 
