@@ -73,6 +73,7 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
             "nav_links": nav_links,
             "status_label": labels.status_label,
+            "share_link_status_label": labels.share_link_status_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,
             "cadence_label": labels.cadence_label,

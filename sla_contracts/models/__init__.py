@@ -32,7 +32,14 @@ from .reviews import (
     ReviewDecision,
     ReviewStatus,
 )
-from .signing import CharterVersion, ShareLink, Signature, pending_version, version_in_force
+from .signing import (
+    CharterVersion,
+    ShareLink,
+    ShareLinkStatus,
+    Signature,
+    pending_version,
+    version_in_force,
+)
 
 __all__ = [
     "pending_version",
@@ -60,6 +67,7 @@ __all__ = [
     "CharterVersion",
     "Signature",
     "ShareLink",
+    "ShareLinkStatus",
     "DEFAULT_REMINDER_OFFSETS",
     "OPEN_REVIEW_STATUSES",
     "REVIEW_TRANSITIONS",
