@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from .models import (
     ActionStatus,
@@ -12,6 +13,7 @@ from .models import (
     ReviewDecision,
     ReviewStatus,
     Role,
+    ShareLinkStatus,
 )
 
 STATUS_LABELS = {
@@ -19,6 +21,13 @@ STATUS_LABELS = {
     CharterStatus.AWAITING_SIGNATURES: _l("Awaiting signatures"),
     CharterStatus.ACTIVE: _l("Active"),
     CharterStatus.ENDED: _l("Ended"),
+}
+
+# A link's own words: "Active" of a charter is "En vigueur", of a link "Actif" (message context).
+SHARE_LINK_STATUS_LABELS = {
+    ShareLinkStatus.ACTIVE: lazy_pgettext("share link", "Active"),
+    ShareLinkStatus.EXPIRED: lazy_pgettext("share link", "Expired"),
+    ShareLinkStatus.REVOKED: lazy_pgettext("share link", "Revoked"),
 }
 
 ROLE_LABELS = {Role.HEAD: _l("Head"), Role.MEMBER: _l("Member")}
@@ -66,6 +75,10 @@ def revision_action_label(action: str) -> str:
 
 def status_label(status: CharterStatus | str) -> str:
     return str(STATUS_LABELS[CharterStatus(status)])
+
+
+def share_link_status_label(status: ShareLinkStatus | str) -> str:
+    return str(SHARE_LINK_STATUS_LABELS[ShareLinkStatus(status)])
 
 
 def role_label(role: Role | str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 from flask import Flask, current_app
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import formats, labels
+from ..models import version_sides
 
 
 @dataclass
@@ -46,12 +48,16 @@ def register(app: Flask) -> None:
         """A moment with its zone: "1 mars 2027, 10:24 (heure de Paris)" (see ``formats``)."""
         return formats.when(value, fmt)
 
-    @app.template_filter("number")
-    def number(value: float | int | None) -> str:
-        """Format a number in the reader's language (3,5 in French, 3.5 in English)."""
-        if value is None:
-            return ""
-        return format_decimal(value, format="#,##0.##")
+    # Numbers through Babel in the reader's language (see ``formats``): ``x|number``,
+    # ``share|percent``, ``value|measure(unit)`` for measured values, targets and thresholds.
+    app.add_template_filter(formats.number, "number")
+    app.add_template_filter(formats.percent, "percent")
+    app.add_template_filter(formats.measure, "measure")
+
+    @app.template_filter("collate")
+    def collate(items, attribute: str | None = None) -> list:
+        """Sort by the reader's collation (``people|collate('name')``), not Jinja's code points."""
+        return formats.collate(items, key=attrgetter(attribute) if attribute else str)
 
     def nav_links() -> list[NavLink]:
         if not current_user.is_authenticated:
@@ -67,10 +73,12 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
             "nav_links": nav_links,
             "status_label": labels.status_label,
+            "share_link_status_label": labels.share_link_status_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,
             "cadence_label": labels.cadence_label,
             "field_label": labels.field_label,
             "field_labels": labels.field_labels,
             "revision_action_label": labels.revision_action_label,
+            "version_sides": version_sides,
         }

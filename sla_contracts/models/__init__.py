@@ -13,6 +13,7 @@ from .charters import (
     Comment,
     Commitment,
     Revision,
+    version_sides,
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
@@ -31,10 +32,18 @@ from .reviews import (
     ReviewDecision,
     ReviewStatus,
 )
-from .signing import CharterVersion, ShareLink, Signature, pending_version, version_in_force
+from .signing import (
+    CharterVersion,
+    ShareLink,
+    ShareLinkStatus,
+    Signature,
+    pending_version,
+    version_in_force,
+)
 
 __all__ = [
     "pending_version",
+    "version_sides",
     "version_in_force",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",
@@ -58,6 +67,7 @@ __all__ = [
     "CharterVersion",
     "Signature",
     "ShareLink",
+    "ShareLinkStatus",
     "DEFAULT_REMINDER_OFFSETS",
     "OPEN_REVIEW_STATUSES",
     "REVIEW_TRANSITIONS",

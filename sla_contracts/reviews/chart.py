@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..formats import day, number, percent
+from ..formats import day, measure, number, percent
 from ..models import Review
 
 WIDTH, PAD_L, PAD_R = 520, 64, 44
@@ -24,9 +24,7 @@ TITLE = 'font-family="sans-serif" font-size="11" font-weight="bold" fill="#333"'
 
 
 def _criterion_tick(value: float, unit: str) -> str:
-    if unit.strip() == "%":
-        return percent(value)
-    return f"{number(value)} {unit}".strip()
+    return measure(value, unit, decimals=1)
 
 
 def _x(i: int, n: int) -> float:
@@ -82,8 +80,13 @@ def history_chart(
     name_b: str = "B",
     criterion: str = "",
     unit: str = "",
+    *,
+    b_first: bool = False,
 ) -> Markup:
-    """Satisfaction (1–5), the share of commitments met (%) and the criterion, one panel each."""
+    """Satisfaction (1–5), the share of commitments met (%) and the criterion, one panel each.
+
+    ``b_first``: the charter reads B before A (its title's order), so B's satisfaction leads.
+    """
     if not reviews:
         return Markup("")
     n = len(reviews)
@@ -98,12 +101,15 @@ def history_chart(
     label_a = _("Satisfaction of %(dept)s (1–5)", dept=name_a)
     label_b = _("Satisfaction of %(dept)s (1–5)", dept=name_b)
     label_met = _("Share of commitments met")
+    satisfaction = [(sat_a, "s-sat-a", label_a), (sat_b, "s-sat-b", label_b)]
+    if b_first:
+        satisfaction.reverse()
     label_crit = criterion or _("End-customer criterion")
     panels = [
         _panel(
             0,
             _("Satisfaction (1 to 5)"),
-            [(sat_a, "s-sat-a", label_a), (sat_b, "s-sat-b", label_b)],
+            satisfaction,
             1,
             5,
             [(v, number(v)) for v in (1, 3, 5)],
@@ -135,8 +141,7 @@ def history_chart(
         for i, r in enumerate(reviews)
     )
     series = [
-        ("s-sat-a", label_a),
-        ("s-sat-b", label_b),
+        *((css, label) for _values, css, label in satisfaction),
         ("s-met", label_met),
         ("s-crit", label_crit),
     ]

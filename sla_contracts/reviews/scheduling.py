@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import notifications
+from .. import formats, notifications
 from ..audit.operations import record_event
 from ..errors import ReviewStateError, ValidationError
 from ..extensions import db
@@ -38,7 +38,7 @@ def _within(value: Any, name: str, max_length: int) -> str:
 
 
 def eligible_attendees(charter: Charter) -> list[User]:
-    """People of either department, heads first, by name."""
+    """People of either department, by name in the reader's collation."""
     rows = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -46,11 +46,10 @@ def eligible_attendees(charter: Charter) -> list[User]:
             Membership.department_id.in_(charter.department_ids),
             User.archived_at.is_(None),
         )
-        .order_by(User.name)
         .distinct()
         .options(selectinload(User.memberships))
     ).all()
-    return list(rows)
+    return formats.collate(rows, key=lambda user: user.name)
 
 
 def _meeting_summary(review: Review) -> str:

@@ -26,6 +26,7 @@ from ..charters.operations import lock_charter
 from ..directory.queries import heads_of
 from ..errors import CharterStateError, ConflictError, Forbidden, ValidationError
 from ..extensions import db
+from ..formats import collate
 from ..models import (
     Charter,
     CharterStatus,
@@ -141,7 +142,7 @@ class SubmitCheck:
 def check_submission(charter: Charter) -> SubmitCheck:
     """What stands between this draft and a frozen version."""
     check = SubmitCheck()
-    for department in (charter.department_a, charter.department_b):
+    for department in charter.sides:
         if not charter.commitments_by(department.id):
             check.missing_sides.append(department.name)
     check.missing_impact = [c.title for c in charter.commitments if not c.customer_impact.strip()]
@@ -162,7 +163,7 @@ def freeze_content(charter: Charter, number: int, now: datetime) -> dict[str, An
         ("department_a", charter.department_a_id),
         ("department_b", charter.department_b_id),
     ):
-        content[key]["heads"] = sorted(user.name for user in heads_of([department_id]))
+        content[key]["heads"] = collate(user.name for user in heads_of([department_id]))
     # Charter id, number and time make every version's fingerprint unique, even when a
     # resubmitted version has the same commitments as a voided one.
     content["charter_id"] = charter.id
