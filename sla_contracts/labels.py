@@ -7,11 +7,13 @@ from flask_babel import lazy_gettext as _l
 from .models import (
     ActionStatus,
     AssessmentResult,
+    CharterStanding,
     CharterStatus,
     Direction,
     ReviewDecision,
     ReviewStatus,
     Role,
+    Standing,
 )
 
 STATUS_LABELS = {
@@ -19,6 +21,15 @@ STATUS_LABELS = {
     CharterStatus.AWAITING_SIGNATURES: _l("Awaiting signatures"),
     CharterStatus.ACTIVE: _l("Active"),
     CharterStatus.ENDED: _l("Ended"),
+}
+
+# What pages, lists and the map call a charter: its standing (see ``models.standing``).
+STANDING_LABELS = {
+    Standing.DRAFT: STATUS_LABELS[CharterStatus.DRAFT],
+    Standing.AWAITING_SIGNATURES: STATUS_LABELS[CharterStatus.AWAITING_SIGNATURES],
+    Standing.ACTIVE: STATUS_LABELS[CharterStatus.ACTIVE],
+    Standing.AMENDING: _l("In force · amendment in progress"),
+    Standing.ENDED: STATUS_LABELS[CharterStatus.ENDED],
 }
 
 ROLE_LABELS = {Role.HEAD: _l("Head"), Role.MEMBER: _l("Member")}
@@ -66,6 +77,13 @@ def revision_action_label(action: str) -> str:
 
 def status_label(status: CharterStatus | str) -> str:
     return str(STATUS_LABELS[CharterStatus(status)])
+
+
+def standing_label(standing: CharterStanding | Standing | str) -> str:
+    """The reader's name for where a charter stands ("In force · amendment in progress")."""
+    if isinstance(standing, CharterStanding):
+        standing = standing.key
+    return str(STANDING_LABELS[Standing(standing)])
 
 
 def role_label(role: Role | str) -> str:

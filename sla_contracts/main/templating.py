@@ -11,6 +11,7 @@ from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 from .. import formats, labels
+from ..models import standing
 
 
 @dataclass
@@ -62,6 +63,8 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
             "nav_links": nav_links,
             "status_label": labels.status_label,
+            "charter_standing": standing,
+            "standing_label": labels.standing_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,
             "cadence_label": labels.cadence_label,

@@ -32,8 +32,14 @@ from .reviews import (
     ReviewStatus,
 )
 from .signing import CharterVersion, ShareLink, Signature, pending_version, version_in_force
+from .standing import STANDING_ORDER, CharterStanding, Standing, standing, standings
 
 __all__ = [
+    "STANDING_ORDER",
+    "CharterStanding",
+    "Standing",
+    "standing",
+    "standings",
     "pending_version",
     "version_in_force",
     "CHARTER_TRANSITIONS",
