@@ -95,7 +95,8 @@ def test_versions_list_version_page_and_diff(org, signed, login_as):
     assert response.status_code == 302
     page = head.get(f"/charters/{signed.id}").get_data(as_text=True)
     assert "An amendment (version 2) is being drafted" in page
-    assert "Version 1 binds both sides." in page and "/charters/%d/versions/1/pdf" % signed.id in page
+    assert "Version 1 binds both sides." in page
+    assert f"/charters/{signed.id}/versions/1/pdf" in page
     assert "Changes since the signed version" in page and "Deliver twice a day" in page
     assert "Version in force" in page
     diff = head.get(f"/charters/{signed.id}/versions/diff?from=1&to=current")

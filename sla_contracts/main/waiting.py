@@ -46,7 +46,6 @@ from ..models import (
 )
 from ..timeutil import utcnow
 
-
 # The reminder settings' defaults and bounds (the administrators' form allows 0 to 90 days).
 DUE_SOON_DAYS = 3
 MAX_DUE_SOON_DAYS = 90
@@ -174,7 +173,10 @@ class Waiting:
             .options(selectinload(Charter.department_a), selectinload(Charter.department_b))
             .order_by(Charter.updated_at.desc(), Charter.id)
         ).all()
-        return [WaitingItem(WaitKind.DRAFT, charter, charter.updated_at, today=self.today) for charter, _ in rows]
+        return [
+            WaitingItem(WaitKind.DRAFT, charter, charter.updated_at, today=self.today)
+            for charter, _ in rows
+        ]
 
     @cached_property
     def reviews(self) -> list[WaitingItem]:
@@ -237,7 +239,10 @@ class Waiting:
             for action, soon in rows
             if action.due_on <= self.today + timedelta(days=DUE_SOON_DAYS if soon is None else soon)
         ]
-        return [WaitingItem(WaitKind.ACTION, a.charter, a.due_on, action=a, today=self.today) for a in actions]
+        return [
+            WaitingItem(WaitKind.ACTION, a.charter, a.due_on, action=a, today=self.today)
+            for a in actions
+        ]
 
     # ------------------------------------------------------------ together
 

@@ -85,9 +85,7 @@ _CACHE = "charter_standings"
 
 def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
     """Where each charter stands, in one query for all of them (remembered for the request)."""
-    cache: dict[tuple[int, CharterStatus], CharterStanding] = db.session.info.setdefault(
-        _CACHE, {}
-    )
+    cache: dict[tuple[int, CharterStatus], CharterStanding] = db.session.info.setdefault(_CACHE, {})
     charters = list(charters)
     missing = {c.id for c in charters if (c.id, c.status) not in cache}
     if missing:
