@@ -20,7 +20,7 @@ install: $(VENV)/.installed translations
 
 # Debian packages, installed with apt-get when missing (as root, or through sudo): python3-venv
 # when .venv is created, Pango and fonts for WeasyPrint (`make run`), and for `make test` also
-# chromium and poppler-utils. One dpkg-query, quick when all is there; SKIP_SYSTEM_PACKAGES=1
+# chromium. One dpkg-query, quick when all is there; SKIP_SYSTEM_PACKAGES=1
 # skips it (scripts/system-packages.sh).
 .PHONY: system-packages-run system-packages-test
 system-packages-run system-packages-test: system-packages-%:

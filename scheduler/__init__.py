@@ -28,7 +28,7 @@ def _runner(app: Flask, job: Job) -> Callable[[], None]:
         with app.app_context():
             try:
                 result = job.func(utcnow())
-                log.info("job %s: %s", job.id, result)
+                log.info("job %s: %s", job.id, job.describe(result))
             except Exception:
                 log.exception("job %s failed", job.id)
                 from sla_contracts.extensions import db

@@ -3,8 +3,8 @@
 #
 #   scripts/system-packages.sh venv   python3 and its venv module (to create .venv)
 #   scripts/system-packages.sh run    what WeasyPrint needs to draw PDFs (make run)
-#   scripts/system-packages.sh test   that, plus chromium (browser journeys) and
-#                                     poppler-utils (pdftotext, for the PDF checks)
+#   scripts/system-packages.sh test   that, plus chromium (browser journeys); the tests read
+#                                     PDFs with pypdf, so no PDF tool is needed
 #
 # Quick when everything is there (one dpkg-query, nothing else). Missing packages are
 # installed with apt-get as root, or through sudo. SKIP_SYSTEM_PACKAGES=1 skips it all.
@@ -20,7 +20,7 @@ esac
 if ! command -v dpkg >/dev/null 2>&1; then
   # Not Debian: nothing to check here; say once what the tests expect.
   [[ "$set_name" == test ]] && echo "system-packages: no dpkg here; make sure Pango," \
-    "DejaVu fonts, chromium and pdftotext (poppler) are installed." >&2
+    "DejaVu fonts and chromium are installed." >&2
   exit 0
 fi
 
@@ -34,7 +34,7 @@ case "$set_name" in
     fi
     wanted=() ;;
   run) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core) ;;
-  test) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium poppler-utils) ;;
+  test) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium) ;;
 esac
 if ((${#wanted[@]})); then
   installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${wanted[@]}" 2>/dev/null || true)"

@@ -84,7 +84,10 @@ def defaults() -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
-        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "reciproque@localhost"),
+        # The From of every e-mail ("Réciproque <reciproque@corp.example>" or an address).
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Réciproque <reciproque@localhost>"),
+        # The ORGANIZER of every meeting invitation; empty: the head who scheduled it.
+        "ICS_ORGANIZER": env.get("ICS_ORGANIZER", ""),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         # Scheduler inside the web process (development default only).

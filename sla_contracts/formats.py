@@ -12,17 +12,28 @@ guess which number is the month (Babel's "short" and "medium" for English are US
 
 The patterns are Babel date patterns (one table, ``DATE_PATTERNS``), given to ``format_date`` in
 the reader's locale; the template filters ``d`` and ``dt`` and every message, minutes and PDF
-go through these functions. Numbers and percentages follow the reader's language.
+go through these functions.
+
+Numbers follow the reader's language through Babel (``number``, ``percent``, ``measure``: "91,6 %"
+with Babel's no-break space in French, "91.6%" in English), and ``parse_number`` is the one reader
+of typed numbers, with either separator. Names are sorted with ``collate`` / ``sort_key`` (the
+Unicode Collation Algorithm), never by code point.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import pyuca
+from babel import Locale
 from babel.dates import get_timezone_location
+from babel.numbers import format_percent
 from flask import current_app
 from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
@@ -86,18 +97,101 @@ def when(value: datetime | None, width: str = "full", *, zone: bool = True) -> s
     return f"{text} {zone_label()}" if zone else text
 
 
-def number(value: float | int | None) -> str:
-    """3,5 in French, 3.5 in English; never "3.0"."""
-    if value is None:
-        return "—"
-    return format_decimal(value, format="#,##0.##")
+def parse_number(value: object) -> float | None:
+    """Read a number as a person types it: "91,6", "92.35", "1 234,5", "1,234.5", "95 %".
+
+    The one parser of typed numbers (pages, the API's text fields, the review meeting). Either
+    separator is the decimal one; when both appear, the last one is, and the other groups
+    thousands. Spaces (also Babel's no-break ones) and a final "%" are ignored. None when the
+    text is not a number.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().removesuffix("%")
+    text = re.sub(r"[\s\u00a0\u202f']", "", text)
+    if "," in text and "." in text:
+        grouping = "," if text.rfind(",") < text.rfind(".") else "."
+        text = text.replace(grouping, "")
+    text = text.replace(",", ".")
+    if not _NUMBER_RE.fullmatch(text):
+        return None
+    return float(text)
 
 
-def percent(value: float | int | None) -> str:
-    """A percentage given from 0 to 100: "96,5 %" in French, "96.5%" in English."""
-    if value is None:
+_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+
+
+def number(value: object, decimals: int = 2) -> str:
+    """A number in the reader's language, at most ``decimals`` decimals: 3,5 / 3.5, never "3.0".
+
+    Takes a number or a typed text ("91,605"); a text that is no number is shown as typed.
+    """
+    if value is None or value == "":
         return "—"
-    return _("%(number)s%%", number=format_decimal(value, format="#,##0.#"))
+    parsed = parse_number(value)
+    if parsed is None:
+        return str(value)
+    return format_decimal(parsed, format=_pattern(decimals))
+
+
+def percent(value: object, decimals: int = 1) -> str:
+    """A percentage given from 0 to 100 with Babel's sign and spacing: "91,6 %" / "91.6%"."""
+    if value is None or value == "":
+        return "—"
+    parsed = parse_number(value)
+    if parsed is None:
+        return str(value)
+    locale = Locale.parse(str(get_locale() or "fr"))
+    pattern = locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
+    return format_percent(parsed / 100, format=pattern, locale=locale)
+
+
+def measure(value: object, unit: str = "", decimals: int = 2) -> str:
+    """A measured value, target or threshold with its unit: "91,6 %", "15 minutes", "≥ 95 %".
+
+    A number (or a typed one) is formatted for the reader, in percent when the unit is "%";
+    text that is not a number ("≥ 95") is kept as typed. Empty gives "—".
+    """
+    unit = (unit or "").strip()
+    if value is None or str(value).strip() == "":
+        return "—"
+    parsed = parse_number(value)
+    if parsed is None:
+        return f"{str(value).strip()} {unit}".strip()
+    if unit == "%":
+        return percent(parsed, decimals)
+    shown = number(parsed, decimals)
+    return f"{shown}\u00a0{unit}" if unit else shown
+
+
+# ---------------------------------------------------------------- sorting names
+
+T = TypeVar("T")
+
+
+@cache
+def _collator() -> pyuca.Collator:
+    return pyuca.Collator()
+
+
+def sort_key(text: object) -> tuple:
+    """The reader's collation key of a name: "Hélène" before "Hugo", "émile" beside "Emile".
+
+    The Unicode Collation Algorithm's default table (pyuca), which is the CLDR order of both
+    French and English (neither tailors it), so one key serves every reader.
+    """
+    return _collator().sort_key(unicodedata.normalize("NFC", str(text or "")))
+
+
+def collate(items: Iterable[T], key: Callable[[T], object] = str) -> list[T]:
+    """``items`` sorted by the reader's collation of ``key(item)`` (names, titles)."""
+    return sorted(items, key=lambda item: sort_key(key(item)))
 
 
 def share_met_help() -> str:

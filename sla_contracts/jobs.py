@@ -377,17 +377,35 @@ class Job:
     # A run missed by less than this (busy machine, restart) still happens; beyond, it is
     # skipped and coalesced into the next one. APScheduler's default of 1 s skips silently.
     misfire_grace_seconds: int
+    # What a run did, for people (``run-jobs`` prints it, the scheduler logs it).
+    describe: Callable[[object], str] = str
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _counted(one: str, many: str, done: str) -> Callable[[object], str]:
+    return lambda count: f"{_plural(count, one, many)} {done}"  # type: ignore[arg-type]
+
+
+def _overdue_report(result: object) -> str:
+    reviews, actions = result  # type: ignore[misc]
+    return (
+        f"{_plural(reviews, 'review', 'reviews')} and "
+        f"{_plural(actions, 'action item', 'action items')} newly overdue"
+    )
 
 
 # The one list: the scheduler runs each at its interval, ``run-jobs`` runs them all once in
 # this order (flag what is overdue, plan today's reminders, then deliver what they queued).
 JOBS: tuple[Job, ...] = (
-    Job("mark_overdue", mark_overdue, minutes=60, misfire_grace_seconds=3600),
-    Job("plan_reminders", plan_reminders, minutes=15, misfire_grace_seconds=900),
-    Job("deliver_outbox", deliver_outbox, minutes=1, misfire_grace_seconds=60),
+    Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
+    Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
+    Job("deliver_outbox", deliver_outbox, 1, 60, _counted("e-mail", "e-mails", "sent")),
 )
 
 
-def run_all(now: datetime) -> dict[str, object]:
-    """Run every job of ``JOBS`` once, in order; return each job's result by id."""
-    return {job.id: job.func(now) for job in JOBS}
+def run_all(now: datetime) -> dict[str, str]:
+    """Run every job of ``JOBS`` once, in order; return what each did, by id."""
+    return {job.id: job.describe(job.func(now)) for job in JOBS}

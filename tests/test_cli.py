@@ -31,6 +31,12 @@ def test_run_jobs_runs_every_job_of_the_scheduler_once_in_order(runner):
     assert result.exit_code == 0, result.output
     ran = [line.split(":")[0] for line in result.output.splitlines()]
     assert ran == [job.id for job in JOBS] == [job.id for job in scheduler.JOBS]
+    # Each line says what the job did in words, not a raw Python value.
+    assert result.output.splitlines() == [
+        "mark_overdue: 0 reviews and 0 action items newly overdue",
+        "plan_reminders: 0 reminders planned",
+        "deliver_outbox: 0 e-mails sent",
+    ]
 
 
 def test_create_user_makes_a_head_who_can_sign_in(runner, make_department):

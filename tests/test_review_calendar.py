@@ -99,3 +99,59 @@ def test_schedule_form_names_each_persons_department_and_role(review, org, login
     assert f"{org.member_b.name} — {org.stores.name} (Member)" in page
     assert f"{org.head_a.name} — {org.logistics.name} (Head)" in page
     assert "they hold the review and take its decisions" in page
+
+
+def _event(ics: bytes):
+    return next(iter(Calendar.from_ical(ics).walk("VEVENT")))
+
+
+def _people(event) -> dict[str, str]:
+    """Attendees as {address: CN}."""
+    found = event.get("attendee")
+    found = found if isinstance(found, list) else [found]
+    return {str(a).removeprefix("mailto:"): str(a.params.get("CN", "")) for a in found}
+
+
+def test_invitation_names_attendees_and_the_scheduling_head_organises(review, org):
+    org.member_b.name = 'Zoé "la" D\'Arc, Jr; ventes:nord'  # quotes, comma, semicolon, colon
+    start = datetime(2027, 1, 20, 13, 0, tzinfo=UTC)
+    everyone = [org.head_a.id, org.head_b.id, org.member_b.id]
+    scheduling.schedule_meeting(org.head_a, review, start=start, location="Salle Rivoli",
+                                attendee_ids=everyone, now=NOW)  # fmt: skip
+    db.session.commit()
+    invite = db.session.scalars(select(OutboxEmail).where(OutboxEmail.ics.is_not(None))).first()
+    event = _event(invite.ics)
+    assert _people(event) == {
+        org.head_a.email: org.head_a.name,
+        org.head_b.email: org.head_b.name,
+        org.member_b.email: "Zoé la D'Arc, Jr; ventes:nord",  # a CN cannot hold a double quote
+    }
+    organizer = event["organizer"]
+    assert str(organizer) == f"mailto:{org.head_a.email}"
+    assert str(organizer.params["CN"]) == org.head_a.name
+    assert str(organizer.params["SENT-BY"]) == "mailto:reciproque@localhost"
+    assert "localhost" not in str(organizer)
+
+    # The other head moves the meeting: one organiser per calendar event, still the first.
+    later = start.replace(hour=15)
+    scheduling.schedule_meeting(org.head_b, review, start=later, location="Salle Rivoli",
+                                attendee_ids=everyone, now=NOW)  # fmt: skip
+    db.session.commit()
+    moved = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.ics.is_not(None)).order_by(OutboxEmail.id.desc())
+    ).first()
+    assert int(_event(moved.ics)["SEQUENCE"]) == 1
+    assert str(_event(moved.ics)["organizer"]) == f"mailto:{org.head_a.email}"
+
+
+def test_a_configured_organiser_names_every_meeting(app, review, org):
+    app.config["ICS_ORGANIZER"] = "Qualité de service <qualite@corp.local>"
+    start = datetime(2027, 1, 20, 13, 0, tzinfo=UTC)
+    scheduling.schedule_meeting(org.head_a, review, start=start, location="Salle Rivoli",
+                                attendee_ids=[org.head_b.id], now=NOW)  # fmt: skip
+    db.session.commit()
+    invite = db.session.scalars(select(OutboxEmail).where(OutboxEmail.ics.is_not(None))).first()
+    organizer = _event(invite.ics)["organizer"]
+    assert str(organizer) == "mailto:qualite@corp.local"
+    assert str(organizer.params["CN"]) == "Qualité de service"
+    assert "SENT-BY" not in organizer.params

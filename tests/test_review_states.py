@@ -208,3 +208,13 @@ def test_decision_end_ends_the_charter_through_the_audited_path(active, org):
         select(Notification.user_id).where(Notification.kind == "charter_ended")
     ).all()
     assert org.head_b.id in told and org.head_a.id not in told
+
+
+def test_a_cancelled_review_page_says_cancelled_not_not_started(active, org, login_as):
+    review = ops.plan_review(active, NOW)
+    active.transition(CharterStatus.ENDED)
+    events.publish(events.CHARTER_ENDED, charter=active, actor=org.head_b, now=NOW)
+    db.session.commit()
+    page = login_as(org.head_a).get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "This review was cancelled: the charter ended before it was held." in page
+    assert "not started" not in page and "Start the review" not in page

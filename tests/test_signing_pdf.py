@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 
 import pytest
+from pypdf import PdfReader
 
 from sla_contracts.pdf import StaticOnlyURLFetcher
 from sla_contracts.signing import pdf_store, versions
@@ -37,10 +39,6 @@ def test_unsigned_version_is_marked_draft_on_every_page(org, make_charter, outpu
     version = submit(org, charter)
     data = pdf_store.version_pdf(version)
     (output_dir / "draft.pdf").write_bytes(data)
-    import io
-
-    from pypdf import PdfReader
-
     pages = PdfReader(io.BytesIO(data)).pages
     assert len(pages) > 1
     for page in pages:
@@ -171,3 +169,30 @@ def test_raw_html_with_every_known_trap_makes_no_request(app, listener, caplog):
         assert any(name in message for message in refused), (name, refused)
     assert_no_connection(listener)
     assert b"root:x:0:0" not in data and b"/EmbeddedFile" not in data
+
+
+# ---------------------------------------------------------------- the end of the charter
+
+
+@pytest.mark.parametrize("per_side", [2, 3, 10, 11, 12])
+def test_signature_block_is_never_alone_on_the_last_page(org, make_charter, per_side):
+    """With these lengths the signatures used to fall alone on a page of their own: the last
+    commitment now goes with them (the table header repeats above it)."""
+    charter = make_charter(commitments=(per_side, per_side))
+    version = submit(org, charter)
+    pages = PdfReader(io.BytesIO(pdf_store.version_pdf(version))).pages
+    last = pages[-1].extract_text()
+    assert "Signatures" in last
+    assert f"B commitment {per_side}" in last, "the signatures are alone on the last page"
+
+
+def test_times_in_the_pdf_are_local_with_a_readable_zone(org, make_charter):
+    charter = make_charter(commitments=(1, 1))
+    version = sign_both(org, charter)  # signed at 09:30 UTC on 2 March 2026: 10:30 in Paris
+    text = " ".join(pdf_text(version.pdf).split())
+    assert "Signed on 2 March 2026, 10:30 (Paris time)" in text
+    assert "frozen on 2 March 2026, 10:30 (Paris time)" in text
+    assert "+0100" not in text and "+01:00" not in text and "UTC" not in text
+    version.language = "fr"  # the PDF is in the language the charter was submitted in
+    french = " ".join(pdf_text(pdf_store.render_version_pdf(version)).split())
+    assert "Signé le 2 mars 2026, 10:30 (heure de Paris)" in french

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from sqlalchemy import select
@@ -32,6 +33,11 @@ def test_unsigned_pdf_upload_and_its_fingerprint_give_the_same_answer(org, make_
     text = upload.get_data(as_text=True)
     assert upload.status_code == 200
     assert expected in text and "may have been altered" not in text
+    # The page names the file's own hash as such, and the fingerprint printed on the copy.
+    digest = hashlib.sha256(draft_pdf).hexdigest()
+    assert f"SHA-256 of the file checked: <code>{digest}</code>" in text
+    assert f"printed on its pages): <code>{version.fingerprint}</code>" in text
+    assert f"Fingerprint checked: <code>{version.fingerprint}</code>" in by_fingerprint
     # Signed later: the draft copy is still not the signed one, and says so.
     signatures.sign_charter(org.head_a, charter, 1, TEST_PASSWORD, None)
     signatures.sign_charter(org.head_b, charter, 1, TEST_PASSWORD, None)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..directory import operations as directory_ops
 from ..extensions import db
+from ..formats import collate
 from ..models import CustomerCriterion, Department, Direction, Membership, Role
 from ..transaction import atomic
 from . import openapi
@@ -34,7 +35,7 @@ def department_json(department: Department) -> dict[str, Any]:
         "archived_at": department.archived_at.isoformat() if department.archived_at else None,
         "heads": [
             {"id": m.user.id, "name": m.user.name}
-            for m in sorted(department.memberships, key=lambda m: m.user.name)
+            for m in collate(department.memberships, key=lambda m: m.user.name)
             if m.role == Role.HEAD and m.user.is_active
         ],
     }
@@ -69,14 +70,13 @@ CRITERION_FIELDS = {
 
 @bp.get("/departments")
 def list_departments():
-    query = (
-        select(Department)
-        .options(selectinload(Department.memberships).selectinload(Membership.user))
-        .order_by(Department.name)
+    query = select(Department).options(
+        selectinload(Department.memberships).selectinload(Membership.user)
     )
     if not query_flag("include_archived"):
         query = query.where(Department.archived_at.is_(None))
-    return {"departments": [department_json(d) for d in db.session.scalars(query)]}
+    departments = collate(db.session.scalars(query), key=lambda d: d.name)
+    return {"departments": [department_json(d) for d in departments]}
 
 
 @bp.post("/departments")
@@ -91,10 +91,11 @@ def create_department():
 
 @bp.get("/criteria")
 def list_criteria():
-    query = select(CustomerCriterion).order_by(CustomerCriterion.name)
+    query = select(CustomerCriterion)
     if not query_flag("include_archived"):
         query = query.where(CustomerCriterion.archived_at.is_(None))
-    return {"criteria": [criterion_json(c) for c in db.session.scalars(query)]}
+    criteria = collate(db.session.scalars(query), key=lambda c: c.name)
+    return {"criteria": [criterion_json(c) for c in criteria]}
 
 
 @bp.post("/criteria")

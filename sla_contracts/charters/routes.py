@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import ConflictError, NotFound
 from ..extensions import db
+from ..formats import collate
 from ..formutil import options
 from ..labels import cadence_label
 from ..models import (
@@ -39,7 +40,7 @@ def _require_login():
 
 
 def _criterion_choices(include_id: int | None = None):
-    criteria = db.session.scalars(select(CustomerCriterion).order_by(CustomerCriterion.name))
+    criteria = collate(db.session.scalars(select(CustomerCriterion)), key=lambda c: c.name)
     return [(c.id, c.name) for c in criteria if not c.is_archived or c.id == include_id]
 
 
@@ -97,9 +98,10 @@ def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    departments = db.session.scalars(
-        select(Department).where(Department.archived_at.is_(None)).order_by(Department.name)
-    ).all()
+    departments = collate(
+        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
+        key=lambda d: d.name,
+    )
     mine = (
         departments
         if current_user.is_admin

@@ -16,6 +16,7 @@ from ..auth.service import normalise_email
 from ..auth.sessions import end_all_sessions
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
+from ..formats import collate, parse_number
 from ..models import (
     STANDING_ORDER,
     Charter,
@@ -129,14 +130,10 @@ def _clean_criterion(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("Choose whether higher or lower is better."), field="direction")
     cleaned["direction"] = Direction(direction)
     target = data.get("target")
-    if isinstance(target, str):
-        try:
-            target = float(target.replace(",", ".").strip())
-        except ValueError:
-            target = None
-    if isinstance(target, bool) or not isinstance(target, int | float):
+    target = parse_number(target) if isinstance(target, str | int | float) else None
+    if target is None:
         raise ValidationError(_("The target must be a number."), field="target")
-    cleaned["target"] = float(target)
+    cleaned["target"] = target
     return cleaned
 
 
@@ -494,9 +491,10 @@ class CompanyMap:
 def company_map(today: date | None = None) -> CompanyMap:
     """Every pair of active departments and their charters, in three queries."""
     today = today or utcnow().date()
-    departments = db.session.scalars(
-        select(Department).where(Department.archived_at.is_(None)).order_by(Department.name)
-    ).all()
+    departments = collate(
+        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
+        key=lambda d: d.name,
+    )
     pairs: dict[tuple[int, int], MapPair] = {}
     for i, first in enumerate(departments):
         for second in departments[i + 1 :]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..formats import collate
 from ..models import Membership, Role, User
 
 
@@ -29,3 +32,55 @@ def heads_of(department_ids: Iterable[int]) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+@dataclass
+class NamePage:
+    """One page of a list sorted by name, with what the pager needs."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def people_page(where: Iterable[ColumnElement[bool]], page: int, per_page: int) -> NamePage:
+    """One page of people in the reader's collation ("Hélène" before "Hugo").
+
+    The database orders by code point, so it cannot cut the pages: the ids and names of every
+    matching person are fetched (two short columns, a directory's size), sorted here, and only
+    the page's people are loaded.
+    """
+    rows = db.session.execute(select(User.id, User.name).where(*where).order_by(User.id)).all()
+    ordered = [row.id for row in collate(rows, key=lambda row: row.name)]
+    page = max(1, page)
+    ids = ordered[(page - 1) * per_page : page * per_page]
+    loaded = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User)
+            .where(User.id.in_(ids))
+            .options(selectinload(User.memberships).selectinload(Membership.department))
+        )
+    }
+    return NamePage([loaded[i] for i in ids], page, per_page, len(ordered))

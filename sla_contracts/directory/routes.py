@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import formats
 from ..auth.routes import safe_next
 from ..extensions import db
 from ..formutil import options
@@ -25,6 +26,7 @@ from .forms import (
     UserForm,
     role_choices,
 )
+from .queries import people_page
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -63,11 +65,14 @@ def index():
 
 @bp.route("/departments")
 def departments():
-    rows = db.session.scalars(
-        select(Department)
-        .options(selectinload(Department.memberships).selectinload(Membership.user))
-        .order_by(Department.name)
-    ).all()
+    rows = formats.collate(
+        db.session.scalars(
+            select(Department).options(
+                selectinload(Department.memberships).selectinload(Membership.user)
+            )
+        ),
+        key=lambda d: d.name,
+    )
     return render_template(
         "directory/departments.html",
         active=[d for d in rows if not d.is_archived],
@@ -106,16 +111,17 @@ def _render_department(department: Department, add_form: AddPersonForm | None = 
     if add_form is None:
         add_form = AddPersonForm(formdata=None)
     inside = {m.user_id for m in department.memberships}
-    candidates = db.session.scalars(
-        select(User).where(User.archived_at.is_(None)).order_by(User.name)
-    ).all()
+    candidates = formats.collate(
+        db.session.scalars(select(User).where(User.archived_at.is_(None))), key=lambda u: u.name
+    )
     add_form.user_id.choices = options(
         [(0, _("— choose —"))]
         + [(u.id, f"{u.name} ({u.email})") for u in candidates if u.id not in inside]
     )
     add_form.role.choices = role_choices()
     memberships = sorted(
-        department.memberships, key=lambda m: (m.role.value != "head", m.user.name.lower())
+        department.memberships,
+        key=lambda m: (m.role.value != "head", formats.sort_key(m.user.name)),
     )
     return render_template(
         "directory/department.html",
@@ -237,23 +243,18 @@ def remove_person(department_id: int, user_id: int):
 @bp.route("/users")
 def users():
     q = (request.args.get("q") or "").strip()[:100]
-    query = select(User).options(selectinload(User.memberships).selectinload(Membership.department))
+    where = []
     if q:
         pattern = (
             "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-        query = query.where(
+        where.append(
             or_(
                 func.lower(User.name).like(pattern, escape="\\"),
                 func.lower(User.email).like(pattern, escape="\\"),
             )
         )
-    page = db.paginate(
-        query.order_by(func.lower(User.name), User.id),
-        per_page=USERS_PER_PAGE,
-        max_per_page=USERS_PER_PAGE,
-        error_out=False,
-    )
+    page = people_page(where, request.args.get("page", 1, type=int), USERS_PER_PAGE)
     return render_template("directory/users.html", page=page, q=q)
 
 
@@ -296,9 +297,10 @@ def _render_user(user: User, form: UserForm, add_form: AddDepartmentForm | None 
     if add_form is None:
         add_form = AddDepartmentForm(formdata=None)
     inside = {m.department_id for m in user.memberships}
-    departments = db.session.scalars(
-        select(Department).where(Department.archived_at.is_(None)).order_by(Department.name)
-    ).all()
+    departments = formats.collate(
+        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
+        key=lambda d: d.name,
+    )
     add_form.department_id.choices = options(
         [(0, _("— choose —"))] + [(d.id, d.name) for d in departments if d.id not in inside]
     )
@@ -309,7 +311,7 @@ def _render_user(user: User, form: UserForm, add_form: AddDepartmentForm | None 
         form=form,
         add_form=add_form,
         role_options=role_choices(),
-        memberships=sorted(user.memberships, key=lambda m: m.department.name.lower()),
+        memberships=formats.collate(user.memberships, key=lambda m: m.department.name),
     ), status
 
 
@@ -407,7 +409,7 @@ def _criterion_data(form: CriterionForm) -> dict:
 
 @bp.route("/criteria")
 def criteria():
-    rows = db.session.scalars(select(CustomerCriterion).order_by(CustomerCriterion.name)).all()
+    rows = formats.collate(db.session.scalars(select(CustomerCriterion)), key=lambda c: c.name)
     return render_template(
         "directory/criteria.html",
         active=[c for c in rows if not c.is_archived],
@@ -442,7 +444,7 @@ def edit_criterion(criterion_id: int):
     form = CriterionForm(obj=criterion)
     if request.method == "GET":
         form.direction.data = criterion.direction.value
-        form.target.data = f"{criterion.target:g}"
+        form.target.data = formats.number(criterion.target, decimals=6)
     if form.validate_on_submit():
         with attempt(form) as outcome:
             ops.update_criterion(current_user, criterion, _criterion_data(form))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 
 from flask import Flask, current_app
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import formats, labels
@@ -42,12 +43,21 @@ def register(app: Flask) -> None:
         """A day: "1 Mar 2027", with ``'long'`` "1 March 2027" (see ``formats``)."""
         return formats.day(value, fmt)
 
-    @app.template_filter("number")
-    def number(value: float | int | None) -> str:
-        """Format a number in the reader's language (3,5 in French, 3.5 in English)."""
-        if value is None:
-            return ""
-        return format_decimal(value, format="#,##0.##")
+    @app.template_filter("when")
+    def when(value: datetime | None, fmt: str = "full") -> str:
+        """A moment with its zone: "1 mars 2027, 10:24 (heure de Paris)" (see ``formats``)."""
+        return formats.when(value, fmt)
+
+    # Numbers through Babel in the reader's language (see ``formats``): ``x|number``,
+    # ``share|percent``, ``value|measure(unit)`` for measured values, targets and thresholds.
+    app.add_template_filter(formats.number, "number")
+    app.add_template_filter(formats.percent, "percent")
+    app.add_template_filter(formats.measure, "measure")
+
+    @app.template_filter("collate")
+    def collate(items, attribute: str | None = None) -> list:
+        """Sort by the reader's collation (``people|collate('name')``), not Jinja's code points."""
+        return formats.collate(items, key=attrgetter(attribute) if attribute else str)
 
     def nav_links() -> list[NavLink]:
         if not current_user.is_authenticated:

@@ -139,11 +139,15 @@ class Review(db.Model):
     overdue_since: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who scheduled the meeting first: the ORGANIZER of every .ics of this meeting (iTIP keeps
+    # one organiser per UID, so moving the meeting does not change it).
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     charter: Mapped[Charter] = relationship()
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    organizer: Mapped[User | None] = relationship(foreign_keys=[organizer_id])
     attendees: Mapped[list[ReviewAttendee]] = relationship(
         back_populates="review", cascade="all, delete-orphan"
     )

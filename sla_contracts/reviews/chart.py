@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..formats import day, number, percent
+from ..formats import day, measure, number, percent
 from ..models import Review
 
 WIDTH, PAD_L, PAD_R = 520, 64, 44
@@ -24,9 +24,7 @@ TITLE = 'font-family="sans-serif" font-size="11" font-weight="bold" fill="#333"'
 
 
 def _criterion_tick(value: float, unit: str) -> str:
-    if unit.strip() == "%":
-        return percent(value)
-    return f"{number(value)} {unit}".strip()
+    return measure(value, unit, decimals=1)
 
 
 def _x(i: int, n: int) -> float:

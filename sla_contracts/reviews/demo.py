@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..formats import parse_number
 from ..models import AssessmentResult, Charter, CharterStatus, Role
 from . import operations as ops
-from .meeting import parse_number, save_meeting
+from .meeting import save_meeting
 from .meeting_input import AssessmentValues, MeetingSave, MeetingValues
 
 # A believable spread of results: mostly met, some partly, the odd miss.

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.operations import record_event
 from ..errors import ConflictError, ValidationError
 from ..extensions import db
+from ..formats import parse_number
 from ..models import (
     ActionItem,
     ActionStatus,
@@ -56,17 +57,6 @@ ACTION_TITLE_MAX = 300
 MEASURED_MAX = 64
 
 
-def parse_number(value: str | None) -> float | None:
-    """Read a number typed by a person ("3,5", " 12 "); None if it is not one."""
-    text = (value or "").strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
-    if text.endswith("%"):
-        text = text[:-1]
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 # ---------------------------------------------------------------- the three-way merge
 
 
@@ -76,7 +66,7 @@ def _same(path: FieldPath, a: str | None, b: str | None) -> bool:
     def norm(value: str | None) -> str:
         return ("" if value is None else str(value)).replace("\r\n", "\n").strip()
 
-    if path.field == "criterion_value":
+    if path.field in ("criterion_value", "measured_value"):
         x, y = parse_number(norm(a)), parse_number(norm(b))
         if x is not None and y is not None:
             return round(x, 3) == round(y, 3)  # the page shows three decimals

@@ -17,7 +17,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import formats, labels
 from ..models import Review
-from .meeting import parse_number
 from .meeting_input import (
     SCALAR_FIELDS,
     ActionValues,
@@ -51,6 +50,13 @@ def input_name(path: FieldPath, action_keys: list[str]) -> str:
     return path.field
 
 
+def _typed(value: str, decimals: int = 3) -> str:
+    """A number as the reader types it (their separator, no grouping); other text as it is."""
+    number = formats.parse_number(value)
+    pattern = "0." + "#" * decimals
+    return value if number is None else format_decimal(number, format=pattern)
+
+
 def to_inputs(values: MeetingValues, action_keys: list[str]) -> dict[str, str]:
     """Input name → text for every value present (numbers in the reader's format)."""
     inputs: dict[str, str] = {}
@@ -58,13 +64,14 @@ def to_inputs(values: MeetingValues, action_keys: list[str]) -> dict[str, str]:
         value = getattr(values, name)
         if value is not None:
             inputs[name] = value
-    number = parse_number(inputs.get("criterion_value"))
-    if number is not None:
-        inputs["criterion_value"] = format_decimal(number, format="0.###")
+    if inputs.get("criterion_value"):
+        inputs["criterion_value"] = _typed(inputs["criterion_value"])
     for assessment_id, item in values.assessments.items():
         for name, suffix in ASSESSMENT_INPUTS.items():
             if getattr(item, name) is not None:
                 inputs[f"assessment-{assessment_id}-{suffix}"] = getattr(item, name)
+        if item.measured_value:
+            inputs[f"assessment-{assessment_id}-measured"] = _typed(item.measured_value, 6)
     for key, item in zip(action_keys, values.actions, strict=True):
         for name, suffix in ACTION_INPUTS.items():
             if getattr(item, name) is not None:
@@ -151,6 +158,6 @@ def shown(review: Review, path: FieldPath, value: str) -> str:
             return formats.day(datetime.fromisoformat(value).date())
         except ValueError:
             return value
-    if path.field == "criterion_value" and (number := parse_number(value)) is not None:
-        return format_decimal(number, format="0.###")
+    if path.field in ("criterion_value", "measured_value"):
+        return formats.number(value, decimals=3)
     return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import force_locale
 
 from ..formats import share_met_help
@@ -78,7 +77,6 @@ def minutes_values(review: Review) -> dict:
             for a in review.actions
         ],
         "history": history,
-        "timezone": current_app.config["DISPLAY_TIMEZONE"],
         "share_met_help": share_met_help(),
     }
 

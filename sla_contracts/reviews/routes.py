@@ -62,8 +62,6 @@ def _require_login():
 @bp.record_once
 def _setup(state) -> None:
     add_nav(state.app, _nav)
-    state.app.add_template_filter(formats.when, "review_when")
-    state.app.add_template_filter(formats.percent, "percent")
 
     @state.app.context_processor
     def _labels():

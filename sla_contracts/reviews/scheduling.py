@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import notifications
+from .. import formats, notifications
 from ..audit.operations import record_event
 from ..errors import ReviewStateError, ValidationError
 from ..extensions import db
@@ -26,6 +27,7 @@ from .ics import meeting_ics
 
 LOCATION_MAX = 300
 LINK_MAX = 500
+PRODUCT = "Réciproque"  # the name on invitations when no person organises (not translated)
 
 
 def _within(value: Any, name: str, max_length: int) -> str:
@@ -36,7 +38,7 @@ def _within(value: Any, name: str, max_length: int) -> str:
 
 
 def eligible_attendees(charter: Charter) -> list[User]:
-    """People of either department, heads first, by name."""
+    """People of either department, by name in the reader's collation."""
     rows = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -44,20 +46,38 @@ def eligible_attendees(charter: Charter) -> list[User]:
             Membership.department_id.in_(charter.department_ids),
             User.archived_at.is_(None),
         )
-        .order_by(User.name)
         .distinct()
         .options(selectinload(User.memberships))
     ).all()
-    return list(rows)
+    return formats.collate(rows, key=lambda user: user.name)
 
 
 def _meeting_summary(review: Review) -> str:
     return _("Review of the charter “%(title)s”", title=review.charter.title)
 
 
+def _organizer(review: Review) -> tuple[tuple[str, str], str | None]:
+    """The ORGANIZER of the meeting's invitations and the SENT-BY address, if another.
+
+    ``ICS_ORGANIZER`` ("Name <address>" or an address) names one organiser for every meeting;
+    otherwise it is the head who scheduled the meeting, sent by ``MAIL_DEFAULT_SENDER``.
+    Meetings scheduled before organisers were kept fall back to the sender itself.
+    """
+    config = current_app.config
+    sender_name, sender = parseaddr(config["MAIL_DEFAULT_SENDER"])
+    fixed = config.get("ICS_ORGANIZER")
+    if fixed:
+        name, address = parseaddr(fixed)
+        return (name or PRODUCT, address), None
+    if review.organizer is not None:
+        return (review.organizer.name, review.organizer.email), sender
+    return (sender_name or PRODUCT, sender), None
+
+
 def _invite_ics(review: Review, method: str, recipients: list[User], now: datetime) -> bytes:
     assert review.scheduled_at is not None and review.ics_uid is not None
     where = " · ".join(x for x in (review.location, review.video_link) if x)
+    organizer, sent_by = _organizer(review)
     return meeting_ics(
         uid=review.ics_uid,
         sequence=review.ics_sequence,
@@ -68,8 +88,9 @@ def _invite_ics(review: Review, method: str, recipients: list[User], now: dateti
         description=notifications.absolute(f"/reviews/{review.id}"),
         location=where,
         url=notifications.absolute(f"/reviews/{review.id}"),
-        organizer_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        attendee_emails=[u.email for u in recipients],
+        organizer=organizer,
+        sent_by=sent_by,
+        attendees=[(u.name, u.email) for u in recipients],
         now=now,
     )
 
@@ -184,6 +205,7 @@ def schedule_meeting(
     else:
         review.ics_uid = f"review-{review.id}-{uuid.uuid4().hex[:12]}@reciproque"
         review.ics_sequence = 0
+        review.organizer = actor
     review.scheduled_at = start
     review.duration_minutes = duration_minutes
     review.location = location

@@ -98,7 +98,6 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         "is_signed": activated is not None,
         "verify_url": verify_url(version.fingerprint),
         "qr_svg": qr_svg(verify_url(version.fingerprint)),
-        "timezone": current_app.config["DISPLAY_TIMEZONE"],
     }
 
 

@@ -25,6 +25,7 @@ from ..charters.operations import lock_charter
 from ..directory.queries import heads_of
 from ..errors import CharterStateError, ConflictError, Forbidden, ValidationError
 from ..extensions import db
+from ..formats import collate
 from ..main.waiting import what_waits_for
 from ..models import (
     Charter,
@@ -132,7 +133,7 @@ def freeze_content(charter: Charter, number: int, now: datetime) -> dict[str, An
         ("department_a", charter.department_a_id),
         ("department_b", charter.department_b_id),
     ):
-        content[key]["heads"] = sorted(user.name for user in heads_of([department_id]))
+        content[key]["heads"] = collate(user.name for user in heads_of([department_id]))
     # Charter id, number and time make every version's fingerprint unique, even when a
     # resubmitted version has the same commitments as a voided one.
     content["charter_id"] = charter.id

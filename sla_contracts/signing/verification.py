@@ -30,6 +30,9 @@ class Verification:
     version: CharterVersion | None = None
     matched: str = ""  # "content" or "pdf"
     newer: CharterVersion | None = None
+    # What was given: a typed "fingerprint", or a "file" (then ``query`` is the file's SHA-256,
+    # not the fingerprint of the content, which the version carries).
+    given: str = "fingerprint"
 
     @property
     def found(self) -> bool:
@@ -87,8 +90,10 @@ def _newest_in_force(version: CharterVersion) -> CharterVersion | None:
     )
 
 
-def _verification(query: str, version: CharterVersion | None, matched: str) -> Verification:
-    result = Verification(query=query, version=version, matched=matched)
+def _verification(
+    query: str, version: CharterVersion | None, matched: str, given: str = "fingerprint"
+) -> Verification:
+    result = Verification(query=query, version=version, matched=matched, given=given)
     if version is not None and version.superseded_at is not None:
         result.newer = _newest_in_force(version)
     return result
@@ -130,7 +135,7 @@ def verify_pdf_file(data: bytes) -> Verification:
         select(CharterVersion).where(CharterVersion.pdf_sha256 == digest).limit(1)
     )
     if version is not None:
-        return _verification(digest, version, "pdf")
+        return _verification(digest, version, "pdf", "file")
     # Not an archived signed copy: perhaps an unsigned version's PDF (or a copy printed
     # before the signatures), recognised by the fingerprint printed on its pages.
     printed = fingerprints_printed_in(data)
@@ -142,8 +147,8 @@ def verify_pdf_file(data: bytes) -> Verification:
             .limit(1)
         )
         if version is not None:
-            return _verification(digest, version, "printed")
-    return _verification(digest, None, "")
+            return _verification(digest, version, "printed", "file")
+    return _verification(digest, None, "", "file")
 
 
 PRINTED_FINGERPRINT_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
