@@ -32,7 +32,8 @@ def known_french() -> dict:
                         message.string if isinstance(message.string, tuple) else [message.string]
                     )
                 ):
-                    french[message.id] = message.string
+                    # A message with a context (pgettext) is its own entry.
+                    french[(message.context, message.id)] = message.string
     return french
 
 
@@ -51,6 +52,8 @@ def main() -> int:
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(pot),
             ".",  # relative, so references in the catalogue do not name this machine's paths
@@ -68,12 +71,14 @@ def main() -> int:
         for message in template:
             if not message.id:
                 continue
-            string = french.get(message.id) if lang == "fr" else None
+            key = (message.context, message.id)
+            string = french.get(key) if lang == "fr" else None
             if lang == "fr" and string is None:
-                missing.append(message.id)
+                missing.append(message.id if message.context is None else key)
             catalog.add(
                 message.id,
                 string=string,
+                context=message.context,
                 locations=message.locations,
                 flags=message.flags,
                 auto_comments=message.auto_comments,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from .models import (
     ActionStatus,
@@ -13,6 +14,7 @@ from .models import (
     ReviewDecision,
     ReviewStatus,
     Role,
+    ShareLinkStatus,
     Standing,
 )
 
@@ -30,6 +32,13 @@ STANDING_LABELS = {
     Standing.ACTIVE: STATUS_LABELS[CharterStatus.ACTIVE],
     Standing.AMENDING: _l("In force · amendment in progress"),
     Standing.ENDED: STATUS_LABELS[CharterStatus.ENDED],
+}
+
+# A link's own words: "Active" of a charter is "En vigueur", of a link "Actif" (message context).
+SHARE_LINK_STATUS_LABELS = {
+    ShareLinkStatus.ACTIVE: lazy_pgettext("share link", "Active"),
+    ShareLinkStatus.EXPIRED: lazy_pgettext("share link", "Expired"),
+    ShareLinkStatus.REVOKED: lazy_pgettext("share link", "Revoked"),
 }
 
 ROLE_LABELS = {Role.HEAD: _l("Head"), Role.MEMBER: _l("Member")}
@@ -84,6 +93,10 @@ def standing_label(standing: CharterStanding | Standing | str) -> str:
     if isinstance(standing, CharterStanding):
         standing = standing.key
     return str(STANDING_LABELS[Standing(standing)])
+
+
+def share_link_status_label(status: ShareLinkStatus | str) -> str:
+    return str(SHARE_LINK_STATUS_LABELS[ShareLinkStatus(status)])
 
 
 def role_label(role: Role | str) -> str:

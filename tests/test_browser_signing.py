@@ -62,7 +62,7 @@ def test_heads_sign_download_share_and_revoke(
     text = pdf_text(pdf_path.read_bytes())
     assert "Alice Head" in text and "Bruno Head" in text
 
-    page_b.get_by_role("button", name="Share link").click()
+    page_b.get_by_role("button", name="Share links").click()
     page_b.fill("input[name=days]", "3")
     page_b.get_by_role("button", name=re.compile("Create a link")).click()
     url = page_b.input_value("#new-share-url")
@@ -75,8 +75,8 @@ def test_heads_sign_download_share_and_revoke(
     assert response.headers["content-type"] == "application/pdf"
     assert response.body() == pdf_path.read_bytes()
 
-    page_b.once("dialog", lambda dialog: dialog.accept())
-    page_b.get_by_role("button", name="Revoke").click()
+    page_b.get_by_role("link", name="Revoke…").click()  # asks on its own page first
+    page_b.get_by_role("button", name="Revoke the link").click()
     page_b.wait_for_load_state()
     assert "The link is revoked" in page_b.content()
     page_b.screenshot(path=str(output_dir / "share-revoked.png"), full_page=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -22,21 +23,36 @@ KEYWORDS = {
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
 }
 
 
+class Ctx(NamedTuple):
+    """A message with a context (pgettext): the same id may read differently elsewhere."""
+
+    context: str
+    id: str
+
+
 def _source_msgids() -> set:
+    """Every message of the sources: its id, or (context, id) when it has a context."""
     found = set()
-    for _file, _line, message, _comments, _ctx in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS
     ):
-        found.add(message if isinstance(message, str) else tuple(message))
+        msgid = message if isinstance(message, str) else tuple(message)
+        found.add(msgid if context is None else Ctx(context, msgid))
     return found
 
 
 def _catalog(lang: str):
     with (ROOT / "sla_contracts/translations" / lang / "LC_MESSAGES/messages.po").open("rb") as f:
-        return {m.id: m.string for m in read_po(f, locale=lang) if m.id}
+        return {
+            (m.id if m.context is None else Ctx(m.context, m.id)): m.string
+            for m in read_po(f, locale=lang)
+            if m.id
+        }
 
 
 def test_every_source_string_has_a_french_translation_with_same_placeholders():
@@ -44,7 +60,8 @@ def test_every_source_string_has_a_french_translation_with_same_placeholders():
     missing, broken = [], []
     for msgid in _source_msgids():
         string = french.get(msgid)
-        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        text = msgid.id if isinstance(msgid, Ctx) else msgid
+        ids = text if isinstance(text, tuple) else (text,)
         strings = string if isinstance(string, tuple) else (string,)
         if not string or not all(strings):
             missing.append(msgid)

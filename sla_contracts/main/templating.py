@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import formats, labels
-from ..models import standing
+from ..models import standing, version_sides
 
 
 @dataclass
@@ -75,10 +75,12 @@ def register(app: Flask) -> None:
             "status_label": labels.status_label,
             "charter_standing": standing,
             "standing_label": labels.standing_label,
+            "share_link_status_label": labels.share_link_status_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,
             "cadence_label": labels.cadence_label,
             "field_label": labels.field_label,
             "field_labels": labels.field_labels,
             "revision_action_label": labels.revision_action_label,
+            "version_sides": version_sides,
         }

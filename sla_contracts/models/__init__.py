@@ -13,6 +13,7 @@ from .charters import (
     Comment,
     Commitment,
     Revision,
+    version_sides,
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
@@ -31,7 +32,14 @@ from .reviews import (
     ReviewDecision,
     ReviewStatus,
 )
-from .signing import CharterVersion, ShareLink, Signature, pending_version, version_in_force
+from .signing import (
+    CharterVersion,
+    ShareLink,
+    ShareLinkStatus,
+    Signature,
+    pending_version,
+    version_in_force,
+)
 from .standing import STANDING_ORDER, CharterStanding, Standing, standing, standings
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "standing",
     "standings",
     "pending_version",
+    "version_sides",
     "version_in_force",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",
@@ -64,6 +73,7 @@ __all__ = [
     "CharterVersion",
     "Signature",
     "ShareLink",
+    "ShareLinkStatus",
     "DEFAULT_REMINDER_OFFSETS",
     "OPEN_REVIEW_STATUSES",
     "REVIEW_TRANSITIONS",

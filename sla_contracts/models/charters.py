@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -44,6 +46,32 @@ CHARTER_TRANSITIONS: dict[CharterStatus, set[CharterStatus]] = {
     CharterStatus.ACTIVE: {CharterStatus.DRAFT, CharterStatus.ENDED},
     CharterStatus.ENDED: set(),
 }
+
+
+def _named_at(title: str, name: str, other: str) -> int | None:
+    """Where ``title`` first names ``name`` as a whole word (not inside the longer ``other``)."""
+    if len(other) > len(name) and name in other:
+        title = title.replace(other, " " * len(other))
+    found = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", title)
+    return found.start() if found else None
+
+
+def named_b_first(title: str, name_a: str, name_b: str) -> bool:
+    """Whether the title names department B before department A (both named).
+
+    A charter reads its two departments in one order everywhere (pages, PDFs, e-mails, lists):
+    the order its title names them in ("Logistique ⇄ E-commerce"), or A then B as stored when
+    the title does not name both. Titles are the people's words, so the rest follows them.
+    """
+    folded, a, b = title.casefold(), name_a.casefold(), name_b.casefold()
+    at_a, at_b = _named_at(folded, a, b), _named_at(folded, b, a)
+    return at_a is not None and at_b is not None and at_b < at_a
+
+
+def version_sides(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A frozen version's two departments (``data["department_a"]``…) in the charter's order."""
+    a, b = data["department_a"], data["department_b"]
+    return (b, a) if named_b_first(data.get("title", ""), a["name"], b["name"]) else (a, b)
 
 
 class Charter(db.Model):
@@ -88,6 +116,24 @@ class Charter(db.Model):
     @property
     def department_ids(self) -> tuple[int, int]:
         return (self.department_a_id, self.department_b_id)
+
+    @property
+    def reads_b_first(self) -> bool:
+        """Whether the charter's one order puts department B first (see ``named_b_first``)."""
+        return named_b_first(self.title or "", self.department_a.name, self.department_b.name)
+
+    @property
+    def sides(self) -> tuple[Department, Department]:
+        """The two departments in the charter's one reading order (see ``named_b_first``)."""
+        a, b = self.department_a, self.department_b
+        return (b, a) if self.reads_b_first else (a, b)
+
+    @property
+    def satisfaction_sides(self) -> tuple[tuple[str, Department, Department], ...]:
+        """(review field, who rates, who is rated) for each side, in the order of ``sides``."""
+        a, b = self.department_a, self.department_b
+        pairs = (("satisfaction_a_of_b", a, b), ("satisfaction_b_of_a", b, a))
+        return pairs[::-1] if self.reads_b_first else pairs
 
     @property
     def department_names(self) -> dict[int, str]:

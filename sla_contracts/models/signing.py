@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import datetime
 from typing import Any
@@ -94,6 +95,14 @@ class Signature(db.Model):
     user: Mapped[User] = relationship()
 
 
+class ShareLinkStatus(enum.StrEnum):
+    """Where a share link stands; computed from its dates, never stored."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 class ShareLink(db.Model):
     """A link to a signed PDF for people without an account; only the token's hash is kept."""
 
@@ -114,6 +123,12 @@ class ShareLink(db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+    def status(self, now: datetime) -> ShareLinkStatus:
+        """Revoked, expired or active at ``now``."""
+        if self.revoked_at is not None:
+            return ShareLinkStatus.REVOKED
+        return ShareLinkStatus.ACTIVE if now < self.expires_at else ShareLinkStatus.EXPIRED
 
 
 # ---------------------------------------------------------------- which version counts

@@ -80,8 +80,13 @@ def history_chart(
     name_b: str = "B",
     criterion: str = "",
     unit: str = "",
+    *,
+    b_first: bool = False,
 ) -> Markup:
-    """Satisfaction (1–5), the share of commitments met (%) and the criterion, one panel each."""
+    """Satisfaction (1–5), the share of commitments met (%) and the criterion, one panel each.
+
+    ``b_first``: the charter reads B before A (its title's order), so B's satisfaction leads.
+    """
     if not reviews:
         return Markup("")
     n = len(reviews)
@@ -96,12 +101,15 @@ def history_chart(
     label_a = _("Satisfaction of %(dept)s (1–5)", dept=name_a)
     label_b = _("Satisfaction of %(dept)s (1–5)", dept=name_b)
     label_met = _("Share of commitments met")
+    satisfaction = [(sat_a, "s-sat-a", label_a), (sat_b, "s-sat-b", label_b)]
+    if b_first:
+        satisfaction.reverse()
     label_crit = criterion or _("End-customer criterion")
     panels = [
         _panel(
             0,
             _("Satisfaction (1 to 5)"),
-            [(sat_a, "s-sat-a", label_a), (sat_b, "s-sat-b", label_b)],
+            satisfaction,
             1,
             5,
             [(v, number(v)) for v in (1, 3, 5)],
@@ -133,8 +141,7 @@ def history_chart(
         for i, r in enumerate(reviews)
     )
     series = [
-        ("s-sat-a", label_a),
-        ("s-sat-b", label_b),
+        *((css, label) for _values, css, label in satisfaction),
         ("s-met", label_met),
         ("s-crit", label_crit),
     ]

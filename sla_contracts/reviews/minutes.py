@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 
-from ..formats import share_met_help
+from ..formats import collate, share_met_help
 from ..labels import action_status_label, decision_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
@@ -18,10 +18,8 @@ def minutes_values(review: Review) -> dict:
     """Plain values for the minutes template (no ORM objects reach the renderer)."""
     charter = review.charter
     sides = []
-    for provider, beneficiary in (
-        (charter.department_a, charter.department_b),
-        (charter.department_b, charter.department_a),
-    ):
+    first, second = charter.sides  # the charter's one order: its title's
+    for provider, beneficiary in ((first, second), (second, first)):
         sides.append(
             {
                 "name": provider.name,
@@ -48,6 +46,8 @@ def minutes_values(review: Review) -> dict:
         "title": charter.title,
         "department_a": charter.department_a.name,
         "department_b": charter.department_b.name,
+        "pair": f"{first.name} ⇄ {second.name}",
+        "b_first": charter.reads_b_first,
         "criterion": {
             "name": charter.criterion.name,
             "unit": charter.criterion.unit,
@@ -57,12 +57,14 @@ def minutes_values(review: Review) -> dict:
         "due_on": review.due_on,
         "held_at": review.held_at,
         "location": " · ".join(x for x in (review.location, review.video_link) if x),
-        "attendees": [a.user.name for a in review.attendees],
+        "attendees": collate(a.user.name for a in review.attendees),
         "sides": sides,
         "share_met": review.share_met,
         "criterion_value": review.criterion_value,
-        "satisfaction_a_of_b": review.satisfaction_a_of_b,
-        "satisfaction_b_of_a": review.satisfaction_b_of_a,
+        "satisfaction": [
+            {"rater": rater.name, "rated": rated.name, "value": getattr(review, name)}
+            for name, rater, rated in charter.satisfaction_sides
+        ],
         "gap": review.satisfaction_gap,
         "irritants": review.irritants,
         "minutes": review.minutes,
@@ -91,5 +93,6 @@ def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
             values["department_b"],
             values["criterion"]["name"],
             values["criterion"]["unit"],
+            b_first=values["b_first"],
         )
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)

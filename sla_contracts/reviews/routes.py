@@ -132,7 +132,7 @@ def _attendee_label(user, review: Review) -> str:
             department=names[m.department_id],
             role=role_label(m.role),
         )
-        for m in sorted(user.memberships, key=lambda m: m.department_id != charter.department_a_id)
+        for m in sorted(user.memberships, key=lambda m: m.department_id != charter.sides[0].id)
         if m.department_id in names
     ]
     return f"{user.name} — {'; '.join(roles)}" if roles else user.name

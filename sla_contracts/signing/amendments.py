@@ -72,6 +72,9 @@ def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None
     charter = lock_charter(charter)
     if charter.status == CharterStatus.ENDED:
         raise CharterStateError(_("This charter has already ended."))
+    if charter.status == CharterStatus.DRAFT and version_in_force(charter) is None:
+        # Nothing binds anyone yet: there is nothing to end.
+        raise CharterStateError(_("A draft that was never signed cannot be ended."))
     if charter.status == CharterStatus.AWAITING_SIGNATURES:
         version = pending_version(charter)
         if version is not None:

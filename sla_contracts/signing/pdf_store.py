@@ -29,7 +29,7 @@ from ..audit.operations import record_event
 from ..errors import CharterStateError, NotFound
 from ..extensions import db
 from ..labels import cadence_label, direction_label
-from ..models import Charter, CharterVersion, User
+from ..models import Charter, CharterVersion, User, version_sides
 from ..pdf import render_pdf
 from ..timeutil import add_months
 from ..transaction import atomic
@@ -55,15 +55,15 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
     data = version.data
     signatures = {s.department_id: s for s in valid_signatures(version)}
     sides = []
-    for key, other in (("department_a", "department_b"), ("department_b", "department_a")):
-        department = data[key]
+    first, second = version_sides(data)  # the charter's one order: its title's
+    for department, other in ((first, second), (second, first)):
         signature = signatures.get(department["id"])
         sides.append(
             {
                 "name": department["name"],
                 "code": department["code"],
                 "heads": department.get("heads", []),
-                "beneficiary": data[other]["name"],
+                "beneficiary": other["name"],
                 "commitments": [
                     c
                     for c in data["commitments"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask import (
     Blueprint,
     abort,
@@ -33,14 +31,13 @@ from ..models import (
     Charter,
     CharterStatus,
     CharterVersion,
-    Signature,
     pending_version,
     version_in_force,
 )
-from ..permissions import can_edit, get_charter
+from ..permissions import get_charter
 from ..timeutil import utcnow
 from ..transaction import attempt, show_error
-from . import amendments, attempts, pdf_store, share_links, signatures, verification
+from . import actions, amendments, attempts, pdf_store, share_links, signatures, verification
 from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
 from .versions import (
     get_version,
@@ -76,66 +73,20 @@ def _verify_limit() -> str:
 # ---------------------------------------------------------------- the charter page's panel
 
 
-@dataclass
-class SigningPanel:
-    charter: Charter
-    in_force: CharterVersion | None = None
-    pending: CharterVersion | None = None
-    signatures: list[Signature] = field(default_factory=list)
-    awaited: list[str] = field(default_factory=list)
-    can_sign: bool = False
-    can_manage: bool = False
-    can_submit: bool = False
-    changes: object | None = None
-    version_count: int = 0
-
-    @property
-    def pdf_version(self) -> CharterVersion | None:
-        return self.pending or self.in_force
-
-
-def signing_panel(charter: Charter) -> SigningPanel:
+def signing_panel(charter: Charter) -> actions.SigningPanel:
     """What the charter page shows about versions and signatures, for the current person.
 
-    Both hook templates ask for it: computed once per request and charter.
+    The hook templates ask for it: computed once per request and charter.
     """
     cache = g.setdefault("signing_panels", {})
     if charter.id not in cache:
-        cache[charter.id] = _build_panel(charter)
+        cache[charter.id] = actions.build_panel(charter, current_user)
     return cache[charter.id]
 
 
-def _build_panel(charter: Charter) -> SigningPanel:
-    panel = SigningPanel(charter=charter)
-    # One query for both: the version in force and the one awaiting signatures.
-    for version in db.session.scalars(
-        select(CharterVersion)
-        .where(
-            CharterVersion.charter_id == charter.id,
-            CharterVersion.voided_at.is_(None),
-            CharterVersion.superseded_at.is_(None),
-        )
-        .order_by(CharterVersion.number)
-    ):
-        if version.activated_at is not None:
-            panel.in_force = version
-        elif charter.status == CharterStatus.AWAITING_SIGNATURES:
-            panel.pending = version
-    if panel.pending is not None:
-        panel.signatures = valid_signatures(panel.pending)
-        signed = {s.department_id for s in panel.signatures}
-        panel.awaited = [
-            d.name for d in (charter.department_a, charter.department_b) if d.id not in signed
-        ]
-        mine = signatures.signing_departments(current_user, charter)
-        panel.can_sign = any(d not in signed for d in mine)
-    panel.can_manage = can_edit(current_user, charter)
-    panel.can_submit = charter.status == CharterStatus.DRAFT and bool(
-        signatures.signing_departments(current_user, charter)
-    )
-    if panel.in_force is not None and charter.status == CharterStatus.DRAFT:
-        panel.changes = diff_snapshots(panel.in_force.data, snapshot(charter))
-    return panel
+def page_actions(charter: Charter) -> list[actions.Action]:
+    """The charter page's actions for the current person (``actions.charter_actions``)."""
+    return actions.charter_actions(charter, current_user, signing_panel(charter))
 
 
 @bp.record_once
@@ -155,6 +106,7 @@ def _add_menu(state) -> None:
 def _inject_panel():
     return {
         "signing_panel": signing_panel,
+        "charter_actions": page_actions,
         "version_state_label": version_state_label,
         "version_state": version_state,
     }
@@ -243,13 +195,20 @@ def sign(charter_id: int):
         form.version.data = version.number
     elif form.errors:
         status = 422
+    given = valid_signatures(version)
     return (
         render_template(
             "signing/sign.html",
             charter=charter,
             version=version,
             form=form,
-            signatures=valid_signatures(version),
+            signatures=given,
+            signing_for=[
+                d.name
+                for d in charter.sides
+                if d.id in signatures.signing_departments(current_user, charter)
+                and d.id not in {s.department_id for s in given}
+            ],
             data=version.data,
         ),
         status,
@@ -402,12 +361,11 @@ def audit(charter_id: int):
 
 @bp.route("/<int:charter_id>/share", methods=["GET", "POST"])
 def share(charter_id: int):
-    charter = get_charter(current_user, charter_id)
-    manage = can_edit(current_user, charter)
+    # The links, who made them and how often they were opened: for the heads (and admins) only.
+    charter = get_charter(current_user, charter_id, write=True)
     form = ShareForm()
     status = 200
     if request.method == "POST":
-        charter = get_charter(current_user, charter_id, write=True)
         if form.validate_on_submit():
             with attempt(form) as outcome:
                 _link, token = share_links.create_share_link(current_user, charter, form.days.data)
@@ -422,7 +380,6 @@ def share(charter_id: int):
         "signing/share.html",
         charter=charter,
         form=form,
-        manage=manage,
         links=share_links.share_links(charter),
         in_force=version_in_force(charter),
         new_url=session.pop("new_share_url", None) if request.method == "GET" else None,
@@ -430,9 +387,18 @@ def share(charter_id: int):
     ), status
 
 
-@bp.route("/<int:charter_id>/share/<int:link_id>/revoke", methods=["POST"])
+@bp.route("/<int:charter_id>/share/<int:link_id>/revoke", methods=["GET", "POST"])
 def revoke_share(charter_id: int, link_id: int):
     charter = get_charter(current_user, charter_id, write=True)
+    if request.method == "GET":
+        # Revoking cannot be undone: a page says which link and asks to confirm.
+        return render_template(
+            "signing/revoke_share.html",
+            charter=charter,
+            link=share_links.get_share_link(charter, link_id),
+            form=AmendForm(),
+            now=utcnow(),
+        )
     if not AmendForm().validate_on_submit():
         abort(400)
     with attempt(leave=(NotFound,)) as outcome:

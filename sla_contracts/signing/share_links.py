@@ -84,6 +84,14 @@ def share_links(charter: Charter) -> list[ShareLink]:
     )
 
 
+def get_share_link(charter: Charter, link_id: int) -> ShareLink:
+    """One share link of ``charter``; NotFound for another charter's."""
+    link = db.session.get(ShareLink, link_id)
+    if link is None or link.version.charter_id != charter.id:
+        raise NotFound(_("No such share link."))
+    return link
+
+
 def revoke_share_link(
     actor: User, charter: Charter, link_id: int, now: datetime | None = None
 ) -> ShareLink:
@@ -91,9 +99,7 @@ def revoke_share_link(
     now = now or utcnow()
     if not can_edit(actor, charter):
         raise Forbidden(_("Only the heads of the two departments can share this charter."))
-    link = db.session.get(ShareLink, link_id)
-    if link is None or link.version.charter_id != charter.id:
-        raise NotFound(_("No such share link."))
+    link = get_share_link(charter, link_id)
     if link.revoked_at is None:
         link.revoked_at = now
         record_event(

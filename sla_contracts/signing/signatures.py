@@ -112,7 +112,7 @@ class SubmitCheck:
 def check_submission(charter: Charter) -> SubmitCheck:
     """What stands between this draft and a frozen version."""
     check = SubmitCheck()
-    for department in (charter.department_a, charter.department_b):
+    for department in charter.sides:
         if not charter.commitments_by(department.id):
             check.missing_sides.append(department.name)
     check.missing_impact = [c.title for c in charter.commitments if not c.customer_impact.strip()]
