@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import select, update
+
 from sla_contracts.audit.operations import record_event, verify_chain
 from sla_contracts.charters import operations as ops
 from sla_contracts.extensions import db
-from sla_contracts.models import Charter, User
+from sla_contracts.models import AuditEvent, Charter, User
 from sla_contracts.timeutil import utcnow
 from tests.api_helpers import ApiClient, token_for
 from tests.plugins.charters import COMMITMENT_DEFAULTS
@@ -61,8 +63,75 @@ def test_two_events_alike_in_the_same_second_get_different_hashes(app, org):
         record_event("viewed", actor=org.admin, object_type="charter", object_id=1, now=now)
         for _ in range(2)
     )
+    assert first.hash is None  # chained when the transaction commits, not before
+    db.session.commit()
     assert second.prev_hash == first.hash
-    assert first.hash != second.hash
+    assert first.hash != second.hash and first.id < second.id
+    assert verify_chain().ok
+
+
+def test_a_rolled_back_transaction_leaves_no_event(app, org):
+    before = verify_chain().count
+    record_event("viewed", actor=org.admin, object_type="charter", object_id=1)
+    db.session.rollback()
+    record_event("kept", actor=org.admin, object_type="charter", object_id=2)
+    db.session.commit()
+    assert db.session.scalars(select(AuditEvent.action)).all()[before:] == ["kept"]
+    assert verify_chain().ok
+
+
+def test_crossed_row_and_chain_locks_do_not_deadlock(app, postgres_only, org, make_charter):
+    """One transaction updates a charter row then records an event, the other records an
+    event then updates the same row. With the chain lock taken where the event is recorded,
+    each waited for the other's lock and PostgreSQL killed one (deadlock detected); the chain
+    is now appended at commit, after every row lock, so the second just waits for the first."""
+    charter = make_charter(commitments=(1, 1))
+    db.session.commit()
+    charter_id, admin_id = charter.id, org.admin.id
+    row_locked, event_recorded = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def work(which: str) -> None:
+        with app.app_context():
+            try:
+                actor = db.session.get(User, admin_id)
+                if which == "row_first":
+                    db.session.execute(
+                        update(Charter).where(Charter.id == charter_id).values(title="row first")
+                    )
+                    row_locked.set()
+                    event_recorded.wait(10)
+                    record_event("renamed", actor=actor, object_type="charter",
+                                 object_id=charter_id)  # fmt: skip
+                    threading.Event().wait(0.3)
+                else:
+                    row_locked.wait(10)
+                    record_event("renamed", actor=actor, object_type="charter",
+                                 object_id=charter_id)  # fmt: skip
+                    db.session.flush()
+                    event_recorded.set()
+                    db.session.execute(
+                        update(Charter).where(Charter.id == charter_id).values(title="chain first")
+                    )
+                db.session.commit()
+                outcomes[which] = "committed"
+            except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+                db.session.rollback()
+                outcomes[which] = f"{type(error).__name__}: {error}"
+            finally:
+                row_locked.set()
+                event_recorded.set()
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in ("row_first", "chain_first")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == {"row_first": "committed", "chain_first": "committed"}
+    db.session.expire_all()
+    assert db.session.get(Charter, charter_id).title == "chain first"
+    assert verify_chain().ok
 
 
 def test_eight_api_clients_mixing_audited_writes_all_succeed_on_one_chain(

@@ -51,7 +51,7 @@ def test_page_refuses_even_the_right_password_after_five_wrong_ones(org, submitt
     assert 1 <= int(blocked.headers["Retry-After"]) <= 60
     page = blocked.get_data(as_text=True)
     assert "Too many wrong passwords" in page
-    assert re.search(r"Wait (1 minute|\d+ seconds?), then try again", page)
+    assert re.search(r"Wait (1\sminute|\d+\sseconds?), then try again", page)
     assert 'name="password"' in page  # the sign page again, not an error page
     assert db.session.scalar(select(Signature)) is None
     # Refused before the hash: a blocked attempt is not a failed re-check, nothing recorded.
@@ -65,7 +65,8 @@ def test_the_wait_is_said_in_the_readers_language(org, submitted, login_as, make
         _sign_page(head, submitted, "guess")
     page = _sign_page(head, submitted, TEST_PASSWORD).get_data(as_text=True)
     assert "Trop de mots de passe erronés" in page
-    assert re.search(r"Attendez (1 minute|\d+ secondes?), puis réessayez", page)
+    # Babel puts a no-break space between the number and the unit in French ("59\xa0secondes").
+    assert re.search(r"Attendez (1\sminute|\d+\ssecondes?), puis réessayez", page)
 
 
 def test_api_answers_429_with_retry_after_after_five_wrong_passwords(org, submitted, client):

@@ -7,7 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event as orm_events
 from sqlalchemy import select, text
+from sqlalchemy.orm import SessionTransaction
 
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -57,36 +60,71 @@ def record_event(
     data: dict | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append an event after the current chain head (flushes; the caller commits).
+    """Record an event of the current transaction; it joins the chain when the caller commits.
 
-    Appends are serialised: on PostgreSQL a transaction-scoped advisory lock, held until the
-    caller commits, makes a concurrent append wait for this one and then chain after it (on
-    SQLite every write transaction already holds the database lock). ``prev_hash`` is unique
-    besides, so nothing can ever fork the chain.
+    The event is appended to the chain in the session's ``before_commit`` (see
+    :func:`_append_pending`), after every other change of the transaction has been flushed.
+    The chain lock is so always the last lock a transaction takes: a transaction that holds it
+    waits for nothing else, so two transactions can never wait for each other (one locking a
+    review row then the chain, the other the chain then the row, deadlocked before). A rolled
+    back transaction leaves no event. Until the commit the event has no id and no hash.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    head = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = head.hash if head else GENESIS
-    occurred_at = (now or utcnow()).replace(microsecond=0)
-    data = json.loads(json.dumps(data or {}, default=str))
-    actor_id = actor.id if actor is not None else None
     event = AuditEvent(
-        occurred_at=occurred_at,
-        actor_id=actor_id,
+        occurred_at=(now or utcnow()).replace(microsecond=0),
+        actor_id=actor.id if actor is not None else None,
         action=action,
         object_type=object_type,
         object_id=object_id,
         charter_id=charter_id,
-        data=data,
-        prev_hash=prev_hash,
-        hash=_event_hash(
-            prev_hash, occurred_at, actor_id, action, object_type, object_id, charter_id, data
-        ),
+        data=json.loads(json.dumps(data or {}, default=str)),
     )
-    db.session.add(event)
-    db.session.flush()
+    db.session.info.setdefault(PENDING, []).append(event)
     return event
+
+
+def _append_pending(session: Session) -> None:
+    """Chain the transaction's events after the current head, just before it commits.
+
+    Appends are serialised: on PostgreSQL a transaction-scoped advisory lock, held until the
+    commit, makes a concurrent append wait for this one and then chain after it (on SQLite
+    every write transaction already holds the database lock). ``prev_hash`` is unique besides,
+    so nothing can ever fork the chain.
+    """
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    session.flush()  # every row lock of the transaction is taken before the chain's
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    prev_hash = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev_hash or GENESIS
+    for event in pending:
+        event.prev_hash = prev_hash
+        event.hash = _event_hash(
+            prev_hash,
+            event.occurred_at,
+            event.actor_id,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.charter_id,
+            event.data,
+        )
+        prev_hash = event.hash
+        session.add(event)
+    session.flush()
+
+
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled back (or ended) outer transaction takes its unwritten events with it."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+PENDING = "audit_pending_events"
+if not orm_events.contains(Session, "before_commit", _append_pending):
+    orm_events.listen(Session, "before_commit", _append_pending)
+    orm_events.listen(Session, "after_transaction_end", _forget_pending)
 
 
 @dataclass
