@@ -172,3 +172,23 @@ def test_share_link_is_copied_and_listed_with_its_own_status(
     assert page.get_by_role("link", name="Revoke…").count() == 0
     assert violations == []
     context.close()
+
+
+def test_actions_and_their_menu_fit_a_phone(org, signed, live_server, chromium_browser):
+    from sla_contracts.signing import amendments
+
+    charter_id, email = signed.id, org.head_a.email
+    amendments.open_amendment(org.head_a, signed)
+    db.session.commit()
+    context, page, violations = _open(chromium_browser, live_server, email)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server(f"/charters/{charter_id}"))
+    assert _primary(page) == "Submit for signature"
+    page.locator(".more-actions summary").click()
+    for selector in (".charter-actions .primary-action", ".more-actions ul"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
+    assert page.locator(".more-actions [data-action=share]").is_visible()
+    assert page.locator(".more-actions li").last.inner_text().strip() == "End the charter…"
+    assert violations == []
+    context.close()

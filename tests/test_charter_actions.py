@@ -7,7 +7,7 @@ import pytest
 from sla_contracts.errors import CharterStateError
 from sla_contracts.extensions import db
 from sla_contracts.signing import amendments, signatures
-from sla_contracts.signing.actions import DANGER, MORE, PRIMARY, charter_actions
+from sla_contracts.signing.actions import DANGER, MORE, PRIMARY, SECONDARY, charter_actions
 
 from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, sign_both, submit
@@ -71,7 +71,9 @@ def test_amendment_draft_may_end_and_share_the_version_in_force(app, org, signed
     db.session.commit()
     actions = _actions(app, signed, org.head_a)
     assert _primary(actions) == "submit"
-    assert actions["end"] == DANGER and "share" in actions and actions["pdf"] != PRIMARY
+    assert actions["end"] == DANGER and actions["share"] == MORE and actions["pdf"] != PRIMARY
+    # Two quieter actions beside the primary one at most: a phone shows them in a few rows.
+    assert sum(weight == SECONDARY for weight in actions.values()) <= 2
 
 
 def test_member_and_ended_charter_get_reading_actions_only(app, org, signed):

@@ -201,3 +201,26 @@ def test_drop_downs_and_the_api_use_the_collation(org, accents, login_as, api_as
     assert names.index("Études") < names.index("Expédition") < names.index("Logistique")
     criteria = [c["name"] for c in api.get("/api/v1/criteria").json["criteria"]]
     assert criteria.index("Écart de stock") < criteria.index("Exactitude des commandes")
+
+
+def test_attendees_and_the_schedule_list_people_by_collation(
+    started_review, org, accents, login_as
+):
+    from sla_contracts.models import ReviewAttendee
+
+    hugo, helene = accents
+    for user in (hugo, helene):  # Hugo first, as a database might return them
+        db.session.add(ReviewAttendee(review=started_review, user=user))
+    db.session.commit()
+    head = login_as(org.head_a)
+    meeting = head.get(f"/reviews/{started_review.id}").get_data(as_text=True)
+    assert "Hélène Martin, Hugo Petit" in meeting
+    schedule = head.get(f"/reviews/{started_review.id}/schedule").get_data(as_text=True)
+    assert _before(schedule, "Hélène Martin", "Hugo Petit")
+
+
+def test_the_audit_trail_shows_a_target_in_the_readers_format(org, login_as):
+    from sla_contracts.audit.describe import _join
+
+    with force_locale("fr"):
+        assert _join(82.5) == "82,5" and _join([1.0, "x"]) == "1, x"

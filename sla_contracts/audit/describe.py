@@ -107,10 +107,15 @@ def _short(value: Any) -> str:
     return f"{text[:12]}…" if len(text) > 16 else text
 
 
+def _plain(value: Any) -> str:
+    """A stored value as text; a number in the reader's format (a target of 82.5: "82,5")."""
+    return formats.number(value, decimals=6) if isinstance(value, float) else str(value)
+
+
 def _join(values: Any) -> str:
     if isinstance(values, list | tuple):
-        return ", ".join(str(v) for v in values)
-    return str(values)
+        return ", ".join(_plain(v) for v in values)
+    return _plain(values)
 
 
 def _fields(values: Any) -> str:

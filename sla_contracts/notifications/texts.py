@@ -217,7 +217,9 @@ def _invitation_body(p: Params) -> str:
             lines.append(_("Place: %(place)s", place=p["place"]))
         if p.get("video_link"):
             lines.append(_("Video link: %(link)s", link=p["video_link"]))
-        lines.append(_("Attendees: %(names)s", names=", ".join(p.get("attendees", []))))
+        lines.append(
+            _("Attendees: %(names)s", names=", ".join(formats.collate(p.get("attendees", []))))
+        )
         lines.append(_("The calendar invitation is attached. The review page:"))
     return "\n".join(lines)
 

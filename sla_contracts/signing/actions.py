@@ -172,7 +172,9 @@ def charter_actions(
             PRIMARY,
         )
     if panel.in_force is not None and manage and status != CharterStatus.ENDED:
-        add("share", _("Share links"), url_for("signing.share", charter_id=cid), SECONDARY)
+        # Beside the PDF when in force; in the menu while an amendment is drafted.
+        weight = SECONDARY if status == CharterStatus.ACTIVE else MORE
+        add("share", _("Share links"), url_for("signing.share", charter_id=cid), weight)
     if manage and status == CharterStatus.ACTIVE:
         add(
             "amend",
