@@ -250,6 +250,9 @@ def reopen(charter_id: int):
 @bp.route("/<int:charter_id>/end", methods=["GET", "POST"])
 def end(charter_id: int):
     charter = get_charter(current_user, charter_id, write=True)
+    if request.method == "GET" and (refusal := amendments.end_refusal(charter)):
+        flash(refusal, "error")  # no form for what the state forbids
+        return redirect(url_for("charters.show", charter_id=charter_id))
     form = EndForm()
     status = 200
     if form.validate_on_submit():
