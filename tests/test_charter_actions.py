@@ -109,3 +109,16 @@ def test_charter_page_shows_one_primary_button_and_destructive_ones_in_the_menu(
     menu = page.split('class="more-actions', 1)[1].split("</details>", 1)[0]
     assert 'data-action="end"' in menu and 'data-action="audit"' in menu
     assert 'data-action="end"' not in page.split('class="more-actions', 1)[0]
+
+
+def test_end_page_of_a_never_signed_draft_explains_instead_of_asking(org, make_charter, login_as):
+    charter = make_charter(commitments=(1, 1))
+    head = login_as(org.head_a)
+    response = head.get(f"/charters/{charter.id}/end")
+    assert response.status_code == 302
+    page = head.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A draft that was never signed cannot be ended." in page
+    refused = head.post(f"/charters/{charter.id}/end", {"reason": "Never mind"})
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(charter), charter.id).status.value == "draft"
