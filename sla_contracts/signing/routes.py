@@ -25,6 +25,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..main.security import pdf_response
 from ..main.templating import NavLink, add_nav
+from ..main.waiting import WaitKind, waiting_for_current_user
 from ..models import (
     AuditEvent,
     Charter,
@@ -93,7 +94,7 @@ def _add_menu(state) -> None:
     def links() -> list[NavLink]:
         result = []
         if current_user.head_of():
-            waiting = len(signatures.awaiting_signature_of(current_user))
+            waiting = waiting_for_current_user().count(WaitKind.SIGN)
             result.append(NavLink(_("To sign"), url_for("signing.to_sign"), waiting))
         result.append(NavLink(_("Verify a charter"), url_for("verify.verify_form")))
         return result
@@ -117,7 +118,7 @@ def _inject_panel():
 @bp.route("/to-sign")
 def to_sign():
     return render_template(
-        "signing/to_sign.html", charters=signatures.awaiting_signature_of(current_user)
+        "signing/to_sign.html", charters=waiting_for_current_user().charters_to_sign
     )
 
 
