@@ -8,12 +8,14 @@ from flask_babel import lazy_pgettext
 from .models import (
     ActionStatus,
     AssessmentResult,
+    CharterStanding,
     CharterStatus,
     Direction,
     ReviewDecision,
     ReviewStatus,
     Role,
     ShareLinkStatus,
+    Standing,
 )
 
 STATUS_LABELS = {
@@ -21,6 +23,15 @@ STATUS_LABELS = {
     CharterStatus.AWAITING_SIGNATURES: _l("Awaiting signatures"),
     CharterStatus.ACTIVE: _l("Active"),
     CharterStatus.ENDED: _l("Ended"),
+}
+
+# What pages, lists and the map call a charter: its standing (see ``models.standing``).
+STANDING_LABELS = {
+    Standing.DRAFT: STATUS_LABELS[CharterStatus.DRAFT],
+    Standing.AWAITING_SIGNATURES: STATUS_LABELS[CharterStatus.AWAITING_SIGNATURES],
+    Standing.ACTIVE: STATUS_LABELS[CharterStatus.ACTIVE],
+    Standing.AMENDING: _l("In force · amendment in progress"),
+    Standing.ENDED: STATUS_LABELS[CharterStatus.ENDED],
 }
 
 # A link's own words: "Active" of a charter is "En vigueur", of a link "Actif" (message context).
@@ -75,6 +86,13 @@ def revision_action_label(action: str) -> str:
 
 def status_label(status: CharterStatus | str) -> str:
     return str(STATUS_LABELS[CharterStatus(status)])
+
+
+def standing_label(standing: CharterStanding | Standing | str) -> str:
+    """The reader's name for where a charter stands ("In force · amendment in progress")."""
+    if isinstance(standing, CharterStanding):
+        standing = standing.key
+    return str(STANDING_LABELS[Standing(standing)])
 
 
 def share_link_status_label(status: ShareLinkStatus | str) -> str:

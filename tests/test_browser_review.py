@@ -79,3 +79,57 @@ def test_head_fills_closes_review_and_downloads_minutes(
     info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
     assert violations == []  # the meeting page and the chart run under the CSP
+
+
+def _signed_in(browser, url: str, email: str):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def test_two_heads_saving_one_review_conflict_only_on_the_field_both_changed(
+    started_review, org, live_server, chromium_browser, output_dir
+):
+    review_id = started_review.id
+    emails = (org.head_a.email, org.head_b.email)
+    name_a = org.head_a.name
+    db.session.commit()  # release SQLite's write lock for the server
+
+    first = _signed_in(chromium_browser, live_server.url, emails[0])
+    second = _signed_in(chromium_browser, live_server.url, emails[1])
+    for page in (first, second):  # both open the meeting page before either saves
+        page.goto(f"{live_server.url}/reviews/{review_id}")
+
+    first.fill("#irritants", "Quais encombrés le lundi")
+    first.fill("#criterion_value", "2,4")
+    first.get_by_role("button", name="Save (finish later)").click()
+    assert first.locator(".conflict-saved").count() == 0
+
+    # The second head, on the page opened before that save, changes the irritants too and
+    # a measured value nobody else touched.
+    second.fill("#irritants", "Retards du samedi")
+    second.locator("input[name$='-measured']").first.fill("97")
+    second.get_by_role("button", name="Save (finish later)").click()
+    second.screenshot(path=str(output_dir / "conflict.png"), full_page=True)
+
+    conflicts = second.locator(".conflict-saved")
+    assert conflicts.count() == 1, "only the field both changed may conflict"
+    assert conflicts.first.get_attribute("id") == "irritants-saved"
+    assert f"{name_a} saved this field meanwhile:" in conflicts.first.inner_text()
+    assert "Quais encombrés le lundi" in conflicts.first.inner_text()
+    body = second.locator("main").inner_text()
+    assert "replace theirs" not in body
+    assert second.locator("#irritants").input_value() == "Retards du samedi"  # theirs is kept
+    assert second.locator("input[name$='-measured']").first.input_value() == "97"
+    assert second.locator("#criterion_value").input_value() in ("2.4", "2,4")  # the other's
+
+    # They agree to keep the first head's wording and save: nothing conflicts any more.
+    second.locator("input[name=keep_theirs][value=irritants]").check()
+    second.get_by_role("button", name="Save (finish later)").click()
+    assert second.locator(".conflict-saved").count() == 0
+    assert second.locator("#irritants").input_value() == "Quais encombrés le lundi"
+    assert second.locator("input[name$='-measured']").first.input_value() == "97"

@@ -6,8 +6,8 @@ import pytest
 
 from sla_contracts.errors import CharterStateError
 from sla_contracts.extensions import db
-from sla_contracts.signing import amendments, signatures
-from sla_contracts.signing.actions import DANGER, MORE, PRIMARY, charter_actions
+from sla_contracts.signing import amendments, share_links, signatures
+from sla_contracts.signing.actions import DANGER, MORE, PRIMARY, SECONDARY, charter_actions
 
 from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, sign_both, submit
@@ -59,6 +59,11 @@ def test_awaiting_my_signature_asks_to_sign_then_offers_the_pdf(app, org, make_c
 
 
 def test_in_force_offers_the_pdf_first_and_ending_last(app, org, signed):
+    share_links.create_share_link(org.head_b, signed, 7)
+    db.session.commit()
+    with app.test_request_context():
+        share = next(a for a in charter_actions(signed, org.head_a) if a.key == "share")
+    assert share.label.endswith("(1 actif)")  # live links are not forgotten (default: French)
     actions = _actions(app, signed, org.head_a)
     assert _primary(actions) == "pdf"
     assert actions["end"] == DANGER and list(actions)[-1] == "end"
@@ -71,7 +76,9 @@ def test_amendment_draft_may_end_and_share_the_version_in_force(app, org, signed
     db.session.commit()
     actions = _actions(app, signed, org.head_a)
     assert _primary(actions) == "submit"
-    assert actions["end"] == DANGER and "share" in actions and actions["pdf"] != PRIMARY
+    assert actions["end"] == DANGER and actions["share"] == MORE and actions["pdf"] != PRIMARY
+    # Two quieter actions beside the primary one at most: a phone shows them in a few rows.
+    assert sum(weight == SECONDARY for weight in actions.values()) <= 2
 
 
 def test_member_and_ended_charter_get_reading_actions_only(app, org, signed):
@@ -107,3 +114,16 @@ def test_charter_page_shows_one_primary_button_and_destructive_ones_in_the_menu(
     menu = page.split('class="more-actions', 1)[1].split("</details>", 1)[0]
     assert 'data-action="end"' in menu and 'data-action="audit"' in menu
     assert 'data-action="end"' not in page.split('class="more-actions', 1)[0]
+
+
+def test_end_page_of_a_never_signed_draft_explains_instead_of_asking(org, make_charter, login_as):
+    charter = make_charter(commitments=(1, 1))
+    head = login_as(org.head_a)
+    response = head.get(f"/charters/{charter.id}/end")
+    assert response.status_code == 302
+    page = head.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A draft that was never signed cannot be ended." in page
+    refused = head.post(f"/charters/{charter.id}/end", {"reason": "Never mind"})
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(charter), charter.id).status.value == "draft"

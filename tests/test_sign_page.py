@@ -34,3 +34,18 @@ def test_a_refused_signature_says_so_at_the_top(org, make_charter, login_as):
     assert response.status_code == 422
     alert = page.index("Your signature is not recorded yet.")
     assert alert < page.index("B commitment 1") < page.index("password is not right")
+
+
+def test_a_head_whose_side_has_signed_is_not_asked_again(org, make_charter, login_as):
+    from sla_contracts.extensions import db
+    from sla_contracts.signing import signatures
+
+    from .plugins.people import TEST_PASSWORD
+
+    charter = make_charter(commitments=(1, 1))
+    submit(org, charter)
+    signatures.sign_charter(org.head_a, charter, 1, TEST_PASSWORD, None)
+    db.session.commit()
+    page = login_as(org.head_a).get(f"/charters/{charter.id}/sign").get_data(as_text=True)
+    assert "Your side has already signed this version" in page
+    assert 'name="password"' not in page and "for , as" not in page

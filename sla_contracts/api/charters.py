@@ -28,12 +28,15 @@ from ..models import (
     COMMITMENT_FIELDS,
     REVIEW_CADENCES,
     Charter,
+    CharterStanding,
     CharterStatus,
     Comment,
     Commitment,
     Department,
     Revision,
     User,
+    standing,
+    standings,
 )
 from ..permissions import can_edit, readable_charters
 from ..permissions import get_charter as load_charter
@@ -89,12 +92,26 @@ def balance_json(charter: Charter) -> dict[str, Any]:
     }
 
 
+def amendment_json(where: CharterStanding) -> dict[str, Any] | None:
+    """The amendment in progress on a charter in force (None without one)."""
+    if not where.is_amending:
+        return None
+    return {
+        "version": where.amendment,
+        "status": where.amendment_status.value,
+        "version_in_force": where.in_force,
+    }
+
+
 def charter_summary(charter: Charter, user: User) -> dict[str, Any]:
     """Describe a charter without its commitments (for lists)."""
+    where = standing(charter)
     return {
         "id": charter.id,
         "title": charter.title,
-        "status": charter.status.value,
+        # ``active`` while a signed version binds, also with an amendment in progress.
+        "status": where.public_status.value,
+        "amendment": amendment_json(where),
         "lock_version": charter.lock_version,
         "department_a_id": charter.department_a_id,
         "department_b_id": charter.department_b_id,
@@ -237,14 +254,24 @@ def list_charters():
                 ),
                 field="status",
             )
-        query = query.where(Charter.status == CharterStatus(status))
+        # The filter matches the ``status`` answered: an amended charter in force is active.
+        wanted = CharterStatus(status)
+        stored = [wanted]
+        if wanted == CharterStatus.ACTIVE:
+            stored += [CharterStatus.DRAFT, CharterStatus.AWAITING_SIGNATURES]
+        query = query.where(Charter.status.in_(stored))
     department = request.args.get("department")
     if department:
         department_id = _department_filter(department.strip())
         query = query.where(
             or_(Charter.department_a_id == department_id, Charter.department_b_id == department_id)
         )
-    charters = db.session.scalars(query.order_by(Charter.updated_at.desc(), Charter.id.desc()))
+    charters = db.session.scalars(
+        query.order_by(Charter.updated_at.desc(), Charter.id.desc())
+    ).all()
+    marks = standings(charters)
+    if status:
+        charters = [c for c in charters if marks[c.id].public_status.value == status]
     return {"charters": [charter_summary(c, user) for c in charters]}
 
 

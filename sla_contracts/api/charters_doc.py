@@ -71,7 +71,24 @@ openapi.add_schema(
 _SUMMARY_PROPERTIES = {
     "id": {"type": "integer"},
     "title": {"type": "string"},
-    "status": {"type": "string", "enum": [s.value for s in CharterStatus]},
+    "status": {
+        "type": "string",
+        "enum": [s.value for s in CharterStatus],
+        "description": "`active` while a signed version binds both sides, also while an "
+        "amendment is drafted or awaits signatures (see `amendment`)",
+    },
+    "amendment": {
+        "type": ["object", "null"],
+        "description": "The amendment in progress on a charter in force (null without one): "
+        "the version number it has (or will have once submitted), where it stands, and the "
+        "number of the signed version that binds meanwhile",
+        "required": ["version", "status", "version_in_force"],
+        "properties": {
+            "version": {"type": "integer"},
+            "status": {"type": "string", "enum": ["draft", "awaiting_signatures"]},
+            "version_in_force": {"type": "integer"},
+        },
+    },
     "lock_version": {"type": "integer", "description": "Send it back to PATCH the charter"},
     "department_a_id": {"type": "integer"},
     "department_b_id": {"type": "integer"},
@@ -197,6 +214,7 @@ CHARTER_SUMMARY_EXAMPLE = {
     "id": 3,
     "title": "Logistique ⇄ Magasins",
     "status": "draft",
+    "amendment": None,
     "lock_version": 4,
     "department_a_id": 1,
     "department_b_id": 2,
@@ -258,7 +276,8 @@ openapi.add_path(
         "parameters": [
             openapi.query_param(
                 "status",
-                "Only this status (422 if unknown)",
+                "Only this status (422 if unknown); `active` includes charters in force "
+                "with an amendment in progress",
                 {"type": "string", "enum": [s.value for s in CharterStatus]},
             ),
             openapi.query_param(

@@ -18,14 +18,18 @@ from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..formats import collate, parse_number
 from ..models import (
+    STANDING_ORDER,
     Charter,
+    CharterStanding,
     CharterStatus,
     CustomerCriterion,
     Department,
     Direction,
     Membership,
     Role,
+    Standing,
     User,
+    standings,
 )
 from ..timeutil import utcnow
 from ..validation import clean_text
@@ -432,13 +436,9 @@ def remove_membership(
 
 # ---------------------------------------------------------------- the company map
 
-# Which charter of a pair the map shows first: the one in force, then the one being signed...
-STATUS_RANK = {
-    CharterStatus.ACTIVE: 0,
-    CharterStatus.AWAITING_SIGNATURES: 1,
-    CharterStatus.DRAFT: 2,
-    CharterStatus.ENDED: 3,
-}
+# Which charter of a pair the map shows first: the one in force (amended or not), then the one
+# being signed... (``models.STANDING_ORDER``).
+STANDING_RANK = {standing: rank for rank, standing in enumerate(STANDING_ORDER)}
 
 
 @dataclass
@@ -447,7 +447,8 @@ class MapCharter:
     title: str
     status: CharterStatus
     next_review_on: date | None
-    is_overdue: bool
+    is_overdue: bool = False
+    standing: CharterStanding | None = None
 
 
 @dataclass
@@ -459,11 +460,12 @@ class MapPair:
     @property
     def main(self) -> MapCharter | None:
         """The charter that best describes the pair (in force first)."""
-        return min(self.charters, key=lambda c: STATUS_RANK[c.status], default=None)
+        return min(self.charters, key=lambda c: STANDING_RANK[c.standing.key], default=None)
 
     @property
-    def status(self) -> CharterStatus | None:
-        return self.main.status if self.main else None
+    def status(self) -> Standing | None:
+        """Where the pair's main charter stands (in force with an amendment in progress…)."""
+        return self.main.standing.key if self.main else None
 
 
 @dataclass
@@ -478,7 +480,7 @@ class CompanyMap:
     def without_charter(self) -> list[MapPair]:
         return [p for p in self.pairs.values() if not p.charters]
 
-    def count(self, status: CharterStatus | None) -> int:
+    def count(self, status: Standing | None) -> int:
         return sum(1 for p in self.pairs.values() if p.status == status)
 
     @property
@@ -487,7 +489,7 @@ class CompanyMap:
 
 
 def company_map(today: date | None = None) -> CompanyMap:
-    """Every pair of active departments and their charters, in two queries."""
+    """Every pair of active departments and their charters, in three queries."""
     today = today or utcnow().date()
     departments = collate(
         db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
@@ -516,10 +518,14 @@ def company_map(today: date | None = None) -> CompanyMap:
         pair = pairs.get(key)
         if pair is None:  # a side is archived: not on the map
             continue
-        overdue = (
-            row.status == CharterStatus.ACTIVE
-            and row.next_review_on is not None
-            and row.next_review_on < today
+        pair.charters.append(MapCharter(row.id, row.title, row.status, row.next_review_on))
+    shown = [c for p in pairs.values() for c in p.charters]
+    marks = standings(shown)
+    for charter in shown:
+        charter.standing = marks[charter.id]
+        charter.is_overdue = (
+            charter.standing.is_in_force
+            and charter.next_review_on is not None
+            and charter.next_review_on < today
         )
-        pair.charters.append(MapCharter(row.id, row.title, row.status, row.next_review_on, overdue))
     return CompanyMap(list(departments), pairs)

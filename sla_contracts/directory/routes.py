@@ -13,7 +13,7 @@ from ..auth.routes import safe_next
 from ..extensions import db
 from ..formutil import options
 from ..main.templating import NavLink
-from ..models import CharterStatus, CustomerCriterion, Department, Membership, User
+from ..models import STANDING_ORDER, CustomerCriterion, Department, Membership, User
 from ..transaction import attempt
 from . import operations as ops
 from .forms import (
@@ -483,5 +483,5 @@ def archive_criterion(criterion_id: int):
 @bp.route("/map")
 def company_map():
     return render_template(
-        "directory/map.html", company=ops.company_map(), statuses=list(CharterStatus)
+        "directory/map.html", company=ops.company_map(), statuses=list(STANDING_ORDER)
     )

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .dashboard import home_for
+from .waiting import waiting_for_current_user
 
 bp = Blueprint("main", __name__)
 
@@ -13,4 +14,6 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def index():
-    return render_template("main/index.html", home=home_for(current_user))
+    return render_template(
+        "main/index.html", home=home_for(current_user, waiting=waiting_for_current_user())
+    )

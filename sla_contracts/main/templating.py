@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import formats, labels
-from ..models import version_sides
+from ..models import standing, version_sides
 
 
 @dataclass
@@ -73,6 +73,8 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
             "nav_links": nav_links,
             "status_label": labels.status_label,
+            "charter_standing": standing,
+            "standing_label": labels.standing_label,
             "share_link_status_label": labels.share_link_status_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,

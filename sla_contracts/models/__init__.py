@@ -40,8 +40,14 @@ from .signing import (
     pending_version,
     version_in_force,
 )
+from .standing import STANDING_ORDER, CharterStanding, Standing, standing, standings
 
 __all__ = [
+    "STANDING_ORDER",
+    "CharterStanding",
+    "Standing",
+    "standing",
+    "standings",
     "pending_version",
     "version_sides",
     "version_in_force",

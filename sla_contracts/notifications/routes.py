@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..main.templating import NavLink, add_nav
+from ..main.waiting import waiting_for_current_user
 from ..models import OutboxEmail
 from ..timeutil import utcnow
 from ..transaction import atomic
@@ -48,7 +49,11 @@ def _labels() -> dict:
 
 @bp.route("/inbox", endpoint="inbox")
 def inbox_page():
-    return render_template("notifications/inbox.html", notifications=inbox.latest(current_user))
+    return render_template(
+        "notifications/inbox.html",
+        notifications=inbox.latest(current_user),
+        waiting=waiting_for_current_user(),
+    )
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])

@@ -30,6 +30,7 @@ from ..formutil import options
 from ..labels import role_label
 from ..main.security import pdf_response
 from ..main.templating import NavLink, add_nav
+from ..main.waiting import WaitKind, waiting_for_current_user
 from ..models import (
     ActionItem,
     AssessmentResult,
@@ -76,7 +77,8 @@ def _setup(state) -> None:
 
 
 def _nav() -> list[NavLink]:
-    links = [NavLink(str(_l("Actions")), url_for("reviews.actions"))]
+    due = waiting_for_current_user().count(WaitKind.ACTION)
+    links = [NavLink(str(_l("Actions")), url_for("reviews.actions"), due)]
     if current_user.is_admin:
         links.append(NavLink(str(_l("Reminders")), url_for("reviews.admin_reminders")))
     return links

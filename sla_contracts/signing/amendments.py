@@ -63,6 +63,16 @@ def open_amendment(actor: User, charter: Charter, now: datetime | None = None) -
     return charter
 
 
+def end_refusal(charter: Charter) -> str | None:
+    """Why ``charter`` cannot end now, or None when it can."""
+    if charter.status == CharterStatus.ENDED:
+        return _("This charter has already ended.")
+    if charter.status == CharterStatus.DRAFT and version_in_force(charter) is None:
+        # Nothing binds anyone yet: there is nothing to end.
+        return _("A draft that was never signed cannot be ended.")
+    return None
+
+
 def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None = None) -> Charter:
     """End a charter for good, with a reason."""
     now = now or utcnow()
@@ -70,11 +80,9 @@ def end_charter(actor: User, charter: Charter, reason: Any, now: datetime | None
         raise Forbidden(_("Only the heads of the two departments can change this charter."))
     reason = clean_text(reason, field_name="reason", required=True, max_length=REASON_MAX)
     charter = lock_charter(charter)
-    if charter.status == CharterStatus.ENDED:
-        raise CharterStateError(_("This charter has already ended."))
-    if charter.status == CharterStatus.DRAFT and version_in_force(charter) is None:
-        # Nothing binds anyone yet: there is nothing to end.
-        raise CharterStateError(_("A draft that was never signed cannot be ended."))
+    refusal = end_refusal(charter)
+    if refusal:
+        raise CharterStateError(refusal)
     if charter.status == CharterStatus.AWAITING_SIGNATURES:
         version = pending_version(charter)
         if version is not None:

@@ -25,6 +25,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..main.security import pdf_response
 from ..main.templating import NavLink, add_nav
+from ..main.waiting import WaitKind, waiting_for_current_user
 from ..models import (
     AuditEvent,
     Charter,
@@ -93,7 +94,7 @@ def _add_menu(state) -> None:
     def links() -> list[NavLink]:
         result = []
         if current_user.head_of():
-            waiting = len(signatures.awaiting_signature_of(current_user))
+            waiting = waiting_for_current_user().count(WaitKind.SIGN)
             result.append(NavLink(_("To sign"), url_for("signing.to_sign"), waiting))
         result.append(NavLink(_("Verify a charter"), url_for("verify.verify_form")))
         return result
@@ -117,7 +118,7 @@ def _inject_panel():
 @bp.route("/to-sign")
 def to_sign():
     return render_template(
-        "signing/to_sign.html", charters=signatures.awaiting_signature_of(current_user)
+        "signing/to_sign.html", charters=waiting_for_current_user().charters_to_sign
     )
 
 
@@ -249,6 +250,9 @@ def reopen(charter_id: int):
 @bp.route("/<int:charter_id>/end", methods=["GET", "POST"])
 def end(charter_id: int):
     charter = get_charter(current_user, charter_id, write=True)
+    if request.method == "GET" and (refusal := amendments.end_refusal(charter)):
+        flash(refusal, "error")  # no form for what the state forbids
+        return redirect(url_for("charters.show", charter_id=charter_id))
     form = EndForm()
     status = 200
     if form.validate_on_submit():

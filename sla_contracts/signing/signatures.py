@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from .. import events, notifications
 from ..audit.operations import record_event
@@ -27,6 +26,7 @@ from ..directory.queries import heads_of
 from ..errors import CharterStateError, ConflictError, Forbidden, ValidationError
 from ..extensions import db
 from ..formats import collate
+from ..main.waiting import what_waits_for
 from ..models import (
     Charter,
     CharterStatus,
@@ -95,37 +95,7 @@ def signing_departments(user: User, charter: Charter) -> list[int]:
 
 def awaiting_signature_of(user: User) -> list[Charter]:
     """Charters with a version awaiting a signature from a side ``user`` heads."""
-    mine = user.head_of()
-    if not mine:
-        return []
-    rows = db.session.execute(
-        select(Charter, CharterVersion)
-        .join(CharterVersion, CharterVersion.charter_id == Charter.id)
-        .where(
-            Charter.status == CharterStatus.AWAITING_SIGNATURES,
-            CharterVersion.voided_at.is_(None),
-            CharterVersion.activated_at.is_(None),
-            (Charter.department_a_id.in_(mine)) | (Charter.department_b_id.in_(mine)),
-        )
-        .options(selectinload(Charter.department_a), selectinload(Charter.department_b))
-        .order_by(CharterVersion.created_at)
-    ).all()
-    if not rows:
-        return []
-    signed = {
-        (version_id, department_id)
-        for version_id, department_id in db.session.execute(
-            select(Signature.version_id, Signature.department_id).where(
-                Signature.version_id.in_([v.id for _, v in rows]),
-                Signature.voided_at.is_(None),
-            )
-        )
-    }
-    return [
-        charter
-        for charter, version in rows
-        if any(d in mine and (version.id, d) not in signed for d in charter.department_ids)
-    ]
+    return what_waits_for(user).charters_to_sign
 
 
 @dataclass

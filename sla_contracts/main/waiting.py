@@ -1,0 +1,303 @@
+"""What waits for a person: the one answer the home page, the menu's badges and the inbox share.
+
+``what_waits_for(user, now)`` gathers, each kind in one or two queries whatever the data size:
+
+- ``sign``: charters whose version awaits the signature of a side the person heads;
+- ``draft``: drafts (amendments included) of a side they head, changed by someone else since
+  their last visit;
+- ``review``: open reviews of their charters (as a head, or invited) due within the reminder
+  window or overdue: to schedule, to prepare, in progress;
+- ``action``: open action items of their departments due within the "due soon" window or late.
+
+Each kind is computed when first asked for, so the menu (sign and action counts) does not pay
+for the home page's lists; ``waiting_for_current_user`` remembers the answer for the request.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+
+from flask import g
+from flask_login import current_user
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import (
+    DEFAULT_REMINDER_OFFSETS,
+    OPEN_REVIEW_STATUSES,
+    ActionItem,
+    ActionStatus,
+    Charter,
+    CharterStatus,
+    CharterVersion,
+    CharterVisit,
+    Notification,
+    ReminderSettings,
+    Review,
+    ReviewAttendee,
+    ReviewStatus,
+    Role,
+    Signature,
+    User,
+)
+from ..timeutil import utcnow
+
+# The reminder settings' defaults and bounds (the administrators' form allows 0 to 90 days).
+DUE_SOON_DAYS = 3
+MAX_DUE_SOON_DAYS = 90
+
+
+class WaitKind(enum.StrEnum):
+    SIGN = "sign"
+    DRAFT = "draft"
+    REVIEW = "review"
+    ACTION = "action"
+
+
+# Inbox messages that ask for something, and which kind of waiting item answers them.
+ASKING_KINDS = {
+    "signature_requested": WaitKind.SIGN,
+    "signature_awaited": WaitKind.SIGN,
+}
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    kind: WaitKind
+    charter: Charter
+    since: datetime | date | None = None
+    version_number: int | None = None
+    review: Review | None = None
+    action: ActionItem | None = None
+    today: date | None = None
+
+    @property
+    def step(self) -> str:
+        """What is expected, within the kind (a review to schedule, an action overdue…)."""
+        if self.review is not None:
+            if self.review.status == ReviewStatus.IN_PROGRESS:
+                return "in_progress"
+            return "prepare" if self.review.status == ReviewStatus.SCHEDULED else "schedule"
+        if self.action is not None:
+            return "overdue" if self.is_late else "due_soon"
+        return self.kind.value
+
+    @property
+    def is_late(self) -> bool:
+        today = self.today or utcnow().date()
+        if self.action is not None:
+            return self.action.due_on < today
+        if self.review is not None:
+            return self.review.overdue_since is not None or self.review.meeting_on < today
+        return False
+
+
+class Waiting:
+    """What waits for ``user`` at ``now``, by kind (each kind queried when first read)."""
+
+    def __init__(self, user: User, now: datetime) -> None:
+        self.user = user
+        self.now = now
+        memberships = list(user.memberships)
+        self.heads = sorted({m.department_id for m in memberships if m.role == Role.HEAD})
+        self.departments = sorted({m.department_id for m in memberships})
+        self.today = now.date()
+
+    @cached_property
+    def _settings(self) -> ReminderSettings | None:
+        return db.session.scalar(select(ReminderSettings).limit(1))
+
+    # ------------------------------------------------------------ the kinds
+
+    @cached_property
+    def to_sign(self) -> list[WaitingItem]:
+        """Charters with a version awaiting the signature of a side the person heads."""
+        if not self.heads:
+            return []
+        mine = self.heads
+        rows = db.session.execute(
+            select(Charter, CharterVersion)
+            .join(CharterVersion, CharterVersion.charter_id == Charter.id)
+            .where(
+                Charter.status == CharterStatus.AWAITING_SIGNATURES,
+                CharterVersion.voided_at.is_(None),
+                CharterVersion.activated_at.is_(None),
+                _of_departments(mine),
+            )
+            .options(joinedload(Charter.department_a), joinedload(Charter.department_b))
+            .order_by(CharterVersion.created_at, Charter.id)
+        ).all()
+        if not rows:
+            return []
+        signed = {
+            (version_id, department_id)
+            for version_id, department_id in db.session.execute(
+                select(Signature.version_id, Signature.department_id).where(
+                    Signature.version_id.in_([v.id for _, v in rows]),
+                    Signature.voided_at.is_(None),
+                )
+            )
+        }
+        return [
+            WaitingItem(
+                WaitKind.SIGN, charter, version.created_at, version.number, today=self.today
+            )
+            for charter, version in rows
+            if any(d in mine and (version.id, d) not in signed for d in charter.department_ids)
+        ]
+
+    @cached_property
+    def drafts(self) -> list[WaitingItem]:
+        """Drafts of a side the person heads, changed by someone else since their last visit."""
+        if not self.heads:
+            return []
+        rows = db.session.execute(
+            select(Charter, CharterVisit.seen_at)
+            .outerjoin(
+                CharterVisit,
+                and_(CharterVisit.charter_id == Charter.id, CharterVisit.user_id == self.user.id),
+            )
+            .where(
+                Charter.status == CharterStatus.DRAFT,
+                _of_departments(self.heads),
+                or_(
+                    Charter.last_activity_by_id.is_(None),
+                    Charter.last_activity_by_id != self.user.id,
+                ),
+                or_(CharterVisit.seen_at.is_(None), Charter.updated_at > CharterVisit.seen_at),
+            )
+            .options(selectinload(Charter.department_a), selectinload(Charter.department_b))
+            .order_by(Charter.updated_at.desc(), Charter.id)
+        ).all()
+        return [
+            WaitingItem(WaitKind.DRAFT, charter, charter.updated_at, today=self.today)
+            for charter, _ in rows
+        ]
+
+    @cached_property
+    def reviews(self) -> list[WaitingItem]:
+        """Open reviews to schedule, prepare or finish: the person heads a side or is invited."""
+        settings = self._settings
+        window = max(settings.offsets if settings else DEFAULT_REMINDER_OFFSETS, default=14)
+        horizon = self.today + timedelta(days=window)
+        before = datetime.combine(horizon + timedelta(days=1), time.min, tzinfo=UTC)
+        invited = select(ReviewAttendee.review_id).where(ReviewAttendee.user_id == self.user.id)
+        concerned = Review.id.in_(invited)
+        if self.heads:
+            concerned = or_(concerned, _of_departments(self.heads))
+        reviews = db.session.scalars(
+            select(Review)
+            .join(Charter, Charter.id == Review.charter_id)
+            .where(
+                Review.status.in_(OPEN_REVIEW_STATUSES),
+                Charter.status != CharterStatus.ENDED,
+                concerned,
+                or_(
+                    Review.status == ReviewStatus.IN_PROGRESS,
+                    and_(Review.scheduled_at.is_(None), Review.due_on <= horizon),
+                    Review.scheduled_at < before,
+                ),
+            )
+            .options(
+                selectinload(Review.charter).selectinload(Charter.department_a),
+                selectinload(Review.charter).selectinload(Charter.department_b),
+            )
+            .order_by(Review.due_on, Review.id)
+        ).all()
+        return [
+            WaitingItem(
+                WaitKind.REVIEW, r.charter, r.scheduled_at or r.due_on, review=r, today=self.today
+            )
+            for r in reviews
+        ]
+
+    @cached_property
+    def actions(self) -> list[WaitingItem]:
+        """Open action items of the person's departments, late or due within the window."""
+        if not self.departments:
+            return []
+        # The "due soon" window comes with the rows (one query, the settings joined in).
+        rows = db.session.execute(
+            select(ActionItem, ReminderSettings.action_due_soon_days)
+            .join(Charter, Charter.id == ActionItem.charter_id)
+            .outerjoin(ReminderSettings, true())
+            .where(
+                ActionItem.status == ActionStatus.OPEN,
+                ActionItem.owner_department_id.in_(self.departments),
+                ActionItem.due_on <= self.today + timedelta(days=MAX_DUE_SOON_DAYS),
+                Charter.status != CharterStatus.ENDED,
+            )
+            .options(joinedload(ActionItem.charter), joinedload(ActionItem.owner_department))
+            .order_by(ActionItem.due_on, ActionItem.id)
+        ).all()
+        actions = [
+            action
+            for action, soon in rows
+            if action.due_on <= self.today + timedelta(days=DUE_SOON_DAYS if soon is None else soon)
+        ]
+        return [
+            WaitingItem(WaitKind.ACTION, a.charter, a.due_on, action=a, today=self.today)
+            for a in actions
+        ]
+
+    # ------------------------------------------------------------ together
+
+    def of(self, kind: WaitKind | str) -> list[WaitingItem]:
+        return {
+            WaitKind.SIGN: lambda: self.to_sign,
+            WaitKind.DRAFT: lambda: self.drafts,
+            WaitKind.REVIEW: lambda: self.reviews,
+            WaitKind.ACTION: lambda: self.actions,
+        }[WaitKind(kind)]()
+
+    def count(self, kind: WaitKind | str) -> int:
+        return len(self.of(kind))
+
+    @property
+    def items(self) -> list[WaitingItem]:
+        """Everything, in the order the home page shows it."""
+        return [item for kind in WaitKind for item in self.of(kind)]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, charter: object) -> bool:
+        return any(item.charter is charter for item in self.items)
+
+    @property
+    def charters_to_sign(self) -> list[Charter]:
+        return [item.charter for item in self.to_sign]
+
+    def asks(self, notification: Notification) -> bool:
+        """Whether an inbox message still asks for something that waits for the person."""
+        kind = ASKING_KINDS.get(notification.kind)
+        if kind is None or notification.done_at is not None:
+            return False
+        if notification.object_type != "charter":
+            return False
+        return any(item.charter.id == notification.object_id for item in self.of(kind))
+
+
+def what_waits_for(user: User, now: datetime | None = None) -> Waiting:
+    """What waits for ``user`` at ``now`` (each kind is queried when first read)."""
+    return Waiting(user, now or utcnow())
+
+
+def waiting_for_current_user() -> Waiting:
+    """``what_waits_for`` the signed-in person, computed once per request."""
+    cached = g.get("_waiting")
+    if cached is None or cached.user.id != current_user.id:
+        cached = g._waiting = what_waits_for(current_user._get_current_object())
+    return cached
+
+
+def _of_departments(ids: list[int]):
+    return or_(Charter.department_a_id.in_(ids), Charter.department_b_id.in_(ids))
+
+
+__all__ = ["WaitKind", "Waiting", "WaitingItem", "waiting_for_current_user", "what_waits_for"]

@@ -1,0 +1,138 @@
+"""Where a charter stands for its readers: the one "display status" of every page, list and API.
+
+A charter's stored ``status`` says what can be done to it now (an amendment reopens it as a
+draft), not what binds the two sides: while an amendment is written or signed, the signed
+version stays in force. ``standing`` tells both, and pages, lists, the map and the API all
+read it from here (one grouped query for any number of charters, remembered for the request).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import case, event, func, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from .charters import CharterStatus
+from .signing import CharterVersion
+
+
+class Standing(enum.StrEnum):
+    """What a reader is told about a charter (its stored status, plus "amendment in progress")."""
+
+    DRAFT = "draft"
+    AWAITING_SIGNATURES = "awaiting_signatures"
+    ACTIVE = "active"
+    # In force, with an amendment being written or awaiting signatures.
+    AMENDING = "amendment_in_progress"
+    ENDED = "ended"
+
+
+# The order lists and the map use: what binds first, then what is being agreed.
+STANDING_ORDER = (
+    Standing.ACTIVE,
+    Standing.AMENDING,
+    Standing.AWAITING_SIGNATURES,
+    Standing.DRAFT,
+    Standing.ENDED,
+)
+
+
+class HasStatus(Protocol):
+    id: int
+    status: CharterStatus
+
+
+@dataclass(frozen=True)
+class CharterStanding:
+    charter_id: int
+    status: CharterStatus  # the stored status (what can be done now)
+    in_force: int | None  # the number of the signed version that binds, if any
+    amendment: int | None  # the number the amendment has (or will have once submitted)
+
+    @property
+    def key(self) -> Standing:
+        if self.amendment is not None:
+            return Standing.AMENDING
+        return Standing(self.status.value)
+
+    @property
+    def is_in_force(self) -> bool:
+        """A signed version binds both sides (also while an amendment is in progress)."""
+        return self.key in (Standing.ACTIVE, Standing.AMENDING)
+
+    @property
+    def is_amending(self) -> bool:
+        return self.amendment is not None
+
+    @property
+    def public_status(self) -> CharterStatus:
+        """The API's ``status``: ``active`` while a signed version binds, amendment or not."""
+        return CharterStatus.ACTIVE if self.is_amending else self.status
+
+    @property
+    def amendment_status(self) -> CharterStatus | None:
+        """Where the amendment is: ``draft`` or ``awaiting_signatures`` (None without one)."""
+        return self.status if self.is_amending else None
+
+
+_CACHE = "charter_standings"
+
+
+def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
+    """Where each charter stands, in one query for all of them (remembered for the request)."""
+    cache: dict[tuple[int, CharterStatus], CharterStanding] = db.session.info.setdefault(_CACHE, {})
+    charters = list(charters)
+    missing = {c.id for c in charters if (c.id, c.status) not in cache}
+    if missing:
+        in_force = case(
+            (
+                CharterVersion.activated_at.is_not(None) & CharterVersion.superseded_at.is_(None),
+                CharterVersion.number,
+            )
+        )
+        numbers = {
+            row.charter_id: (row.last, row.in_force)
+            for row in db.session.execute(
+                select(
+                    CharterVersion.charter_id,
+                    func.max(CharterVersion.number).label("last"),
+                    func.max(in_force).label("in_force"),
+                )
+                .where(CharterVersion.charter_id.in_(sorted(missing)))
+                .group_by(CharterVersion.charter_id)
+            )
+        }
+        for charter in charters:
+            if charter.id in missing:
+                last, number = numbers.get(charter.id, (None, None))
+                cache[(charter.id, charter.status)] = _standing(charter, last, number)
+    return {c.id: cache[(c.id, c.status)] for c in charters}
+
+
+def standing(charter: HasStatus) -> CharterStanding:
+    """Where one charter stands (see ``standings``)."""
+    return standings([charter])[charter.id]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session, *_args) -> None:
+    """Any write may change versions: what was remembered is computed again."""
+    session.info.pop(_CACHE, None)
+
+
+def _standing(charter: HasStatus, last: int | None, in_force: int | None) -> CharterStanding:
+    amendment = None
+    if in_force is not None and charter.status == CharterStatus.DRAFT:
+        amendment = (last or in_force) + 1
+    elif in_force is not None and charter.status == CharterStatus.AWAITING_SIGNATURES:
+        amendment = last
+    if charter.status not in (CharterStatus.ACTIVE, CharterStatus.ENDED) and amendment is None:
+        in_force = None
+    return CharterStanding(charter.id, charter.status, in_force, amendment)
