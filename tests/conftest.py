@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.plugins.reviews",  # active, planned_review, started_review
     "tests.plugins.mail",  # smtp: a real SMTP server on a free port
     "tests.plugins.browser",  # live_server, chromium_browser, output_dir
+    "tests.plugins.demo",  # demo: the seeded demo organisation, a review in progress
 ]

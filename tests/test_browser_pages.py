@@ -11,6 +11,7 @@ import pytest
 from sla_contracts.extensions import db
 from sla_contracts.models import Commitment
 
+from .a11y_helpers import describe_violations, run_axe
 from .plugins.browser import watch_csp
 from .plugins.charters import COMMITMENT_DEFAULTS
 from .plugins.people import TEST_PASSWORD
@@ -31,6 +32,11 @@ def _open(chromium_browser, live_server, email: str, **context_options):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/$"))
     return context, page, violations
+
+
+def _no_serious_axe_violation(page) -> None:
+    violations = run_axe(page)
+    assert not violations, describe_violations(violations)
 
 
 def _primary(page) -> str:
@@ -70,6 +76,7 @@ def test_primary_action_follows_the_state_and_sign_page_shows_content_first(
     assert "Each side must commit" in page_a.locator(".action-reason").inner_text()
     assert page_a.get_by_text("End the charter").count() == 0
     page_a.screenshot(path=str(output_dir / "empty-draft.png"), full_page=True)
+    _no_serious_axe_violation(page_a)
 
     _add(charter_id, log_id, "Deliveries before opening")
     _add(charter_id, mag_id, "Shelves filled by 9 am")
@@ -105,6 +112,7 @@ def test_primary_action_follows_the_state_and_sign_page_shows_content_first(
         assert box["y"] + box["height"] <= password["y"], selector
     assert password["y"] < button["y"]
     page_b.screenshot(path=str(output_dir / "sign-page.png"), full_page=True)
+    _no_serious_axe_violation(page_b)
     page_b.fill("input[name=password]", TEST_PASSWORD)
     page_b.locator(".sign-form button[type=submit]").click()
     page_b.wait_for_url(url)
@@ -125,6 +133,7 @@ def test_primary_action_follows_the_state_and_sign_page_shows_content_first(
     items = page_a.locator(".more-actions li").all_inner_texts()
     assert items[-1].strip() == "End the charter…"
     page_a.screenshot(path=str(output_dir / "in-force.png"), full_page=True)
+    _no_serious_axe_violation(page_a)  # with the menu open
     end.click()
     page_a.wait_for_url(re.compile(r".*/end$"))
     assert page_a.get_by_label("Why does this charter end?").is_visible()
@@ -163,9 +172,11 @@ def test_share_link_is_copied_and_listed_with_its_own_status(
     assert rows.count() == 1
     assert rows.first.locator(".link-status").inner_text() == "Active"
     page.screenshot(path=str(output_dir / "share-link.png"), full_page=True)
+    _no_serious_axe_violation(page)
 
     # Revoke from the list: a page says what it does, then the row says Revoked.
     rows.first.get_by_role("link", name="Revoke…").click()
+    _no_serious_axe_violation(page)
     page.get_by_role("button", name="Revoke the link").click()
     page.wait_for_url(re.compile(r".*/share$"))
     assert page.locator("tr[data-link-status] .link-status").inner_text() == "Revoked"

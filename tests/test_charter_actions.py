@@ -6,7 +6,7 @@ import pytest
 
 from sla_contracts.errors import CharterStateError
 from sla_contracts.extensions import db
-from sla_contracts.signing import amendments, signatures
+from sla_contracts.signing import amendments, share_links, signatures
 from sla_contracts.signing.actions import DANGER, MORE, PRIMARY, SECONDARY, charter_actions
 
 from .plugins.people import TEST_PASSWORD
@@ -59,6 +59,11 @@ def test_awaiting_my_signature_asks_to_sign_then_offers_the_pdf(app, org, make_c
 
 
 def test_in_force_offers_the_pdf_first_and_ending_last(app, org, signed):
+    share_links.create_share_link(org.head_b, signed, 7)
+    db.session.commit()
+    with app.test_request_context():
+        share = next(a for a in charter_actions(signed, org.head_a) if a.key == "share")
+    assert share.label.endswith("(1 actif)")  # live links are not forgotten (default: French)
     actions = _actions(app, signed, org.head_a)
     assert _primary(actions) == "pdf"
     assert actions["end"] == DANGER and list(actions)[-1] == "end"

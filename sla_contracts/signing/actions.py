@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..charters.history import diff_snapshots, snapshot
 from ..extensions import db
 from ..models import Charter, CharterStatus, CharterVersion, Signature, User
 from ..permissions import can_edit
+from . import share_links
 from .signatures import signing_departments
 from .versions import valid_signatures
 
@@ -174,7 +176,13 @@ def charter_actions(
     if panel.in_force is not None and manage and status != CharterStatus.ENDED:
         # Beside the PDF when in force; in the menu while an amendment is drafted.
         weight = SECONDARY if status == CharterStatus.ACTIVE else MORE
-        add("share", _("Share links"), url_for("signing.share", charter_id=cid), weight)
+        live = share_links.active_count(charter)
+        label = (
+            ngettext("Share links (%(num)d active)", "Share links (%(num)d active)", live)
+            if live
+            else _("Share links")
+        )
+        add("share", label, url_for("signing.share", charter_id=cid), weight)
     if manage and status == CharterStatus.ACTIVE:
         add(
             "amend",

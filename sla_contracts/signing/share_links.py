@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..audit.operations import record_event
@@ -80,6 +80,20 @@ def share_links(charter: Charter) -> list[ShareLink]:
             .where(CharterVersion.charter_id == charter.id)
             .options(selectinload(ShareLink.version), selectinload(ShareLink.created_by))
             .order_by(ShareLink.created_at.desc(), ShareLink.id.desc())
+        )
+    )
+
+
+def active_count(charter: Charter, now: datetime | None = None) -> int:
+    """How many links to ``charter``'s PDFs still open them at ``now``."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(func.count(ShareLink.id))
+        .join(CharterVersion, CharterVersion.id == ShareLink.version_id)
+        .where(
+            CharterVersion.charter_id == charter.id,
+            ShareLink.revoked_at.is_(None),
+            ShareLink.expires_at > now,
         )
     )
 
