@@ -154,3 +154,9 @@ def test_openapi_documents_the_amendment(client):
         amendment = schemas[name]["properties"]["amendment"]
         assert set(amendment["properties"]) == {"version", "status", "version_in_force"}
         assert "amendment" in schemas[name]["required"]
+
+
+def test_reviews_section_does_not_say_the_amended_charter_is_unsigned(org, amended, login_as):
+    page = _text(login_as(org.head_a).get(f"/charters/{amended.id}"))
+    assert "Reviews start once both departments have signed" not in page
+    assert "Reviews wait while the amendment is in progress" in page

@@ -268,3 +268,19 @@ def test_refused_values_are_named_by_domain_path(review, org):
         "actions[0].owner_department_id",
     }
     assert caught.value.field == f"assessments[{first}].result"
+
+
+def test_a_measured_value_shown_in_the_readers_spelling_is_no_change(review, org, login_as):
+    """Saved "91.605" shows as "91,605" to a French reader: not a change nobody made."""
+    first = review.assessments[0]
+    first.measured_value = "91.605"
+    org.head_a.locale = org.head_b.locale = "fr"
+    db.session.commit()
+    url, helene, h_form, isabelle, i_form = _open_twice(review, org, login_as)
+    measured = f"assessment-{first.id}-measured"
+    assert i_form[measured] == "91,605"
+    assert helene.post(url, {**h_form, "minutes": "Notes", "intent": "save"}).status_code == 302
+    stale = isabelle.post(url, {**i_form, measured: "92,5", "intent": "save"})
+    assert stale.status_code == 302  # only Isabelle changed it: no conflict
+    db.session.expire_all()
+    assert first.measured_value == "92,5" and review.minutes == "Notes"

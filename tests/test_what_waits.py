@@ -208,3 +208,17 @@ def test_home_and_inbox_take_a_bounded_number_of_queries(org, make_charter, logi
     assert [waiting.count(k) for k in WaitKind] == [13, 13, 13, 13]
     print(f"home + inbox queries: {small} (1 of each) and {big} (13 of each)")
     assert big == small, (small, big)
+
+
+def test_review_of_a_charter_under_amendment_does_not_wait(org, make_charter):
+    today = datetime.now(UTC)
+    charter = make_charter(commitments=(1, 1))
+    sign_both(org, charter)
+    charter.next_review_on = today.date() + timedelta(days=2)
+    review_ops.plan_review(charter, today)
+    db.session.commit()
+    assert [i.charter for i in what_waits_for(org.head_b, today).reviews] == [charter]
+    amendments.open_amendment(org.head_a, charter)
+    db.session.commit()
+    # Reviews cannot be scheduled or started during an amendment: nothing to do yet.
+    assert what_waits_for(org.head_b, today).reviews == []

@@ -194,7 +194,8 @@ class Waiting:
             .join(Charter, Charter.id == Review.charter_id)
             .where(
                 Review.status.in_(OPEN_REVIEW_STATUSES),
-                Charter.status != CharterStatus.ENDED,
+                # Only a charter in force without an amendment is reviewed (reviews.access).
+                Charter.status == CharterStatus.ACTIVE,
                 concerned,
                 or_(
                     Review.status == ReviewStatus.IN_PROGRESS,

@@ -55,6 +55,9 @@ from .operations import close_review, start_review
 TEXT_MAX = 4000
 ACTION_TITLE_MAX = 300
 MEASURED_MAX = 64
+# Numbers the meeting page shows in its inputs in the reader's spelling, with these decimals:
+# "91.605" saved and "91,605" shown are the same value, not a change.
+NUMBER_INPUT_DECIMALS = {"criterion_value": 3, "measured_value": 6}
 
 
 # ---------------------------------------------------------------- the three-way merge
@@ -66,10 +69,11 @@ def _same(path: FieldPath, a: str | None, b: str | None) -> bool:
     def norm(value: str | None) -> str:
         return ("" if value is None else str(value)).replace("\r\n", "\n").strip()
 
-    if path.field in ("criterion_value", "measured_value"):
+    if path.field in NUMBER_INPUT_DECIMALS:
         x, y = parse_number(norm(a)), parse_number(norm(b))
         if x is not None and y is not None:
-            return round(x, 3) == round(y, 3)  # the page shows three decimals
+            places = NUMBER_INPUT_DECIMALS[path.field]  # as many as the page's input shows
+            return round(x, places) == round(y, places)
     return norm(a) == norm(b)
 
 

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import formats, labels
 from ..models import Review
+from .meeting import NUMBER_INPUT_DECIMALS
 from .meeting_input import (
     SCALAR_FIELDS,
     ActionValues,
@@ -50,10 +51,10 @@ def input_name(path: FieldPath, action_keys: list[str]) -> str:
     return path.field
 
 
-def _typed(value: str, decimals: int = 3) -> str:
+def _typed(value: str, field: str) -> str:
     """A number as the reader types it (their separator, no grouping); other text as it is."""
     number = formats.parse_number(value)
-    pattern = "0." + "#" * decimals
+    pattern = "0." + "#" * NUMBER_INPUT_DECIMALS[field]
     return value if number is None else format_decimal(number, format=pattern)
 
 
@@ -65,13 +66,14 @@ def to_inputs(values: MeetingValues, action_keys: list[str]) -> dict[str, str]:
         if value is not None:
             inputs[name] = value
     if inputs.get("criterion_value"):
-        inputs["criterion_value"] = _typed(inputs["criterion_value"])
+        inputs["criterion_value"] = _typed(inputs["criterion_value"], "criterion_value")
     for assessment_id, item in values.assessments.items():
         for name, suffix in ASSESSMENT_INPUTS.items():
             if getattr(item, name) is not None:
                 inputs[f"assessment-{assessment_id}-{suffix}"] = getattr(item, name)
         if item.measured_value:
-            inputs[f"assessment-{assessment_id}-measured"] = _typed(item.measured_value, 6)
+            measured = _typed(item.measured_value, "measured_value")
+            inputs[f"assessment-{assessment_id}-measured"] = measured
     for key, item in zip(action_keys, values.actions, strict=True):
         for name, suffix in ACTION_INPUTS.items():
             if getattr(item, name) is not None:
