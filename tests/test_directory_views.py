@@ -522,3 +522,10 @@ def test_people_pages_take_a_bounded_number_of_queries(org, admin, app, make_use
     _, big_dept = _count_queries(app, admin, "/directory/departments")
     assert big == small and big_dept == small_dept
     assert db.session.scalar(select(func.count(Membership.id))) >= 40
+
+
+def test_map_names_each_pair_in_its_charters_order(org, admin, make_charter):
+    make_charter("Magasins ⇄ Logistique : des rayons pleins", status=CharterStatus.ACTIVE)
+    page = _text(admin.get("/directory/map"))
+    pairs = page.split("Pairs and their charters")[1]
+    assert "Magasins ⇄ Logistique" in pairs and "Logistique ⇄ Magasins" not in pairs

@@ -236,7 +236,7 @@ def test_migration_keeps_old_messages_as_their_text(tmp_path):
 
 
 def test_signature_requests_not_yet_sent_are_withdrawn_once_the_charter_is_in_force(
-    org, make_charter, smtp
+    org, make_charter, smtp, login_as
 ):
     from sla_contracts.models import OutboxEmail
     from sla_contracts.signing import signatures
@@ -255,6 +255,12 @@ def test_signature_requests_not_yet_sent_are_withdrawn_once_the_charter_is_in_fo
     assert {e.status for e in asked} == {"withdrawn"}
     assert jobs.deliver_outbox(NOW) == 0
     assert smtp.inbox.messages == []
+    # "Send now" cannot bring a withdrawn request back, and the outbox does not offer it.
+    notifications.retry_now(asked[0], NOW)
+    db.session.commit()
+    assert asked[0].status == "withdrawn" and jobs.deliver_outbox(NOW) == 0
+    page = login_as(org.admin).get("/reviews/admin/outbox").get_data(as_text=True)
+    assert "Withdrawn before sending" in page and "Send now" not in page
     # The inbox keeps the story; only the e-mails that would arrive too late are held back.
     assert [n.kind for n in _inbox(org.head_b)] == ["signature_requested", "signature_awaited"]
 

@@ -49,3 +49,12 @@ def test_a_head_whose_side_has_signed_is_not_asked_again(org, make_charter, logi
     page = login_as(org.head_a).get(f"/charters/{charter.id}/sign").get_data(as_text=True)
     assert "Your side has already signed this version" in page
     assert 'name="password"' not in page and "for , as" not in page
+
+
+def test_the_summary_follows_french_punctuation(org, make_charter, login_as):
+    org.head_b.locale = "fr"
+    charter = make_charter(commitments=(1, 1))
+    submit(org, charter)
+    page = login_as(org.head_b).get(f"/charters/{charter.id}/sign").get_data(as_text=True)
+    assert "envers Magasins : A commitment 1" in page  # a space before the colon in French
+    assert "envers Magasins: " not in page

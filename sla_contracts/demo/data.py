@@ -1280,6 +1280,7 @@ CHARTERS: list[dict[str, Any]] = [
 # Pairs of heads worth logging in as, printed after seeding and listed in the README.
 HIGHLIGHTED_PAIRS: list[tuple[str, str, str]] = [
     # (what you will see, e-mail login of one head, of the other)
+    ("Achats ⇄ Logistique", "isabelle.vidal", "helene.marchand"),
     ("Logistique ⇄ Magasins", "helene.marchand", "thomas.garnier"),
     ("Service client ⇄ Magasins", "nadia.haddad", "sandrine.petit"),
     ("DSI ⇄ E-commerce", "philippe.caron", "julien.faure"),

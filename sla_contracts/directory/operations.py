@@ -29,6 +29,7 @@ from ..models import (
     Role,
     Standing,
     User,
+    named_b_first,
     standings,
 )
 from ..timeutil import utcnow
@@ -449,6 +450,8 @@ class MapCharter:
     next_review_on: date | None
     is_overdue: bool = False
     standing: CharterStanding | None = None
+    # The two departments in the charter's one reading order (``Charter.sides``).
+    sides: tuple[Department, Department] | None = None
 
 
 @dataclass
@@ -518,7 +521,12 @@ def company_map(today: date | None = None) -> CompanyMap:
         pair = pairs.get(key)
         if pair is None:  # a side is archived: not on the map
             continue
-        pair.charters.append(MapCharter(row.id, row.title, row.status, row.next_review_on))
+        by_id = {pair.first.id: pair.first, pair.second.id: pair.second}
+        a, b = by_id[row.department_a_id], by_id[row.department_b_id]
+        sides = (b, a) if named_b_first(row.title or "", a.name, b.name) else (a, b)
+        pair.charters.append(
+            MapCharter(row.id, row.title, row.status, row.next_review_on, sides=sides)
+        )
     shown = [c for p in pairs.values() for c in p.charters]
     marks = standings(shown)
     for charter in shown:

@@ -13,6 +13,7 @@ from .charters import (
     Comment,
     Commitment,
     Revision,
+    named_b_first,
     version_sides,
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
@@ -50,6 +51,7 @@ __all__ = [
     "standings",
     "pending_version",
     "version_sides",
+    "named_b_first",
     "version_in_force",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",

@@ -247,8 +247,11 @@ def _failed(email: OutboxEmail, error: Exception, now: datetime) -> None:
 
 
 def retry_now(email: OutboxEmail, now: datetime) -> None:
-    """Put a failed or waiting row back at the head of the queue (admin action)."""
-    if email.status == Status.SENT:
+    """Put a failed or waiting row back at the head of the queue (admin action).
+
+    Sent rows stay sent, and withdrawn ones stay withdrawn: what they asked for was done.
+    """
+    if email.status in (Status.SENT, Status.WITHDRAWN):
         return
     email.status = Status.PENDING
     email.next_attempt_at = now
