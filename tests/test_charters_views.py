@@ -363,6 +363,19 @@ def test_comment_on_a_commitment_and_resolve_it(org, charter, login_as):
     assert empty.status_code == 422
 
 
+def test_discussion_does_not_say_no_comment_while_one_is_under_a_commitment(
+    org, make_charter, login_as
+):
+    charter = make_charter(commitments=(1, 1))
+    db.session.commit()
+    member = login_as(org.member_b)
+    member.post(f"/charters/{charter.id}/comments",
+                {"body": "Quel délai ?", "commitment_id": charter.commitments[0].id})  # fmt: skip
+    page = member.get(f"/charters/{charter.id}").get_data(as_text=True)
+    assert "No comment on the charter yet." not in page
+    assert "No comment on the charter as a whole yet; 1 comment is under its commitment." in page
+
+
 def test_home_page_lists_my_charters_and_what_waits(org, charter, login_as):
     page = login_as(org.head_b).get("/").get_data(as_text=True)
     assert charter.title.replace("⇄", "⇄") in page
