@@ -16,7 +16,7 @@ from sla_contracts.demo import data
 from sla_contracts.extensions import db
 
 from .a11y_helpers import contrast_ratio, describe_violations, parse_colour, run_axe
-from .plugins.browser import watch_csp
+from .plugins.browser import signed_in, watch_csp
 from .plugins.demo import DEMO_ADMIN as ADMIN
 from .plugins.demo import DEMO_HEAD as HEAD
 from .plugins.people import TEST_PASSWORD
@@ -119,14 +119,8 @@ def test_keyboard_focus_ring_is_visible_on_every_stop(
 
 
 def _sign_in(browser, live_server, email: str, viewport: dict):
-    page = browser.new_context(viewport=viewport, locale="fr-FR").new_page()
-    page.set_default_timeout(15_000)
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", data.DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server("/"))
-    return page
+    return signed_in(browser, live_server, email, data.DEMO_PASSWORD, viewport=viewport,
+                     locale="fr-FR")  # fmt: skip
 
 
 def _switch_language(page, live_server, lang: str) -> None:

@@ -8,18 +8,10 @@ import pytest
 
 from sla_contracts.extensions import db
 
-from .plugins.people import TEST_PASSWORD
+from .plugins.browser import log_in
 from .signing_helpers import sign_both
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, live_server, email: str) -> None:
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server("/"))
 
 
 def _language(page, lang: str) -> None:
@@ -45,7 +37,7 @@ def test_opened_amendment_stays_in_force_in_french_and_english(
     context = chromium_browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, live_server, email)
+    log_in(page, live_server, email)
     _language(page, "fr")
 
     page.goto(live_server(f"/charters/{charter_id}"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sla_contracts.extensions import db
 from sla_contracts.models import Charter
 
-from .plugins.people import TEST_PASSWORD
+from .plugins.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +20,6 @@ def _page(chromium_browser):
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
-
-
-def _log_in(page, live_server, email: str) -> None:
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server("/"))
 
 
 def _fill_commitment(page, prefix: str) -> None:
@@ -48,7 +40,7 @@ def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_b
     db.session.commit()
     page = _page(chromium_browser)
 
-    _log_in(page, live_server, email)
+    log_in(page, live_server, email)
     page.click("text=New charter")
     page.fill("#title", "Logistique ⇄ Magasins : des rayons pleins")
     page.select_option("#department_b_id", str(stores["id"]))
@@ -102,7 +94,7 @@ def test_member_reads_without_edit_buttons_and_outsider_gets_404(
     db.session.commit()
 
     page = _page(chromium_browser)
-    _log_in(page, live_server, member)
+    log_in(page, live_server, member)
     response = page.goto(url)
     assert response.status == 200
     assert "A commitment 1" in page.inner_text(".directions")
@@ -116,7 +108,7 @@ def test_member_reads_without_edit_buttons_and_outsider_gets_404(
     page.context.close()
 
     page = _page(chromium_browser)
-    _log_in(page, live_server, outsider)
+    log_in(page, live_server, outsider)
     response = page.goto(url)
     assert response.status == 404
     assert "A commitment 1" not in page.content()

@@ -16,6 +16,7 @@ from sla_contracts.demo import data
 from sla_contracts.extensions import db
 
 from .a11y_helpers import off_screen
+from .plugins.browser import signed_in
 from .plugins.demo import DEMO_ADMIN as ADMIN
 from .plugins.demo import DEMO_HEAD as HEAD
 from .plugins.people import TEST_PASSWORD
@@ -29,14 +30,7 @@ SHOTS = Path("/tmp/reciproque-phone")
 def log_in(browser, live_server, email: str, password: str = data.DEMO_PASSWORD, **context):
     """A fresh phone-sized browser context, signed in as ``email``."""
     options = {"viewport": PHONE, "locale": "fr-FR", "is_mobile": True, "has_touch": True}
-    page = browser.new_context(**(options | context)).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server("/"))
-    return page
+    return signed_in(browser, live_server, email, password, **(options | context))
 
 
 def shoot(page, output_dir: Path, name: str) -> None:

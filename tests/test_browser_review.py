@@ -8,7 +8,7 @@ from datetime import date
 from sla_contracts.extensions import db
 from sla_contracts.models import CharterStatus, Review, ReviewStatus
 
-from .plugins.browser import watch_csp
+from .plugins.browser import signed_in, watch_csp
 from .plugins.people import TEST_PASSWORD
 
 
@@ -81,16 +81,6 @@ def test_head_fills_closes_review_and_downloads_minutes(
     assert violations == []  # the meeting page and the chart run under the CSP
 
 
-def _signed_in(browser, url: str, email: str):
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return page
-
-
 def test_two_heads_saving_one_review_conflict_only_on_the_field_both_changed(
     started_review, org, live_server, chromium_browser, output_dir
 ):
@@ -99,8 +89,8 @@ def test_two_heads_saving_one_review_conflict_only_on_the_field_both_changed(
     name_a = org.head_a.name
     db.session.commit()  # release SQLite's write lock for the server
 
-    first = _signed_in(chromium_browser, live_server.url, emails[0])
-    second = _signed_in(chromium_browser, live_server.url, emails[1])
+    first = signed_in(chromium_browser, live_server, emails[0], locale="en-GB")
+    second = signed_in(chromium_browser, live_server, emails[1], locale="en-GB")
     for page in (first, second):  # both open the meeting page before either saves
         page.goto(f"{live_server.url}/reviews/{review_id}")
 

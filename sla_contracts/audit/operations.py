@@ -50,6 +50,20 @@ def _event_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _hash_of(event: AuditEvent) -> str:
+    """The hash an event must carry: its content chained to ``event.prev_hash``."""
+    return _event_hash(
+        event.prev_hash,
+        event.occurred_at,
+        event.actor_id,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.charter_id,
+        event.data or {},
+    )
+
+
 def record_event(
     action: str,
     *,
@@ -100,17 +114,7 @@ def _append_pending(session: Session) -> None:
     prev_hash = prev_hash or GENESIS
     for event in pending:
         event.prev_hash = prev_hash
-        event.hash = _event_hash(
-            prev_hash,
-            event.occurred_at,
-            event.actor_id,
-            event.action,
-            event.object_type,
-            event.object_id,
-            event.charter_id,
-            event.data,
-        )
-        prev_hash = event.hash
+        event.hash = prev_hash = _hash_of(event)
         session.add(event)
     session.flush()
 
@@ -146,17 +150,7 @@ def verify_chain() -> ChainReport:
         count += 1
         if event.prev_hash != prev:
             return ChainReport(count, event.id, "previous hash does not match")
-        expected = _event_hash(
-            event.prev_hash,
-            event.occurred_at,
-            event.actor_id,
-            event.action,
-            event.object_type,
-            event.object_id,
-            event.charter_id,
-            event.data or {},
-        )
-        if expected != event.hash:
+        if _hash_of(event) != event.hash:
             return ChainReport(count, event.id, "content does not match its hash")
         prev = event.hash
     return ChainReport(count)

@@ -18,6 +18,8 @@ from werkzeug.serving import make_server
 
 from sla_contracts.extensions import db
 
+from .people import TEST_PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -117,3 +119,21 @@ def watch_csp(page) -> list[str]:
         ),
     )
     return violations
+
+
+def log_in(page, live_server: LiveServer, email: str, password: str = TEST_PASSWORD) -> None:
+    """Sign ``page`` in through the login form, as a person would, and wait for the home page."""
+    page.goto(live_server("/login"))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server("/"))
+
+
+def signed_in(browser, live_server: LiveServer, email: str, password: str = TEST_PASSWORD,
+              **context):  # fmt: skip
+    """A page in a fresh browser context (``context``: Playwright's options), signed in."""
+    page = browser.new_context(**context).new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, email, password)
+    return page
