@@ -19,7 +19,6 @@ from .a11y_helpers import contrast_ratio, describe_violations, parse_colour, run
 from .plugins.browser import signed_in, watch_csp
 from .plugins.demo import DEMO_ADMIN as ADMIN
 from .plugins.demo import DEMO_HEAD as HEAD
-from .plugins.people import TEST_PASSWORD
 from .test_browser_phone import PHONE
 
 APP_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "app.css"
@@ -92,12 +91,7 @@ def test_keyboard_focus_ring_is_visible_on_every_stop(
 ):
     review_id, email = started_review.id, org.head_a.email
     db.session.commit()
-    page = chromium_browser.new_context(viewport=DESKTOP, locale="en-GB").new_page()
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server("/"))
+    page = signed_in(chromium_browser, live_server, email, viewport=DESKTOP, locale="en-GB")
     page.goto(live_server(f"/reviews/{review_id}"))
 
     seen, weak = [], []

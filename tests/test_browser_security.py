@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sla_contracts.extensions import db
 from sla_contracts.models import Commitment
 
-from .plugins.browser import watch_csp
-from .plugins.people import TEST_PASSWORD
+from .plugins.browser import log_in, watch_csp
 from .signing_helpers import submit
 
 
@@ -28,11 +27,7 @@ def test_main_pages_run_under_the_csp_and_still_ask_before_removing(
     page = chromium_browser.new_context(locale="en-GB").new_page()
     page.set_default_timeout(15_000)
     violations = watch_csp(page)
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server("/"))
+    log_in(page, live_server, email)
 
     # The charter page: "Remove" asks first; saying no keeps the commitment.
     page.goto(live_server(f"/charters/{draft_id}"))
