@@ -127,9 +127,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     add_nav(app, directory_nav)
 
-    from .api import bp as api_bp
+    from .api import init_app as api_init_app
 
-    app.register_blueprint(api_bp)
+    api_init_app(app)
 
     from .signing.routes import bp as signing_bp
     from .signing.routes import share_bp, verify_bp

@@ -14,6 +14,6 @@ from . import (  # noqa: F401  (routes, docs)
     reviews,
     signing,
 )
-from .blueprint import bp
+from .blueprint import bp, init_app
 
-__all__ = ["bp"]
+__all__ = ["bp", "init_app"]

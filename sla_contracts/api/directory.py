@@ -12,160 +12,77 @@ from ..extensions import db
 from ..formats import collate
 from ..models import CustomerCriterion, Department, Direction, Membership, Role
 from ..transaction import atomic
-from . import openapi
 from .auth import require_api_user
-from .blueprint import bp
-from .validation import Field, body_schema, query_flag, read_json
-
-
-def department_ref(department: Department) -> dict[str, Any]:
-    """Describe a department briefly (inside a charter)."""
-    return {
-        "id": department.id,
-        "name": department.name,
-        "code": department.code,
-        "archived": department.is_archived,
-    }
-
-
-def department_json(department: Department) -> dict[str, Any]:
-    """Describe a department with its heads."""
-    return {
-        **department_ref(department),
-        "archived_at": department.archived_at.isoformat() if department.archived_at else None,
-        "heads": [
-            {"id": m.user.id, "name": m.user.name}
-            for m in collate(department.memberships, key=lambda m: m.user.name)
-            if m.role == Role.HEAD and m.user.is_active
-        ],
-    }
-
-
-def criterion_json(criterion: CustomerCriterion) -> dict[str, Any]:
-    """Describe an end-customer criterion."""
-    return {
-        "id": criterion.id,
-        "name": criterion.name,
-        "definition": criterion.definition,
-        "unit": criterion.unit,
-        "direction": criterion.direction.value,
-        "target": criterion.target,
-        "archived": criterion.is_archived,
-        "archived_at": criterion.archived_at.isoformat() if criterion.archived_at else None,
-    }
-
-
-DEPARTMENT_FIELDS = {
-    "name": Field("string", required=True, max_length=120),
-    "code": Field("string", required=True, max_length=16, description="1 to 16 A-Z, 0-9, - or _"),
-}
-CRITERION_FIELDS = {
-    "name": Field("string", required=True, max_length=120),
-    "definition": Field("string", required=True, max_length=4000),
-    "unit": Field("string", required=True, max_length=32),
-    "direction": Field("string", required=True, enum=tuple(d.value for d in Direction)),
-    "target": Field("number", required=True),
-}
-
-
-@bp.get("/departments")
-def list_departments():
-    query = select(Department).options(
-        selectinload(Department.memberships).selectinload(Membership.user)
-    )
-    if not query_flag("include_archived"):
-        query = query.where(Department.archived_at.is_(None))
-    departments = collate(db.session.scalars(query), key=lambda d: d.name)
-    return {"departments": [department_json(d) for d in departments]}
-
-
-@bp.post("/departments")
-def create_department():
-    actor = require_api_user()
-    directory_ops.require_admin(actor)
-    data = read_json(DEPARTMENT_FIELDS)
-    with atomic():
-        department = directory_ops.create_department(actor, name=data["name"], code=data["code"])
-    return department_json(department), 201
-
-
-@bp.get("/criteria")
-def list_criteria():
-    query = select(CustomerCriterion)
-    if not query_flag("include_archived"):
-        query = query.where(CustomerCriterion.archived_at.is_(None))
-    criteria = collate(db.session.scalars(query), key=lambda c: c.name)
-    return {"criteria": [criterion_json(c) for c in criteria]}
-
-
-@bp.post("/criteria")
-def create_criterion():
-    actor = require_api_user()
-    directory_ops.require_admin(actor)
-    data = read_json(CRITERION_FIELDS)
-    with atomic():
-        criterion = directory_ops.create_criterion(actor, data)
-    return criterion_json(criterion), 201
-
-
-# ---------------------------------------------------------------- documentation
-
-_REF = {
-    "type": "object",
-    "required": ["id", "name", "code", "archived"],
-    "properties": {
-        "id": {"type": "integer"},
-        "name": {"type": "string"},
-        "code": {"type": "string"},
-        "archived": {"type": "boolean"},
-    },
-}
-openapi.add_schema("DepartmentRef", _REF)
-openapi.add_schema(
-    "Department",
-    {
-        "type": "object",
-        "required": [*_REF["required"], "archived_at", "heads"],
-        "properties": {
-            **_REF["properties"],
-            "archived_at": {"type": ["string", "null"], "format": "date-time"},
-            "heads": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "name"],
-                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-                },
-            },
-        },
-    },
+from .blueprint import bp, operation
+from .pages import page_by_name
+from .schemas import (
+    Bool,
+    Flag,
+    Id,
+    List,
+    Nested,
+    Number,
+    PageArgs,
+    PersonSchema,
+    Schema,
+    Text,
+    When,
+    page_of,
 )
-openapi.add_schema(
-    "Criterion",
-    {
-        "type": "object",
-        "required": [
-            "id",
-            "name",
-            "definition",
-            "unit",
-            "direction",
-            "target",
-            "archived",
-            "archived_at",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "definition": {"type": "string"},
-            "unit": {"type": "string"},
-            "direction": {"type": "string", "enum": [d.value for d in Direction]},
-            "target": {"type": "number"},
-            "archived": {"type": "boolean"},
-            "archived_at": {"type": ["string", "null"], "format": "date-time"},
-        },
-    },
-)
+
+DIRECTIONS = tuple(d.value for d in Direction)
+
+
+def _heads(department: Department) -> list:
+    return [
+        m.user
+        for m in collate(department.memberships, key=lambda m: m.user.name)
+        if m.role == Role.HEAD and m.user.is_active
+    ]
+
+
+class DepartmentRefSchema(Schema):
+    id = Id(required=True)
+    name = Text(required=True)
+    code = Text(required=True)
+    archived = Bool(required=True, attribute="is_archived")
+
+
+class DepartmentSchema(DepartmentRefSchema):
+    archived_at = When(required=True, allow_none=True)
+    heads = List(Nested(PersonSchema), required=True, source=_heads)
+
+
+class CriterionSchema(Schema):
+    id = Id(required=True)
+    name = Text(required=True)
+    definition = Text(required=True)
+    unit = Text(required=True)
+    direction = Text(required=True, choices=DIRECTIONS)
+    target = Number(required=True)
+    archived = Bool(required=True, attribute="is_archived")
+    archived_at = When(required=True, allow_none=True)
+
+
+class DepartmentCreateSchema(Schema):
+    name = Text(required=True, max_length=120)
+    code = Text(required=True, max_length=16, metadata={"description": "1 to 16 A-Z, 0-9, - or _"})
+
+
+class CriterionCreateSchema(Schema):
+    name = Text(required=True, max_length=120)
+    definition = Text(required=True, max_length=4000)
+    unit = Text(required=True, max_length=32)
+    direction = Text(required=True, choices=DIRECTIONS)
+    target = Number(required=True)
+
+
+class DirectoryArgs(PageArgs):
+    include_archived = Flag(metadata={"description": "1 to list archived ones too"})
+
+
+DepartmentPage = page_of(DepartmentSchema, "departments", "DepartmentPage")
+CriterionPage = page_of(CriterionSchema, "criteria", "CriterionPage")
 
 DEPARTMENT_EXAMPLE = {
     "id": 1,
@@ -185,88 +102,88 @@ CRITERION_EXAMPLE = {
     "archived": False,
     "archived_at": None,
 }
-_INCLUDE_ARCHIVED = openapi.query_param(
-    "include_archived", "1 to list archived ones too (flagged archived: true)", {"type": "string"}
-)
 
-openapi.add_path(
-    "/departments",
-    "get",
-    {
-        "summary": "The directory of departments",
-        "tags": ["directory"],
-        "parameters": [_INCLUDE_ARCHIVED],
-        "responses": {
-            "200": openapi.json_response(
-                "Departments by name",
-                {
-                    "type": "object",
-                    "required": ["departments"],
-                    "properties": {
-                        "departments": {"type": "array", "items": openapi.ref("Department")}
-                    },
-                },
-                {"departments": [DEPARTMENT_EXAMPLE]},
-            ),
-            **openapi.errors(401, 422),
-        },
-    },
+
+def department_ref(department: Department) -> dict[str, Any]:
+    """Describe a department briefly (inside a charter)."""
+    return DepartmentRefSchema().dump(department)
+
+
+def criterion_json(criterion: CustomerCriterion) -> dict[str, Any]:
+    """Describe an end-customer criterion."""
+    return CriterionSchema().dump(criterion)
+
+
+@bp.get("/departments")
+@operation(
+    "The directory of departments, by name",
+    who="anyone signed in",
+    tag="directory",
+    errors=(422,),
 )
-openapi.add_path(
-    "/departments",
-    "post",
-    {
-        "summary": "Add a department (administrators)",
-        "tags": ["directory"],
-        "requestBody": openapi.json_body(
-            body_schema(DEPARTMENT_FIELDS), {"name": "Logistique", "code": "LOG"}
-        ),
-        "responses": {
-            "201": openapi.json_response(
-                "The new department", openapi.ref("Department"), {**DEPARTMENT_EXAMPLE, "heads": []}
-            ),
-            **openapi.errors(400, 401, 403, 422),
-        },
-    },
+@bp.arguments(DirectoryArgs, location="query")
+@bp.response(
+    200, DepartmentPage, example={"departments": [DEPARTMENT_EXAMPLE], "next": None, "total": 1}
 )
-openapi.add_path(
-    "/criteria",
-    "get",
-    {
-        "summary": "The catalogue of end-customer criteria",
-        "tags": ["directory"],
-        "parameters": [_INCLUDE_ARCHIVED],
-        "responses": {
-            "200": openapi.json_response(
-                "Criteria by name",
-                {
-                    "type": "object",
-                    "required": ["criteria"],
-                    "properties": {
-                        "criteria": {"type": "array", "items": openapi.ref("Criterion")}
-                    },
-                },
-                {"criteria": [CRITERION_EXAMPLE]},
-            ),
-            **openapi.errors(401, 422),
-        },
-    },
+def list_departments(args):
+    query = select(Department).options(
+        selectinload(Department.memberships).selectinload(Membership.user)
+    )
+    if not args["include_archived"]:
+        query = query.where(Department.archived_at.is_(None))
+    return page_by_name(db.session.scalars(query), lambda d: d.name, args, "departments")
+
+
+@bp.post("/departments")
+@operation(
+    "Add a department",
+    who="administrators (others: 403)",
+    tag="directory",
+    errors=(400, 403, 422),
 )
-openapi.add_path(
-    "/criteria",
-    "post",
-    {
-        "summary": "Add an end-customer criterion (administrators)",
-        "tags": ["directory"],
-        "requestBody": openapi.json_body(
-            body_schema(CRITERION_FIELDS),
-            {k: v for k, v in CRITERION_EXAMPLE.items() if k in CRITERION_FIELDS},
-        ),
-        "responses": {
-            "201": openapi.json_response(
-                "The new criterion", openapi.ref("Criterion"), CRITERION_EXAMPLE
-            ),
-            **openapi.errors(400, 401, 403, 422),
-        },
-    },
+@bp.arguments(DepartmentCreateSchema, example={"name": "Logistique", "code": "LOG"})
+@bp.response(201, DepartmentSchema, example={**DEPARTMENT_EXAMPLE, "heads": []})
+def create_department(data):
+    actor = require_api_user()
+    directory_ops.require_admin(actor)
+    with atomic():
+        department = directory_ops.create_department(actor, name=data["name"], code=data["code"])
+    return department
+
+
+@bp.get("/criteria")
+@operation(
+    "The catalogue of end-customer criteria, by name",
+    who="anyone signed in",
+    tag="directory",
+    errors=(422,),
 )
+@bp.arguments(DirectoryArgs, location="query")
+@bp.response(
+    200, CriterionPage, example={"criteria": [CRITERION_EXAMPLE], "next": None, "total": 1}
+)
+def list_criteria(args):
+    query = select(CustomerCriterion)
+    if not args["include_archived"]:
+        query = query.where(CustomerCriterion.archived_at.is_(None))
+    return page_by_name(db.session.scalars(query), lambda c: c.name, args, "criteria")
+
+
+@bp.post("/criteria")
+@operation(
+    "Add an end-customer criterion",
+    who="administrators (others: 403)",
+    tag="directory",
+    errors=(400, 403, 422),
+)
+@bp.arguments(
+    CriterionCreateSchema,
+    example={k: v for k, v in CRITERION_EXAMPLE.items() if k in CriterionCreateSchema().fields},
+)
+@bp.response(201, CriterionSchema, example=CRITERION_EXAMPLE)
+def create_criterion(data):
+    actor = require_api_user()
+    directory_ops.require_admin(actor)
+    with atomic():
+        criterion = directory_ops.create_criterion(actor, data)
+    return criterion

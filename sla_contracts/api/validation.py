@@ -15,18 +15,12 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..errors import DomainError, NotFound, ValidationError
+from ..errors import NotFound, ValidationError
+from .blueprint import BadRequest
 
 # Ids are 32-bit integers in PostgreSQL: a larger number would be a database error, not a 404.
 MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
-
-
-class BadRequest(DomainError):
-    """The request is not a JSON object at all (malformed, wrong content type)."""
-
-    code = "bad_request"
-    status = 400
 
 
 @dataclass(frozen=True)
