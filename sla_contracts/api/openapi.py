@@ -126,7 +126,10 @@ def document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document: flask-smorest's declarations, plus the modules
     not yet declared that way (this registry, going away)."""
     from .blueprint import api
+    from .directory import DepartmentRefSchema
 
+    if "DepartmentRef" not in api.spec.components.schemas:  # referred to by the registry
+        api.spec.components.schema("DepartmentRef", schema=DepartmentRefSchema)
     doc = copy.deepcopy(api.spec.to_dict())
     for path, operations in _paths.items():
         doc["paths"].setdefault(path, {}).update(copy.deepcopy(operations))
