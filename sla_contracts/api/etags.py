@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
-from flask_smorest.globals import get_appcontext
+from flask_smorest.utils import get_appcontext
 
 from ..errors import ConflictError, DomainError, ValidationError
 from .blueprint import bp
