@@ -20,9 +20,11 @@ def test_reference_renders_every_operation_from_static_files_only(
     origin = live_server("/").rstrip("/")
     page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith(origin) and not request.url.startswith("data:")
-        else None,
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith(origin) and not request.url.startswith("data:")
+            else None
+        ),
     )
     log_in(page, live_server, email)
 
