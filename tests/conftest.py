@@ -15,3 +15,18 @@ pytest_plugins = [
     "tests.plugins.browser",  # live_server, chromium_browser, output_dir
     "tests.plugins.demo",  # demo: the seeded demo organisation, a review in progress
 ]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what the conformance run did (tests/test_api_conformance.py), also under xdist."""
+    lines = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        + terminalreporter.stats.get("failed", [])
+        for name, value in getattr(report, "user_properties", ())
+        if name == "schemathesis" and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "schemathesis against /api/v1/openapi.json")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
