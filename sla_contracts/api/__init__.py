@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (routes, docs)
     charters,
     charters_doc,
     directory,
+    docs,
     notifications,
     openapi,
     reviews,
