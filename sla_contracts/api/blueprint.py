@@ -301,3 +301,20 @@ def init_app(app: Flask) -> None:
     """Register the blueprint and its document (after every module added its endpoints)."""
     api.init_app(app)
     api.register_blueprint(bp)
+    _only_reads_answer_304(api.spec._paths)
+
+
+def _only_reads_answer_304(paths: dict) -> None:
+    """``etags.versioned`` also serves PATCH answers (their new ETag): 304 is for GET only."""
+    for operations in paths.values():
+        for method, spec in operations.items():
+            if method == "get" or not isinstance(spec, dict):
+                continue
+            spec.get("responses", {}).pop("304", None)
+            spec.get("responses", {}).pop(304, None)
+            if "parameters" in spec:
+                spec["parameters"] = [
+                    p
+                    for p in spec["parameters"]
+                    if not (isinstance(p, dict) and p.get("name") == "If-None-Match")
+                ]
