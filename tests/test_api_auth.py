@@ -217,7 +217,7 @@ def test_session_delete_needs_json_content_type(org, login_as, make_charter, mak
     response = browser.client.delete(f"/api/v1/commitments/{commitment.id}")
     assert_error(response, 400, "bad_request")
     response = browser.client.delete(
-        f"/api/v1/commitments/{commitment.id}", content_type="application/json"
+        f"/api/v1/commitments/{commitment.id}", json={"lock_version": 1}
     )
     assert response.status_code == 204
 

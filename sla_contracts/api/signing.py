@@ -30,7 +30,7 @@ from ..transaction import atomic
 from . import openapi
 from .auth import location, require_api_user
 from .blueprint import bp
-from .charters import _charter, add_charter_fields
+from .charters import _charter
 from .validation import Field, body_schema, read_json
 
 SUBMIT_FIELDS = {
@@ -90,9 +90,6 @@ def _charter_versions(charter: Charter) -> dict[str, Any]:
         "current_version": version_summary(version_in_force(charter)),
         "pending_version": version_summary(pending_version(charter)),
     }
-
-
-add_charter_fields(_charter_versions)
 
 
 # ---------------------------------------------------------------- endpoints
@@ -241,23 +238,6 @@ openapi.add_schema(
         },
     },
 )
-openapi.add_properties(
-    "Charter",
-    {
-        "current_version": {
-            "type": ["object", "null"],
-            "description": "The signed version in force (null until one is signed); it stays "
-            "in force while an amendment is drafted",
-            "properties": openapi._schemas["VersionSummary"]["properties"],
-        },
-        "pending_version": {
-            "type": ["object", "null"],
-            "description": "The version awaiting signatures, if any",
-            "properties": openapi._schemas["VersionSummary"]["properties"],
-        },
-    },
-)
-
 _SUMMARY_EXAMPLE = {
     "number": 1,
     "state": "in_force",
