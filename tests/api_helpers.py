@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import jsonschema_rs
-from typing import Any
 
 from sla_contracts.api import openapi
 from sla_contracts.api.auth import issue_token

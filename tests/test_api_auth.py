@@ -280,3 +280,33 @@ def test_token_owner_language_is_used_for_messages(app, org, api_as, make_user):
 def test_overlong_text_is_refused_before_any_lookup(org, client):
     response = client.post("/api/v1/tokens", json={"email": "a" * 300, "password": "x"})
     assert_error(response, 422, "validation_error", "email")
+
+
+def test_unknown_keys_in_a_token_request_are_named(org, client):
+    response = client.post(
+        "/api/v1/tokens",
+        json={"email": org.head_a.email, "password": TEST_PASSWORD, "scope": "all", "ttl": 9},
+    )
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"]["unknown_fields"] == ["scope", "ttl"]
+    check_response(response, "post", "/api/v1/tokens")
+    assert db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_an_empty_token_request_names_both_fields(org, client):
+    response = client.post("/api/v1/tokens", data="", content_type="application/json")
+    error = assert_error(response, 422, "validation_error")
+    assert sorted(error["details"]["missing_fields"]) == ["email", "password"]
+
+
+def test_token_endpoints_are_documented(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    tokens = document["paths"]["/api/v1/tokens"]["post"]
+    assert tokens["security"] == [] and tokens["tags"] == ["auth"]
+    assert {"201", "400", "401", "422", "429"} <= set(tokens["responses"])
+    assert tokens["requestBody"]["required"] is True
+    revoke = document["paths"]["/api/v1/tokens/current"]["delete"]
+    assert {"204", "400", "401"} <= set(revoke["responses"])
+    assert document["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"] == {"$ref": "#/components/schemas/Me"}

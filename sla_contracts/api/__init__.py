@@ -9,6 +9,8 @@ from . import (  # noqa: F401  (routes, docs)
     auth,
     charters,
     directory,
+    docs,
+    notifications,
     openapi,
     reviews,
     signing,

@@ -21,12 +21,11 @@ from ..audit.operations import record_event
 from ..auth.service import authenticate
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..models import ApiToken, User
+from ..models import ApiToken, Role, User
 from ..timeutil import utcnow
 from ..transaction import atomic
-from . import openapi
-from .blueprint import PUBLIC_ENDPOINTS, bp, public
-from .validation import BadRequest, Field, body_schema, read_json
+from .blueprint import PUBLIC_ENDPOINTS, BadRequest, bp, operation, public
+from .schemas import Bool, Id, List, Nested, Schema, Text, When
 
 TOKEN_PREFIX = "rcq_"  # noqa: S105  (a marker, not a secret)
 DEFAULT_TOKEN_DAYS = 30
@@ -167,6 +166,51 @@ def _unauthorized_header(response):
     return response
 
 
+# ---------------------------------------------------------------- shapes
+
+ROLES = tuple(r.value for r in Role)
+
+
+class TokenRequestSchema(Schema):
+    email = Text(required=True, max_length=254)
+    password = Text(required=True, max_length=200)
+
+
+class TokenSchema(Schema):
+    token = Text(required=True, metadata={"description": "Shown once; only its hash is stored"})
+    token_type = Text(required=True, choices=("Bearer",))
+    expires_at = When(required=True)
+
+
+class MembershipSchema(Schema):
+    department_id = Id(required=True)
+    role = Text(required=True, choices=ROLES)
+
+
+class MeSchema(Schema):
+    id = Id(required=True)
+    name = Text(required=True)
+    email = Text(required=True)
+    locale = Text(required=True)
+    is_admin = Bool(required=True)
+    memberships = List(Nested(MembershipSchema), required=True)
+
+
+TOKEN_EXAMPLE = {
+    "token": "rcq_…",
+    "token_type": "Bearer",
+    "expires_at": "2026-12-25T08:00:00+00:00",
+}
+ME_EXAMPLE = {
+    "id": 3,
+    "name": "Alice Martin",
+    "email": "alice@example.com",
+    "locale": "fr",
+    "is_admin": False,
+    "memberships": [{"department_id": 1, "role": "head"}],
+}
+
+
 # ---------------------------------------------------------------- endpoints
 
 
@@ -174,155 +218,52 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-TOKEN_FIELDS = {
-    "email": Field("string", required=True, max_length=254),
-    "password": Field("string", required=True, max_length=200),
-}
-
-
 @bp.post("/tokens")
 @public
 @limiter.limit(_login_limit, deduct_when=lambda r: r.status_code != 201)
-def create_token():
-    data = read_json(TOKEN_FIELDS)
+@operation(
+    "Exchange an e-mail and password for a Bearer token",
+    who="anyone (no authentication); rate-limited like the login form "
+    "(LOGIN_RATE_LIMIT per address: 429 past it)",
+    tag="auth",
+    errors=(400, 422, 429),
+    description="Tokens expire (API_TOKEN_LIFETIME_DAYS, 30 days by default) and stop "
+    "working when revoked or when their owner is archived. A wrong e-mail or password is a "
+    "401 unauthorized.",
+)
+@bp.arguments(TokenRequestSchema, example={"email": "head@example.com", "password": "…"})
+@bp.response(201, TokenSchema, description="A new token", example=TOKEN_EXAMPLE)
+def create_token(data):
     user = authenticate(data["email"], data["password"])
     if user is None:
         raise Unauthorized(_("Wrong e-mail or password."))
     with atomic():
         raw, token = issue_token(user, utcnow())
-    return {
-        "token": raw,
-        "token_type": "Bearer",
-        "expires_at": token.expires_at.isoformat(),
-    }, 201
+    return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at}
 
 
 @bp.delete("/tokens/current")
-@api_login_required
+@operation(
+    "Revoke the token this request is authenticated with",
+    who="anyone authenticated by a token (with the session cookie: 400)",
+    tag="auth",
+    errors=(400,),
+)
+@bp.response(204, description="Revoked")
 def revoke_current_token():
     token = current_api_token()
     if token is None:
         raise BadRequest(_("This request is not authenticated by a token."))
     with atomic():
         revoke_token(token, utcnow())
-    return "", 204
-
-
-def user_json(user: User) -> dict:
-    """Describe a person with their memberships."""
-    return {
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "locale": user.locale,
-        "is_admin": user.is_admin,
-        "memberships": [
-            {"department_id": m.department_id, "role": m.role.value} for m in user.memberships
-        ],
-    }
+    return ""
 
 
 @bp.get("/me")
-@api_login_required
+@operation("The caller and their departments", who="anyone signed in", tag="auth")
+@bp.response(200, MeSchema, description="The caller", example=ME_EXAMPLE)
 def me():
-    return user_json(require_api_user())
-
-
-openapi.add_schema(
-    "Token",
-    {
-        "type": "object",
-        "required": ["token", "token_type", "expires_at"],
-        "properties": {
-            "token": {"type": "string", "description": "Shown once; only its hash is stored"},
-            "token_type": {"type": "string", "enum": ["Bearer"]},
-            "expires_at": {"type": "string", "format": "date-time"},
-        },
-    },
-)
-openapi.add_schema(
-    "Me",
-    {
-        "type": "object",
-        "required": ["id", "name", "email", "locale", "is_admin", "memberships"],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "email": {"type": "string"},
-            "locale": {"type": "string"},
-            "is_admin": {"type": "boolean"},
-            "memberships": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["department_id", "role"],
-                    "properties": {
-                        "department_id": {"type": "integer"},
-                        "role": {"type": "string", "enum": ["head", "member"]},
-                    },
-                },
-            },
-        },
-    },
-)
-openapi.add_path(
-    "/tokens",
-    "post",
-    {
-        "summary": "Exchange an e-mail and password for a Bearer token",
-        "description": "Rate-limited like the login form (LOGIN_RATE_LIMIT per address). "
-        "Tokens expire (30 days by default) and stop working when their owner is archived.",
-        "tags": ["auth"],
-        "requestBody": openapi.json_body(
-            body_schema(TOKEN_FIELDS), {"email": "head@example.com", "password": "…"}
-        ),
-        "responses": {
-            "201": openapi.json_response(
-                "A new token",
-                openapi.ref("Token"),
-                {
-                    "token": "rcq_…",
-                    "token_type": "Bearer",
-                    "expires_at": "2026-12-25T08:00:00+00:00",
-                },
-            ),
-            **openapi.errors(400, 401, 422, 429),
-        },
-    },
-    public=True,
-)
-openapi.add_path(
-    "/tokens/current",
-    "delete",
-    {
-        "summary": "Revoke the token this request is authenticated with",
-        "tags": ["auth"],
-        "responses": {"204": openapi.no_content("Revoked"), **openapi.errors(400, 401)},
-    },
-)
-openapi.add_path(
-    "/me",
-    "get",
-    {
-        "summary": "The caller and their departments",
-        "tags": ["auth"],
-        "responses": {
-            "200": openapi.json_response(
-                "The caller",
-                openapi.ref("Me"),
-                {
-                    "id": 3,
-                    "name": "Alice Martin",
-                    "email": "alice@example.com",
-                    "locale": "fr",
-                    "is_admin": False,
-                    "memberships": [{"department_id": 1, "role": "head"}],
-                },
-            ),
-            **openapi.errors(401),
-        },
-    },
-)
+    return require_api_user()
 
 
 def location(endpoint: str, **values) -> str:

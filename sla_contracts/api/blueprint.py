@@ -49,6 +49,17 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+TAGS = (
+    ("auth", "Tokens and the caller"),
+    ("directory", "Departments and the end-customer criteria catalogue"),
+    ("charters", "Charters, their commitments, comments and history"),
+    ("signing", "Submitting, signing, signed versions and their PDFs, verification"),
+    ("reviews", "Periodic reviews of a charter in force"),
+    ("inbox", "The caller's notifications"),
+    ("meta", "This document and the reference"),
+)
+
+
 class BadRequest(DomainError):
     """The request is not a JSON object at all (malformed, wrong content type)."""
 
@@ -172,6 +183,11 @@ class ReciproqueApi(Api):
 
     def _register_doc_blueprint(self):
         pass
+
+    def register_blueprint(self, blp, **options):
+        super().register_blueprint(blp, **options)
+        # One tag per feature (set by ``operation``), not one for the whole blueprint.
+        self.spec._tags[:] = [{"name": name, "description": text} for name, text in TAGS]
 
 
 api = ReciproqueApi(

@@ -52,6 +52,12 @@ def etag_of(dump: dict[str, Any]) -> str:
     return f"{dump['lock_version']}-{digest[:20]}"
 
 
+def _with_parameter(view: Callable, parameter: dict[str, Any]) -> Callable:
+    # bp.doc replaces a list: keep the parameters documented by the decorators below.
+    declared = getattr(view, "_apidoc", {}).get("manual_doc", {}).get("parameters", [])
+    return bp.doc(parameters=[*declared, parameter])(view)
+
+
 def versioned(view: Callable) -> Callable:
     """Under ``@bp.route``, above ``@bp.response`` of a GET: ETag, and 304 on If-None-Match."""
 
@@ -71,12 +77,12 @@ def versioned(view: Callable) -> Callable:
     wrapped = bp.alt_response(304, description="Not modified (If-None-Match)", headers=ETAG_HEADER)(
         wrapped
     )
-    return bp.doc(parameters=[IF_NONE_MATCH])(wrapped)
+    return _with_parameter(wrapped, IF_NONE_MATCH)
 
 
 def if_match(view: Callable) -> Callable:
     """Document the If-Match header and the 428 of a versioned PATCH or DELETE."""
-    return bp.doc(parameters=[IF_MATCH])(view)
+    return _with_parameter(view, IF_MATCH)
 
 
 def seen_version(data: dict[str, Any], current: Callable[[], dict[str, Any]]) -> int:

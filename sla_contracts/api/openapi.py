@@ -20,9 +20,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from flask import jsonify
-
-from .blueprint import API_PREFIX, bp, public
+from .blueprint import API_PREFIX
 
 _paths: dict[str, dict[str, dict[str, Any]]] = {}
 _schemas: dict[str, dict[str, Any]] = {}
@@ -199,26 +197,3 @@ def validate(
         for i, item in enumerate(instance):
             problems.extend(validate(item, schema["items"], schemas, f"{at}[{i}]"))
     return problems
-
-
-@bp.get("/openapi.json")
-@public
-def openapi_json():
-    return jsonify(document())
-
-
-add_path(
-    "/openapi.json",
-    "get",
-    {
-        "summary": "This document",
-        "tags": ["meta"],
-        "responses": {
-            "200": {
-                "description": "The OpenAPI 3.1 document",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            }
-        },
-    },
-    public=True,
-)
