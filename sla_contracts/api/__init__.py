@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (routes, docs)
     charters_doc,
     directory,
     docs,
+    notifications,
     openapi,
     reviews,
     signing,

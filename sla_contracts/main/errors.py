@@ -1,4 +1,11 @@
-"""Error pages for domain errors and HTTP errors (the API answers JSON instead)."""
+"""Error pages for domain errors and HTTP errors (the API answers JSON instead).
+
+Under /api/ every error is the documented JSON, ``{"error": {"code", "message"}}``: an
+unknown path (404 ``not_found``), a method the path does not take (405
+``method_not_allowed`` with its ``Allow`` header), a body too large (413 ``too_large``) and
+an unexpected exception (500 ``server_error``: Flask hands the handler of
+``InternalServerError`` the exception once it is logged, when exceptions do not propagate).
+"""
 
 from __future__ import annotations
 
@@ -71,7 +78,12 @@ def register(app: Flask) -> None:
         }
         status = error.code or 500
         message = messages.get(status, error.description)
+        # Keep what the error says about itself (Allow on a 405, Retry-After on a 429),
+        # not its content type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
+            if status == 413:
+                message = _("The request body is too large.")
             codes = {
                 400: "bad_request",
                 401: "unauthorized",
@@ -82,6 +94,9 @@ def register(app: Flask) -> None:
                 413: "too_large",
                 422: "validation_error",
                 429: "rate_limited",
+                500: "server_error",
             }
-            return error_response(status, codes.get(status, "error"), message)
-        return render_template("errors/error.html", status=status, message=message), status
+            body, status = error_response(status, codes.get(status, "error"), message)
+            return body, status, headers
+        page = render_template("errors/error.html", status=status, message=message)
+        return page, status, headers

@@ -38,6 +38,7 @@ class Notification(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     done_reason: Mapped[str | None] = mapped_column(String(20))
 
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .inbox import done_text, render_text, unread_count
+from .inbox import done_text, mark_all_read, mark_read, render_text, unread_count
+from .inbox import query as inbox_query
 from .operations import (
     Notice,
     absolute,
@@ -48,9 +49,12 @@ __all__ = [
     "deliver_outbox",
     "done_text",
     "inbox_only",
+    "inbox_query",
     "init_app",
     "locale_of",
+    "mark_all_read",
     "mark_done",
+    "mark_read",
     "message_id",
     "notify",
     "notify_many",

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
@@ -35,17 +35,27 @@ def done_text(notification: Notification) -> str:
     return texts.render_done(notification.done_reason, by, notification.done_at)
 
 
+def _unread():
+    return Notification.read_at.is_(None), Notification.done_at.is_(None)
+
+
 def unread_count(user_id: int) -> int:
     """How many inbox messages ``user_id`` has not read (done ones never count)."""
     return db.session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(
-            Notification.user_id == user_id,
-            Notification.read_at.is_(None),
-            Notification.done_at.is_(None),
-        )
+        .where(Notification.user_id == user_id, *_unread())
     )
+
+
+def query(user: User, *, unread: bool = False) -> Select:
+    """The person's messages (only unread ones if ``unread``), their actor loaded along."""
+    statement = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(selectinload(Notification.actor))
+    )
+    return statement.where(*_unread()) if unread else statement
 
 
 def latest(user: User, limit: int = 200) -> list[Notification]:
@@ -72,11 +82,12 @@ def mark_read(user: User, notification_id: int, now: datetime) -> Notification:
     return notification
 
 
-def mark_all_read(user: User, now: datetime) -> None:
-    """Mark every unread message of ``user`` read."""
-    db.session.execute(
+def mark_all_read(user: User, now: datetime) -> int:
+    """Mark every unread message of ``user`` read; return how many were."""
+    result = db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount
