@@ -103,6 +103,7 @@ def test_token_endpoint_is_rate_limited_with_json_429(org, client):
         "/api/v1/tokens", json={"email": org.head_a.email, "password": TEST_PASSWORD}
     )
     assert_error(response, 429, "rate_limited")
+    check_response(response, "post", "/api/v1/tokens")
     assert db.session.scalars(select(ApiToken)).all() == []
 
 

@@ -149,23 +149,6 @@ def _loads(name: str, load: Callable[..., Any], *, write: bool = False) -> Calla
     return decorate
 
 
-def check_first(check: Callable[..., Any]) -> Callable:
-    """Run ``check(**path_args)`` (a permission check: 404, 403) before the body is read.
-
-    For views that load their object themselves; put it just above ``@bp.arguments``.
-    """
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            check(**kwargs)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
 def _charter_dump(charter: Charter) -> dict[str, Any]:
     """The charter as ``GET /charters/{id}`` answers it (to compare with If-Match)."""
     return CharterSchema().dump(_full(charter))

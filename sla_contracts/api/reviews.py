@@ -47,7 +47,7 @@ from ..timeutil import utcnow
 from ..transaction import atomic
 from .auth import location, require_api_user
 from .blueprint import bp, operation, validation_error
-from .charters import _charter, check_first
+from .charters import _charter
 from .etags import if_match, require_change, seen_version, versioned
 from .pages import page_query
 from .schemas import (
@@ -417,7 +417,6 @@ def list_reviews(args, charter_id: int):
     "(its meeting scheduled or moved when `scheduled_at` is sent). 409 when the charter is "
     "not in force.",
 )
-@check_first(lambda charter_id: _charter(require_api_user(), charter_id, write=True))
 @bp.arguments(ReviewCreateSchema, required=False, example=CREATE_EXAMPLE)
 @bp.response(201, ReviewSchema, example=PLANNED_EXAMPLE)
 @bp.alt_response(
@@ -467,7 +466,6 @@ def get_review(review_id: int):
 )
 @versioned
 @if_match
-@check_first(lambda review_id: _review(review_id, write=True))
 @bp.arguments(ReviewUpdateSchema, example=UPDATE_EXAMPLE)
 @bp.response(200, ReviewSchema, example=REVIEW_EXAMPLE)
 def update_review(data, review_id: int):
