@@ -103,6 +103,7 @@ def test_token_endpoint_is_rate_limited_with_json_429(org, client):
         "/api/v1/tokens", json={"email": org.head_a.email, "password": TEST_PASSWORD}
     )
     assert_error(response, 429, "rate_limited")
+    check_response(response, "post", "/api/v1/tokens")
     assert db.session.scalars(select(ApiToken)).all() == []
 
 
@@ -217,7 +218,7 @@ def test_session_delete_needs_json_content_type(org, login_as, make_charter, mak
     response = browser.client.delete(f"/api/v1/commitments/{commitment.id}")
     assert_error(response, 400, "bad_request")
     response = browser.client.delete(
-        f"/api/v1/commitments/{commitment.id}", content_type="application/json"
+        f"/api/v1/commitments/{commitment.id}", json={"lock_version": 1}
     )
     assert response.status_code == 204
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sla_contracts.extensions import db
 from sla_contracts.models import Commitment
 from tests.api_helpers import ApiClient, token_for
 
 
+@pytest.mark.parametrize("version_in", ["body", "if_match"])
 def test_simultaneous_patches_of_one_commitment(
-    app, postgres_only, org, make_charter, make_commitment
+    app, postgres_only, org, make_charter, make_commitment, version_in
 ):
     charter = make_charter()
     commitment = make_commitment(charter, org.logistics)
     tokens = {"A": token_for(org.head_a), "B": token_for(org.head_b)}
     url = f"/api/v1/commitments/{commitment.id}"
+    etag = ApiClient(app.test_client(), tokens["A"]).get(url).headers["ETag"]
     commitment_id = commitment.id
     db.session.remove()
     barrier = threading.Barrier(2)
@@ -25,7 +29,12 @@ def test_simultaneous_patches_of_one_commitment(
         client = ApiClient(app.test_client(), tokens[side])
         with app.app_context():  # the thread's own (the test client commits in it first)
             barrier.wait()
-            response = client.patch(url, json={"lock_version": 1, "title": f"Version {side}"})
+            if version_in == "body":
+                body = {"lock_version": 1, "title": f"Version {side}"}
+                response = client.patch(url, json=body)
+            else:
+                body = {"title": f"Version {side}"}
+                response = client.patch(url, json=body, headers={"If-Match": etag})
             db.session.remove()
         results[side] = (response.status_code, response.get_json())
 
@@ -41,5 +50,6 @@ def test_simultaneous_patches_of_one_commitment(
     loser = next(body for status, body in results.values() if status == 409)
     assert loser["error"]["code"] == "conflict"
     assert loser["error"]["details"]["current"]["title"] == f"Version {winner}"
+    assert loser["error"]["details"]["current_lock_version"] == 2
     saved = db.session.get(Commitment, commitment_id)
     assert (saved.title, saved.lock_version) == (f"Version {winner}", 2)

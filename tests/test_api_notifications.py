@@ -232,4 +232,4 @@ def test_a_page_costs_the_same_queries_whatever_its_length(org, api_as, make_use
     few = queries_for_a_page()
     for n in range(2, 12):
         _tell(org, n, actor=make_user(name=f"Actor {n}"))
-    assert queries_for_a_page() == few <= 8
+    assert queries_for_a_page() == few <= 6

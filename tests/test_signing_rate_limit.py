@@ -11,7 +11,7 @@ from sla_contracts.audit.operations import verify_chain
 from sla_contracts.extensions import db
 from sla_contracts.models import AuditEvent, Charter, CharterStatus, Signature
 
-from .api_helpers import ApiClient, assert_error, token_for
+from .api_helpers import ApiClient, assert_error, check_response, token_for
 from .plugins.people import TEST_PASSWORD
 from .signing_helpers import submit
 
@@ -76,6 +76,7 @@ def test_api_answers_429_with_retry_after_after_five_wrong_passwords(org, submit
         assert_error(head.post(url, {"version": 1, "password": "guess"}), 422, "validation_error")
     blocked = head.post(url, {"version": 1, "password": TEST_PASSWORD})
     error = assert_error(blocked, 429, "rate_limited", "password")
+    check_response(blocked, "post", "/api/v1/charters/{charter_id}/sign")
     assert "Too many wrong passwords" in error["message"]
     assert 1 <= error["details"]["retry_after"] <= 60
     assert blocked.headers["Retry-After"] == str(error["details"]["retry_after"])

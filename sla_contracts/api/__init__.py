@@ -8,7 +8,6 @@ registry (``openapi.add_path`` / ``openapi.add_schema``). A feature adding endpo
 from . import (  # noqa: F401  (routes, docs)
     auth,
     charters,
-    charters_doc,
     directory,
     docs,
     notifications,

@@ -1,184 +1,90 @@
-"""Charters, commitments, comments and history over the API.
+"""Charters, commitments, comments and history over the API, each shape declared once.
 
 People outside both departments get 404 on every charter, commitment and comment URL
-(the object might as well not exist); members of either side read and get 403 on writes.
+(the object might as well not exist), whatever they send: ``_loads`` finds the object of
+the path for the caller before the body or the query string is read. Members of either
+side read, and get 403 on writes; heads of either side (or an administrator) write.
 
-Other features enrich the charter JSON with ``add_charter_fields``: the signing feature
-registers a function returning ``{"current_version": {...}}`` (null until then), and
-documents it with ``openapi.add_properties("Charter", ...)`` (see ``charters_doc.py``).
+The shapes (schemas and examples) are in ``charter_schemas.py``; the charter JSON carries
+``current_version`` and ``pending_version`` as fields of ``CharterSchema``, like any other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from functools import wraps
 from typing import Any
 
-from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..charters import history
 from ..charters import operations as ops
-from ..charters.operations import COMMITMENT_LIMITS, TITLE_MAX
+from ..charters.operations import COMMITMENT_LIMITS
 from ..errors import ConflictError, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
-    COMMITMENT_FIELDS,
-    REVIEW_CADENCES,
     Charter,
-    CharterStanding,
     CharterStatus,
     Comment,
     Commitment,
     Department,
     Revision,
     User,
-    standing,
+    has_public_status,
     standings,
 )
-from ..permissions import can_edit, readable_charters
 from ..permissions import get_charter as load_charter
+from ..permissions import readable_charters
 from ..transaction import atomic
 from .auth import location, require_api_user
-from .blueprint import bp
-from .directory import criterion_json, department_ref
-from .validation import Field, path_id, query_int, read_json
+from .blueprint import bp, operation
+from .charter_schemas import (
+    CHARTER_EXAMPLE,
+    CHARTER_SUMMARY_EXAMPLE,
+    COMMENT_EXAMPLE,
+    COMMITMENT_EXAMPLE,
+    COMMITMENT_TEXT_EXAMPLE,
+    REVISION_EXAMPLE,
+    CharterArgs,
+    CharterCreateSchema,
+    CharterPage,
+    CharterSchema,
+    CharterUpdateSchema,
+    CommentCreateSchema,
+    CommentPage,
+    CommentSchema,
+    CommentUpdateSchema,
+    CommitmentCreateSchema,
+    CommitmentSchema,
+    CommitmentUpdateSchema,
+    MoveSchema,
+    RevisionPage,
+    RevisionSchema,
+    VersionBodySchema,
+)
+from .etags import if_match, require_change, seen_version, versioned
+from .pages import page_query
+from .schemas import PageArgs
+from .validation import path_id
 
-CharterFields = Callable[[Charter], dict[str, Any]]
-_charter_field_hooks: list[CharterFields] = []
-
-
-def add_charter_fields(hook: CharterFields) -> None:
-    """Let a feature add keys to ``GET /charters/{id}`` (e.g. ``current_version``)."""
-    _charter_field_hooks.append(hook)
-
-
-# ---------------------------------------------------------------- JSON shapes
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _person(user: User | None) -> dict[str, Any] | None:
-    return {"id": user.id, "name": user.name} if user is not None else None
-
-
-def commitment_json(commitment: Commitment, charter: Charter) -> dict[str, Any]:
-    """Describe a commitment, with who provides it and who benefits."""
-    return {
-        "id": commitment.id,
-        "charter_id": commitment.charter_id,
-        "provider_department_id": commitment.provider_department_id,
-        "beneficiary_department_id": charter.other_department_id(commitment.provider_department_id),
-        "position": commitment.position,
-        "lock_version": commitment.lock_version,
-        **{name: getattr(commitment, name) for name in COMMITMENT_FIELDS},
-        "created_at": _iso(commitment.created_at),
-        "updated_at": _iso(commitment.updated_at),
-    }
-
-
-def balance_json(charter: Charter) -> dict[str, Any]:
-    """How many commitments each side makes, and whether both sides commit."""
-    balance = ops.balance(charter)
-    return {
-        "department_a": balance.count_a,
-        "department_b": balance.count_b,
-        "is_signable": balance.is_signable,
-        "is_lopsided": balance.is_lopsided,
-    }
-
-
-def amendment_json(where: CharterStanding) -> dict[str, Any] | None:
-    """The amendment in progress on a charter in force (None without one)."""
-    if not where.is_amending:
-        return None
-    return {
-        "version": where.amendment,
-        "status": where.amendment_status.value,
-        "version_in_force": where.in_force,
-    }
-
-
-def charter_summary(charter: Charter, user: User) -> dict[str, Any]:
-    """Describe a charter without its commitments (for lists)."""
-    where = standing(charter)
-    return {
-        "id": charter.id,
-        "title": charter.title,
-        # ``active`` while a signed version binds, also with an amendment in progress.
-        "status": where.public_status.value,
-        "amendment": amendment_json(where),
-        "lock_version": charter.lock_version,
-        "department_a_id": charter.department_a_id,
-        "department_b_id": charter.department_b_id,
-        "criterion_id": charter.criterion_id,
-        "department_a": department_ref(charter.department_a),
-        "department_b": department_ref(charter.department_b),
-        "criterion": criterion_json(charter.criterion),
-        "review_cadence_months": charter.review_cadence_months,
-        "next_review_on": _iso(charter.next_review_on),
-        "balance": balance_json(charter),
-        "can_edit": can_edit(user, charter) and charter.is_editable,
-        "created_at": _iso(charter.created_at),
-        "updated_at": _iso(charter.updated_at),
-    }
-
-
-def charter_json(charter: Charter, user: User) -> dict[str, Any]:
-    """Describe a charter with its commitments in both directions."""
-    side = {charter.department_a_id: 0, charter.department_b_id: 1}
-    commitments = sorted(
-        charter.commitments, key=lambda c: (side[c.provider_department_id], c.position, c.id)
-    )
-    data = {
-        **charter_summary(charter, user),
-        "commitments": [commitment_json(c, charter) for c in commitments],
-        "current_version": None,
-    }
-    for hook in _charter_field_hooks:
-        data.update(hook(charter))
-    return data
-
-
-def comment_json(comment: Comment) -> dict[str, Any]:
-    """Describe a comment and whether it is resolved."""
-    return {
-        "id": comment.id,
-        "charter_id": comment.charter_id,
-        "commitment_id": comment.commitment_id,
-        "body": comment.body,
-        "author": _person(comment.author),
-        "created_at": _iso(comment.created_at),
-        "resolved": comment.is_resolved,
-        "resolved_at": _iso(comment.resolved_at),
-        "resolved_by": _person(comment.resolved_by),
-    }
-
-
-def revision_json(revision: Revision) -> dict[str, Any]:
-    """Describe a revision (who, when, what) without its snapshot."""
-    return {
-        "number": revision.number,
-        "action": revision.action,
-        "summary": revision.summary,
-        "author": _person(revision.author),
-        "created_at": _iso(revision.created_at),
-    }
+WHO_READS = "members of either department (or an administrator); others get 404"
+WHO_WRITES = (
+    "heads of either department (or an administrator); members of either department "
+    "get 403; others get 404"
+)
 
 
 # ---------------------------------------------------------------- loading with permissions
 
 
 def _charter_options():
+    # Statements per page stay the same for any number of charters.
     return (
         selectinload(Charter.commitments),
-        selectinload(Charter.department_a),
-        selectinload(Charter.department_b),
-        selectinload(Charter.criterion),
+        joinedload(Charter.department_a),
+        joinedload(Charter.department_b),
+        joinedload(Charter.criterion),
     )
 
 
@@ -211,7 +117,8 @@ def _commitment(user: User, commitment_id: int, *, write: bool = False) -> Commi
     return commitment
 
 
-def _comment(user: User, comment_id: int) -> Comment:
+def _comment(user: User, comment_id: int, *, write: bool = False) -> Comment:
+    """Load a comment for a reader of its charter (who may resolve it: the service says)."""
     message = _("No such comment.")
     path_id(comment_id, message)
     comment = db.session.get(Comment, comment_id)
@@ -224,263 +131,397 @@ def _comment(user: User, comment_id: int) -> Comment:
     return comment
 
 
+def _loads(name: str, load: Callable[..., Any], *, write: bool = False) -> Callable:
+    """Load the path's ``<name>_id`` for the caller before the body or query is read.
+
+    Outsiders get 404 (readers 403 when ``write``) whatever they send; the view receives
+    the object as ``<name>``. Put it just above ``@bp.arguments``.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            kwargs[name] = load(require_api_user(), kwargs.pop(f"{name}_id"), write=write)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _charter_dump(charter: Charter) -> dict[str, Any]:
+    """The charter as ``GET /charters/{id}`` answers it (to compare with If-Match)."""
+    return CharterSchema().dump(_full(charter))
+
+
+def _changes(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "lock_version"}
+
+
 # ---------------------------------------------------------------- charters
 
 
 def _department_filter(raw: str) -> int:
     """Resolve ``?department=`` given as an id or a short code."""
     department = None
+    raw = raw.strip()
     if raw.isascii() and raw.isdigit():
-        if len(raw) <= 10:
-            department = db.session.get(Department, int(raw)) if int(raw) < 2**31 else None
+        if len(raw) <= 10 and int(raw) < 2**31:
+            department = db.session.get(Department, int(raw))
     elif len(raw) <= 16 and raw.isascii() and raw.replace("-", "").replace("_", "").isalnum():
         department = db.session.scalar(select(Department).where(Department.code == raw.upper()))
     if department is None:
-        raise ValidationError(_("This department does not exist."), field="department")
+        message = _("This department does not exist.")
+        raise ValidationError(
+            message, field="department", details={"errors": {"department": [message]}}
+        )
     return department.id
 
 
 @bp.get("/charters")
-def list_charters():
+@operation(
+    "The charters the caller may see, newest first",
+    who="anyone signed in: administrators see every charter, others the charters of their "
+    "departments",
+    tag="charters",
+    errors=(422,),
+)
+@bp.arguments(CharterArgs, location="query")
+@bp.response(
+    200, CharterPage, example={"charters": [CHARTER_SUMMARY_EXAMPLE], "next": None, "total": 1}
+)
+def list_charters(args):
     user = require_api_user()
     query = readable_charters(user).options(*_charter_options())
-    status = request.args.get("status")
-    if status:
-        if status not in {s.value for s in CharterStatus}:
-            raise ValidationError(
-                _(
-                    "Use one of: %(values)s.",
-                    values=", ".join(s.value for s in CharterStatus),
-                ),
-                field="status",
-            )
-        # The filter matches the ``status`` answered: an amended charter in force is active.
-        wanted = CharterStatus(status)
-        stored = [wanted]
-        if wanted == CharterStatus.ACTIVE:
-            stored += [CharterStatus.DRAFT, CharterStatus.AWAITING_SIGNATURES]
-        query = query.where(Charter.status.in_(stored))
-    department = request.args.get("department")
-    if department:
-        department_id = _department_filter(department.strip())
+    if args.get("status"):
+        query = query.where(has_public_status(CharterStatus(args["status"])))
+    if args.get("department"):
+        department_id = _department_filter(args["department"])
         query = query.where(
             or_(Charter.department_a_id == department_id, Charter.department_b_id == department_id)
         )
-    charters = db.session.scalars(
-        query.order_by(Charter.updated_at.desc(), Charter.id.desc())
-    ).all()
-    marks = standings(charters)
-    if status:
-        charters = [c for c in charters if marks[c.id].public_status.value == status]
-    return {"charters": [charter_summary(c, user) for c in charters]}
-
-
-CHARTER_CREATE_FIELDS = {
-    "title": Field("string", required=True, max_length=TITLE_MAX),
-    "department_a_id": Field("integer", required=True, description="A side (you head it)"),
-    "department_b_id": Field("integer", required=True, description="The other side"),
-    "criterion_id": Field("integer", required=True, description="Shared end-customer criterion"),
-    "review_cadence_months": Field("integer", required=True, enum=REVIEW_CADENCES),
-}
-CHARTER_UPDATE_FIELDS = {
-    "lock_version": Field(
-        "integer", required=True, description="The lock_version you read (409 if stale)"
-    ),
-    "title": Field("string", max_length=TITLE_MAX),
-    "criterion_id": Field("integer"),
-    "review_cadence_months": Field("integer", enum=REVIEW_CADENCES),
-}
+    page = page_query(query, Charter.id, args, "charters")
+    standings(page["charters"])  # one query for the page's statuses
+    return page
 
 
 @bp.post("/charters")
-def create_charter():
+@operation(
+    "Open a draft between two departments",
+    who="a head of one of the two departments (or an administrator); others get 403",
+    tag="charters",
+    errors=(400, 403, 422),
+)
+@bp.arguments(
+    CharterCreateSchema,
+    example={
+        "title": "Logistique ⇄ Magasins",
+        "department_a_id": 1,
+        "department_b_id": 2,
+        "criterion_id": 1,
+        "review_cadence_months": 3,
+    },
+)
+@bp.response(
+    201,
+    CharterSchema,
+    description="The new draft (Location: its URL)",
+    example={**CHARTER_EXAMPLE, "commitments": [], "lock_version": 1},
+)
+def create_charter(data):
     user = require_api_user()
-    data = read_json(CHARTER_CREATE_FIELDS)
     with atomic():
         charter = ops.create_charter(user, **data)
-    return (
-        charter_json(_full(charter), user),
-        201,
-        {"Location": location("get_charter", charter_id=charter.id)},
-    )
+    return _full(charter), 201, {"Location": location("get_charter", charter_id=charter.id)}
 
 
 @bp.get("/charters/<int:charter_id>")
-def get_charter(charter_id: int):
-    user = require_api_user()
-    charter = _full(_charter(user, charter_id))
-    return charter_json(charter, user)
+@operation(
+    "A charter with its commitments in both directions",
+    who=WHO_READS,
+    tag="charters",
+    errors=(404,),
+)
+@versioned
+@_loads("charter", _charter)
+@bp.response(200, CharterSchema, example=CHARTER_EXAMPLE)
+def get_charter(charter):
+    return _full(charter)
 
 
 @bp.patch("/charters/<int:charter_id>")
-def update_charter(charter_id: int):
+@operation(
+    "Change a draft's title, criterion or review cadence",
+    who=WHO_WRITES,
+    tag="charters",
+    errors=(400, 403, 404, 409, 422, 428),
+    description="Send the lock_version you read (or its ETag as If-Match): if someone saved "
+    "since, 409 conflict with details.current_lock_version and details.current; nothing is "
+    "changed.",
+)
+@versioned
+@if_match
+@_loads("charter", _charter, write=True)
+@bp.arguments(CharterUpdateSchema, example={"lock_version": 4, "title": "Nouveau titre"})
+@bp.response(
+    200,
+    CharterSchema,
+    description="The charter after the change",
+    example={**CHARTER_EXAMPLE, "title": "Nouveau titre", "lock_version": 5},
+)
+def update_charter(data, charter):
     user = require_api_user()
-    charter = _charter(user, charter_id, write=True)
-    data = read_json(CHARTER_UPDATE_FIELDS, require_change=True)
-    seen = data.pop("lock_version")
+    require_change(_changes(data), ["title", "criterion_id", "review_cadence_months"])
+    seen = seen_version(data, current=lambda: _charter_dump(charter))
     with atomic():
         try:
             ops.update_charter(user, charter, seen, data)
         except ConflictError as error:
-            error.details["current"] = charter_json(_full(charter), user)
+            error.details["current"] = _charter_dump(charter)
             raise
-    return charter_json(_full(charter), user)
+    return _full(charter)
 
 
 # ---------------------------------------------------------------- commitments
 
-_COMMITMENT_TEXT = {
-    name: Field("string", required=required, max_length=max_length)
-    for name, (required, max_length) in COMMITMENT_LIMITS.items()
-}
-COMMITMENT_CREATE_FIELDS = {
-    "provider_department_id": Field(
-        "integer", required=True, description="The side that commits (one of the two)"
-    ),
-    **_COMMITMENT_TEXT,
-}
-COMMITMENT_UPDATE_FIELDS = {
-    "lock_version": Field(
-        "integer", required=True, description="The lock_version you read (409 if stale)"
-    ),
-    **{name: Field("string", max_length=f.max_length) for name, f in _COMMITMENT_TEXT.items()},
-}
-
 
 @bp.post("/charters/<int:charter_id>/commitments")
-def add_commitment(charter_id: int):
+@operation(
+    "Add a commitment on one side of a draft",
+    who=WHO_WRITES,
+    tag="charters",
+    errors=(400, 403, 404, 409, 422),
+    description="provider_department_id is the side that commits.",
+)
+@_loads("charter", _charter, write=True)
+@bp.arguments(
+    CommitmentCreateSchema, example={"provider_department_id": 1, **COMMITMENT_TEXT_EXAMPLE}
+)
+@bp.response(
+    201,
+    CommitmentSchema,
+    description="The new commitment (Location: its URL)",
+    example={**COMMITMENT_EXAMPLE, "lock_version": 1},
+)
+def add_commitment(data, charter):
     user = require_api_user()
-    charter = _charter(user, charter_id, write=True)
-    data = read_json(COMMITMENT_CREATE_FIELDS)
     provider = data.pop("provider_department_id")
     with atomic():
         commitment = ops.add_commitment(user, charter, provider, data)
-    return commitment_json(commitment, commitment.charter), 201
+    url = location("get_commitment", commitment_id=commitment.id)
+    return commitment, 201, {"Location": url}
+
+
+@bp.get("/commitments/<int:commitment_id>")
+@operation("A commitment", who=WHO_READS, tag="charters", errors=(404,))
+@versioned
+@_loads("commitment", _commitment)
+@bp.response(200, CommitmentSchema, example=COMMITMENT_EXAMPLE)
+def get_commitment(commitment):
+    return commitment
 
 
 @bp.patch("/commitments/<int:commitment_id>")
-def update_commitment(commitment_id: int):
+@operation(
+    "Change a commitment of a draft",
+    who=WHO_WRITES,
+    tag="charters",
+    errors=(400, 403, 404, 409, 422, 428),
+    description="Send the commitment's lock_version you read (or its ETag as If-Match): if "
+    "someone saved since, 409 conflict with details.current_lock_version and details.current.",
+)
+@versioned
+@if_match
+@_loads("commitment", _commitment, write=True)
+@bp.arguments(CommitmentUpdateSchema, example={"lock_version": 2, "target": "99"})
+@bp.response(
+    200,
+    CommitmentSchema,
+    description="The commitment after the change",
+    example={**COMMITMENT_EXAMPLE, "target": "99", "lock_version": 3},
+)
+def update_commitment(data, commitment):
     user = require_api_user()
-    commitment = _commitment(user, commitment_id, write=True)
-    data = read_json(COMMITMENT_UPDATE_FIELDS, require_change=True)
-    seen = data.pop("lock_version")
+    require_change(_changes(data), list(COMMITMENT_LIMITS))
+    seen = seen_version(data, current=lambda: CommitmentSchema().dump(commitment))
     with atomic():
         try:
             ops.update_commitment(user, commitment, seen, data)
         except ConflictError as error:
-            error.details["current"] = commitment_json(commitment, commitment.charter)
+            error.details["current"] = CommitmentSchema().dump(commitment)
             raise
-    return commitment_json(commitment, commitment.charter)
+    return commitment
 
 
 @bp.delete("/commitments/<int:commitment_id>")
-def delete_commitment(commitment_id: int):
+@operation(
+    "Remove a commitment from a draft",
+    who=WHO_WRITES,
+    tag="charters",
+    errors=(400, 403, 404, 409, 422, 428),
+    description="Send the commitment's lock_version you read (or its ETag as If-Match): "
+    "if someone saved it since, 409 conflict and nothing is removed.",
+)
+@if_match
+@_loads("commitment", _commitment, write=True)
+@bp.arguments(VersionBodySchema, required=False, example={"lock_version": 2})
+@bp.response(204, description="Removed")
+def delete_commitment(data, commitment):
     user = require_api_user()
-    commitment = _commitment(user, commitment_id, write=True)
-    seen = query_int("lock_version")
+    seen = seen_version(data, current=lambda: CommitmentSchema().dump(commitment))
     with atomic():
-        ops.delete_commitment(user, commitment, seen)
-    return "", 204
-
-
-MOVE_FIELDS = {
-    "direction": Field(
-        "string", required=True, enum=("up", "down"), description="Earlier or later in its side"
-    )
-}
+        try:
+            ops.delete_commitment(user, commitment, seen)
+        except ConflictError as error:
+            error.details["current"] = CommitmentSchema().dump(commitment)
+            raise
+    return ""
 
 
 @bp.post("/commitments/<int:commitment_id>/move")
-def move_commitment(commitment_id: int):
+@operation(
+    "Move a commitment up or down within its side of a draft",
+    who=WHO_WRITES,
+    tag="charters",
+    errors=(400, 403, 404, 409, 422),
+    description="At either end it stays where it is. Moved commitments get a new lock_version.",
+)
+@_loads("commitment", _commitment, write=True)
+@bp.arguments(MoveSchema, example={"direction": "up"})
+@bp.response(
+    200,
+    CharterSchema,
+    description="The charter, commitments in their new order",
+    example=CHARTER_EXAMPLE,
+)
+def move_commitment(data, commitment):
     user = require_api_user()
-    commitment = _commitment(user, commitment_id, write=True)
-    data = read_json(MOVE_FIELDS)
     charter_id = commitment.charter_id
     with atomic():
         ops.move_commitment(user, commitment, -1 if data["direction"] == "up" else 1)
-    return charter_json(_full(db.session.get(Charter, charter_id)), user)
+    return _full(db.session.get(Charter, charter_id))
 
 
 # ---------------------------------------------------------------- history
 
 
 @bp.get("/charters/<int:charter_id>/revisions")
-def list_revisions(charter_id: int):
-    user = require_api_user()
-    charter = _charter(user, charter_id)
-    revisions = db.session.scalars(
+@operation(
+    "The history of a charter: every saved change, newest first",
+    who=WHO_READS,
+    tag="charters",
+    errors=(404, 422),
+)
+@_loads("charter", _charter)
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, RevisionPage, example={"revisions": [REVISION_EXAMPLE], "next": None, "total": 1})
+def list_revisions(args, charter):
+    query = (
         select(Revision)
         .where(Revision.charter_id == charter.id)
         .options(selectinload(Revision.author))
-        .order_by(Revision.number.desc())
     )
-    return {"revisions": [revision_json(r) for r in revisions]}
+    return page_query(query, Revision.id, args, "revisions")
 
 
 @bp.get("/charters/<int:charter_id>/revisions/<int:number>")
-def get_revision(charter_id: int, number: int):
-    user = require_api_user()
-    charter = _charter(user, charter_id)
-    path_id(number, _("No such revision."))
-    revisions = db.session.scalars(
+@operation(
+    "One revision: the content after it and what changed",
+    who=WHO_READS,
+    tag="charters",
+    errors=(404,),
+)
+@_loads("charter", _charter)
+@bp.response(
+    200,
+    RevisionSchema,
+    example={
+        **REVISION_EXAMPLE,
+        "snapshot": {"title": "Nouveau titre", "commitments": []},
+        "changes_since_previous": {
+            "charter_fields": [
+                {"field": "title", "before": "Logistique ⇄ Magasins", "after": "Nouveau titre"}
+            ],
+            "commitments": [],
+        },
+    },
+)
+def get_revision(charter, number: int):
+    message = _("No such revision.")
+    path_id(number, message)
+    revision = db.session.scalar(
         select(Revision)
-        .where(Revision.charter_id == charter.id, Revision.number.in_((number - 1, number)))
+        .where(Revision.charter_id == charter.id, Revision.number == number)
         .options(selectinload(Revision.author))
-    ).all()
-    by_number = {r.number: r for r in revisions}
-    revision = by_number.get(number)
-    if revision is None:
-        raise NotFound(_("No such revision."))
-    previous = by_number.get(number - 1)
-    changes = (
-        asdict(history.diff_snapshots(previous.snapshot, revision.snapshot)) if previous else None
     )
-    return {
-        **revision_json(revision),
-        "snapshot": revision.snapshot,
-        "changes_since_previous": changes,
-    }
+    if revision is None:
+        raise NotFound(message)
+    return revision
 
 
 # ---------------------------------------------------------------- comments
 
-COMMENT_FIELDS = {
-    "body": Field("string", required=True, max_length=ops.COMMENT_MAX),
-    "commitment_id": Field(
-        "integer", nullable=True, description="A commitment of this charter, or null"
-    ),
-}
-COMMENT_UPDATE_FIELDS = {"resolved": Field("boolean", required=True)}
-
 
 @bp.get("/charters/<int:charter_id>/comments")
-def list_comments(charter_id: int):
-    user = require_api_user()
-    charter = _charter(user, charter_id)
-    comments = db.session.scalars(
+@operation(
+    "The discussion on a charter and its commitments, oldest first",
+    who=WHO_READS,
+    tag="charters",
+    errors=(404, 422),
+)
+@_loads("charter", _charter)
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, CommentPage, example={"comments": [COMMENT_EXAMPLE], "next": None, "total": 1})
+def list_comments(args, charter):
+    query = (
         select(Comment)
         .where(Comment.charter_id == charter.id)
         .options(selectinload(Comment.author), selectinload(Comment.resolved_by))
-        .order_by(Comment.created_at, Comment.id)
     )
-    return {"comments": [comment_json(c) for c in comments]}
+    return page_query(query, Comment.id, args, "comments", newest_first=False)
 
 
 @bp.post("/charters/<int:charter_id>/comments")
-def add_comment(charter_id: int):
+@operation(
+    "Comment on a charter or one of its commitments",
+    who=WHO_READS,
+    tag="charters",
+    errors=(400, 404, 422),
+)
+@_loads("charter", _charter)
+@bp.arguments(
+    CommentCreateSchema, example={"body": "7 h, c'est tenable le samedi ?", "commitment_id": 7}
+)
+@bp.response(201, CommentSchema, example=COMMENT_EXAMPLE)
+def add_comment(data, charter):
     user = require_api_user()
-    charter = _charter(user, charter_id)
-    data = read_json(COMMENT_FIELDS)
     with atomic():
         comment = ops.add_comment(user, charter, data["body"], data.get("commitment_id"))
-    return comment_json(comment), 201
+    return comment, 201
 
 
 @bp.patch("/comments/<int:comment_id>")
-def update_comment(comment_id: int):
+@operation(
+    "Mark a comment resolved, or open it again",
+    who="its author or a head of either department (or an administrator); other members "
+    "get 403; others get 404",
+    tag="charters",
+    errors=(400, 403, 404, 422),
+)
+@_loads("comment", _comment)
+@bp.arguments(CommentUpdateSchema, example={"resolved": True})
+@bp.response(
+    200,
+    CommentSchema,
+    example={
+        **COMMENT_EXAMPLE,
+        "resolved": True,
+        "resolved_at": "2026-11-06T08:00:00+00:00",
+        "resolved_by": {"id": 4, "name": "Claire Dubois"},
+    },
+)
+def update_comment(data, comment):
     user = require_api_user()
-    comment = _comment(user, comment_id)
-    data = read_json(COMMENT_UPDATE_FIELDS)
     with atomic():
         ops.set_comment_resolved(user, comment, data["resolved"])
-    return comment_json(comment)
+    return comment

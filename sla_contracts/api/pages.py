@@ -39,12 +39,16 @@ def _decode(cursor: str | None) -> list[Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         position = None
     if not isinstance(position, list) or not position:
-        raise ValidationError(
-            _("This cursor is not valid: follow the next link of the previous page."),
-            field="cursor",
-            details={"errors": {"cursor": [_("This cursor is not valid.")]}},
-        )
+        _refuse_cursor()
     return position
+
+
+def _refuse_cursor() -> None:
+    raise ValidationError(
+        _("This cursor is not valid: follow the next link of the previous page."),
+        field="cursor",
+        details={"errors": {"cursor": [_("This cursor is not valid.")]}},
+    )
 
 
 def _next_url(position: list[Any]) -> str:
@@ -71,7 +75,7 @@ def page_query(
     if position is not None:
         last = position[0]
         if isinstance(last, bool) or not isinstance(last, int):
-            _decode("")  # raises: not a cursor of this list
+            _refuse_cursor()  # not a cursor of this list
         query = query.where(id_column < last if newest_first else id_column > last)
     order = id_column.desc() if newest_first else id_column.asc()
     rows = db.session.scalars(query.order_by(None).order_by(order).limit(limit + 1)).all()
@@ -101,7 +105,7 @@ def page_by_name(
             or not isinstance(position[0], str)
             or not (isinstance(position[1], int) and not isinstance(position[1], bool))
         ):
-            _decode("")  # raises: not a cursor of this list
+            _refuse_cursor()  # not a cursor of this list
         after = (sort_key(position[0]), position[1])
         ordered = [item for item in ordered if (sort_key(name_of(item)), item.id) > after]
     page = ordered[:limit]

@@ -98,7 +98,9 @@ class Text(_Field):
         if max_length is not None:
             metadata.setdefault("maxLength", max_length)
         if self.choices:
-            metadata.setdefault("enum", list(self.choices))
+            # JSON Schema checks enum whatever the type: null must be listed to be allowed.
+            nullable = [None] if kwargs.get("allow_none") else []
+            metadata.setdefault("enum", [*self.choices, *nullable])
         if pattern:
             metadata.setdefault("pattern", pattern)
         super().__init__(metadata=metadata, **kwargs)

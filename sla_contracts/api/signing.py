@@ -3,122 +3,181 @@
 Same rules as the pages (the services check them): outsiders get 404 on every charter URL,
 members read and get 403 on writes, only a head of a side signs (never an admin), a stale
 version is a 409 conflict, a wrong password a 422 on ``password``.
+
+The charter JSON's ``current_version`` and ``pending_version`` are fields of the Charter
+schema (``charters.py``), with the shapes of ``version_schemas.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import request
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from ..errors import CharterStateError
 from ..extensions import db
 from ..main.security import pdf_response
-from ..models import (
-    Charter,
-    CharterStatus,
-    CharterVersion,
-    Signature,
-    pending_version,
-    version_in_force,
-)
+from ..models import Charter, CharterStatus, CharterVersion, Signature
 from ..signing import attempts, pdf_store, signatures, verification
 from ..signing.versions import get_version as find_version
-from ..signing.versions import list_versions as all_versions
 from ..transaction import atomic
-from . import openapi
 from .auth import location, require_api_user
-from .blueprint import bp
-from .charters import _charter, add_charter_fields
-from .validation import Field, body_schema, read_json
+from .blueprint import bp, operation
+from .charters import _charter
+from .pages import page_query
+from .schemas import Bool, Int, List, Nested, PageArgs, Schema, Text, page_of
+from .version_schemas import (
+    FINGERPRINT_EXAMPLE,
+    SIGNATURE_EXAMPLE,
+    SIGNER_EXAMPLE,
+    VERSION_EXAMPLE,
+    VERSION_SUMMARY_EXAMPLE,
+    SignatureSchema,
+    SignerSchema,
+    VersionSchema,
+    VersionSummarySchema,
+)
 
-SUBMIT_FIELDS = {
-    "leave_comments_open": Field(
-        "boolean", description="Submit even though some comments are still open"
-    ),
+CHARTER_STATUSES = (CharterStatus.AWAITING_SIGNATURES.value, CharterStatus.ACTIVE.value)
+
+# ---------------------------------------------------------------- shapes
+
+
+class SubmitSchema(Schema):
+    leave_comments_open = Bool(
+        load_default=False,
+        metadata={"description": "Submit even though some comments are still open"},
+    )
+
+
+class SignSchema(Schema):
+    version = Int(required=True, metadata={"description": "The version number you sign"})
+    password = Text(
+        required=True, max_length=200, metadata={"description": "Your password (re-authentication)"}
+    )
+
+
+class SignResultSchema(Schema):
+    signature = Nested(SignatureSchema, required=True)
+    charter_status = Text(
+        required=True,
+        choices=CHARTER_STATUSES,
+        metadata={"description": "active once both sides signed"},
+    )
+    version = Nested(VersionSummarySchema, required=True)
+
+
+class VerificationSchema(Schema):
+    authentic = Bool(
+        required=True, metadata={"description": "A version in force or superseded has it"}
+    )
+    matched = Text(
+        required=True,
+        allow_none=True,
+        choices=("content", "pdf"),
+        source=lambda r: r.matched or None,
+        metadata={"description": "What the fingerprint is: of the content, or of the stored PDF"},
+    )
+    charter_id = Int(
+        required=True, allow_none=True, source=lambda r: r.version.charter_id if r.version else None
+    )
+    version = Int(
+        required=True, allow_none=True, source=lambda r: r.version.number if r.version else None
+    )
+    signed_by = List(Nested(SignerSchema), required=True, source=lambda r: r.signed_by())
+    superseded = Bool(required=True)
+    superseded_by = Int(
+        required=True,
+        allow_none=True,
+        source=lambda r: r.newer.number if r.newer else None,
+        metadata={"description": "The number of the version that replaced it"},
+    )
+
+
+VersionPage = page_of(VersionSummarySchema, "versions", "VersionPage")
+
+SUBMITTED_EXAMPLE = {
+    **VERSION_EXAMPLE,
+    "state": "awaiting_signatures",
+    "activated_at": None,
+    "pdf_sha256": None,
+    "signatures": [],
 }
-SIGN_FIELDS = {
-    "version": Field("integer", required=True, description="The version number you sign"),
-    "password": Field("string", required=True, description="Your password (re-authentication)"),
+SIGN_RESULT_EXAMPLE = {
+    "signature": SIGNATURE_EXAMPLE,
+    "charter_status": "active",
+    "version": VERSION_SUMMARY_EXAMPLE,
 }
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def signature_json(signature: Signature) -> dict[str, Any]:
-    return {
-        "department_id": signature.department_id,
-        "department": signature.department.name,
-        "user_id": signature.user_id,
-        "name": signature.user.name,
-        "signed_at": _iso(signature.signed_at),
-        "fingerprint": signature.fingerprint,
-    }
-
-
-def version_summary(version: CharterVersion | None) -> dict[str, Any] | None:
-    """A version without its content (for lists and the charter JSON)."""
-    if version is None:
-        return None
-    return {
-        "number": version.number,
-        "state": version.state,
-        "fingerprint": version.fingerprint,
-        "created_at": _iso(version.created_at),
-        "activated_at": _iso(version.activated_at),
-        "superseded_at": _iso(version.superseded_at),
-        "voided_at": _iso(version.voided_at),
-        "pdf_sha256": version.pdf_sha256,
-    }
-
-
-def version_json(version: CharterVersion) -> dict[str, Any]:
-    """A frozen version: its state, fingerprint, signatures and the content signed."""
-    return {
-        "charter_id": version.charter_id,
-        **version_summary(version),
-        "signatures": [signature_json(s) for s in version.valid_signatures()],
-        "content": version.data,
-    }
-
-
-def _charter_versions(charter: Charter) -> dict[str, Any]:
-    return {
-        "current_version": version_summary(version_in_force(charter)),
-        "pending_version": version_summary(pending_version(charter)),
-    }
-
-
-add_charter_fields(_charter_versions)
-
+VERIFICATION_EXAMPLE = {
+    "authentic": True,
+    "matched": "content",
+    "charter_id": 7,
+    "version": 1,
+    "signed_by": [SIGNER_EXAMPLE],
+    "superseded": False,
+    "superseded_by": None,
+}
+PDF_RESPONSE = {
+    "description": "The PDF",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+FINGERPRINT_PARAMETER = {
+    "name": "fingerprint",
+    "in": "path",
+    "description": "64 hexadecimal characters: the content fingerprint or the PDF's SHA-256",
+    "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+    "example": FINGERPRINT_EXAMPLE,
+}
 
 # ---------------------------------------------------------------- endpoints
 
 
 @bp.post("/charters/<int:charter_id>/submit")
-def submit_charter(charter_id: int):
+@operation(
+    "Freeze the draft into a numbered version awaiting both signatures",
+    who="heads of either department (admins and members: 403; others: 404)",
+    tag="signing",
+    errors=(400, 403, 404, 409, 422),
+    description="The body may be empty, or absent. Each side must have at least one "
+    "commitment, every commitment its customer impact; open comments must be resolved or "
+    "leave_comments_open true (422 naming commitments, customer_impact or "
+    "leave_comments_open). 409 invalid_state unless the charter is a draft.",
+)
+@bp.arguments(SubmitSchema, required=False, example={"leave_comments_open": False})
+@bp.response(201, VersionSchema, description="The frozen version", example=SUBMITTED_EXAMPLE)
+def submit_charter(data, charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    data = read_json(SUBMIT_FIELDS)
     with atomic():
         version = signatures.submit_charter(
-            user, charter, leave_comments_open=data.get("leave_comments_open", False)
+            user, charter, leave_comments_open=data["leave_comments_open"]
         )
     return (
-        version_json(version),
+        version,
         201,
         {"Location": location("get_version", charter_id=charter_id, number=version.number)},
     )
 
 
 @bp.post("/charters/<int:charter_id>/sign")
-def sign_charter(charter_id: int):
+@operation(
+    "Sign the version awaiting signatures for the department you head",
+    who="heads of either department, for their side (admins and members: 403; others: 404)",
+    tag="signing",
+    errors=(400, 403, 404, 409, 422, 429),
+    description="Re-authenticates with the password (422 on password if wrong). Wrong "
+    "passwords are limited per person (SIGN_RATE_LIMIT) and per address "
+    "(SIGN_ADDRESS_RATE_LIMIT): past the limit, 429 rate_limited with a Retry-After header "
+    "and details.retry_after (seconds), even with the right password. 409 conflict if "
+    "`version` is not the one awaiting signatures (details.current_version) or your side "
+    "already signed; 409 invalid_state if nothing awaits signatures. The second signature "
+    "puts the charter in force.",
+)
+@bp.arguments(SignSchema, example={"version": 1, "password": "your password"})
+@bp.response(201, SignResultSchema, description="Signed", example=SIGN_RESULT_EXAMPLE)
+def sign_charter(data, charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    data = read_json(SIGN_FIELDS)
     # Before the signing transaction, within the limit of wrong passwords (429 past it).
     password = attempts.recheck_password(
         user, charter, data["version"], data["password"], request.remote_addr
@@ -132,27 +191,59 @@ def sign_charter(charter_id: int):
     if status == CharterStatus.ACTIVE:
         pdf_store.store_pdf_after_commit(version_id)
     return {
-        "signature": signature_json(db.session.get(Signature, signature_id)),
+        "signature": db.session.get(Signature, signature_id),
         "charter_status": status.value,
-        "version": version_summary(db.session.get(CharterVersion, version_id)),
-    }, 201
+        "version": db.session.get(CharterVersion, version_id),
+    }
 
 
 @bp.get("/charters/<int:charter_id>/versions")
-def list_versions(charter_id: int):
+@operation(
+    "Every frozen version of a charter, newest first",
+    who="admins and members of either department (others: 404)",
+    tag="signing",
+    errors=(404, 422),
+)
+@bp.arguments(PageArgs, location="query")
+@bp.response(
+    200,
+    VersionPage,
+    description="The versions",
+    example={"versions": [VERSION_SUMMARY_EXAMPLE], "next": None, "total": 1},
+)
+def list_versions(args, charter_id: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    return {"versions": [version_summary(v) for v in all_versions(charter)]}
+    query = select(CharterVersion).where(CharterVersion.charter_id == charter.id)
+    # Numbers grow with ids within a charter: newest first by id is newest first by number.
+    return page_query(query, CharterVersion.id, args, "versions")
 
 
 @bp.get("/charters/<int:charter_id>/versions/<int:number>")
+@operation(
+    "A frozen version with its fingerprint, signatures and content",
+    who="admins and members of either department (others: 404)",
+    tag="signing",
+    errors=(404,),
+)
+@bp.response(200, VersionSchema, description="The version", example=VERSION_EXAMPLE)
 def get_version(charter_id: int, number: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
-    return version_json(find_version(charter, number))
+    return find_version(charter, number)
 
 
 @bp.get("/charters/<int:charter_id>/versions/<int:number>/pdf")
+@operation(
+    "The version's PDF",
+    who="admins and members of either department (others: 404)",
+    tag="signing",
+    errors=(404, 409),
+    description="A version in force or superseded: the archived signed bytes (their SHA-256 "
+    "is pdf_sha256). A version awaiting signatures: rendered with a “DRAFT — not signed” "
+    "mark. A voided version: 409 invalid_state.",
+)
+@bp.doc(responses={"200": PDF_RESPONSE})
 def get_version_pdf(charter_id: int, number: int):
     user = require_api_user()
     charter = _charter(user, charter_id)
@@ -164,297 +255,17 @@ def get_version_pdf(charter_id: int, number: int):
     return pdf_response(data, pdf_store.pdf_filename(charter, version))
 
 
-@bp.get("/verify/<fingerprint>")
+@bp.get("/verify/<fingerprint>", parameters=[FINGERPRINT_PARAMETER])
+@operation(
+    "Whether a fingerprint is that of a signed version, and which",
+    who="anyone signed in",
+    tag="signing",
+    errors=(422,),
+    description="Accepts the content fingerprint or the SHA-256 of the archived PDF (64 hex "
+    "characters, spaces ignored; 422 on fingerprint otherwise). An unknown fingerprint is "
+    "a 200 with authentic false.",
+)
+@bp.response(200, VerificationSchema, description="The verdict", example=VERIFICATION_EXAMPLE)
 def verify(fingerprint: str):
     require_api_user()
-    result = verification.verify_fingerprint(fingerprint)
-    version = result.version
-    return {
-        "authentic": result.authentic,
-        "matched": result.matched or None,
-        "charter_id": version.charter_id if version else None,
-        "version": version.number if version else None,
-        "signed_by": [{**s, "signed_at": _iso(s["signed_at"])} for s in result.signed_by()],
-        "superseded": result.superseded,
-        "superseded_by": result.newer.number if result.newer else None,
-    }
-
-
-# ---------------------------------------------------------------- documentation
-
-_ts = {"type": ["string", "null"], "format": "date-time"}
-_FP = "3f5a9c0e2b7d4a1f8c6e0b9d2a4f7c1e5b8d0a3c6f9e2b5d8a1c4f7e0b3d6a9c"
-openapi.add_schema(
-    "VersionSummary",
-    {
-        "type": "object",
-        "required": ["number", "state", "fingerprint", "created_at"],
-        "properties": {
-            "number": {"type": "integer"},
-            "state": {
-                "type": "string",
-                "enum": ["awaiting_signatures", "in_force", "superseded", "voided"],
-            },
-            "fingerprint": {
-                "type": "string",
-                "description": "SHA-256 (hex) of the canonical JSON content",
-            },
-            "created_at": {"type": "string", "format": "date-time"},
-            "activated_at": _ts,
-            "superseded_at": _ts,
-            "voided_at": _ts,
-            "pdf_sha256": {
-                "type": ["string", "null"],
-                "description": "SHA-256 of the archived signed PDF (once in force)",
-            },
-        },
-    },
-)
-openapi.add_schema(
-    "SignatureInfo",
-    {
-        "type": "object",
-        "required": ["department_id", "department", "user_id", "name", "signed_at"],
-        "properties": {
-            "department_id": {"type": "integer"},
-            "department": {"type": "string"},
-            "user_id": {"type": "integer"},
-            "name": {"type": "string"},
-            "signed_at": {"type": "string", "format": "date-time"},
-            "fingerprint": {"type": "string"},
-        },
-    },
-)
-openapi.add_schema(
-    "Version",
-    {
-        "type": "object",
-        "required": ["charter_id", "number", "state", "fingerprint", "signatures", "content"],
-        "properties": {
-            "charter_id": {"type": "integer"},
-            **openapi._schemas["VersionSummary"]["properties"],
-            "signatures": {"type": "array", "items": openapi.ref("SignatureInfo")},
-            "content": {
-                "type": "object",
-                "description": "The frozen content (what the fingerprint is computed from)",
-            },
-        },
-    },
-)
-openapi.add_properties(
-    "Charter",
-    {
-        "current_version": {
-            "type": ["object", "null"],
-            "description": "The signed version in force (null until one is signed); it stays "
-            "in force while an amendment is drafted",
-            "properties": openapi._schemas["VersionSummary"]["properties"],
-        },
-        "pending_version": {
-            "type": ["object", "null"],
-            "description": "The version awaiting signatures, if any",
-            "properties": openapi._schemas["VersionSummary"]["properties"],
-        },
-    },
-)
-
-_SUMMARY_EXAMPLE = {
-    "number": 1,
-    "state": "in_force",
-    "fingerprint": _FP,
-    "created_at": "2026-03-02T09:30:00+00:00",
-    "activated_at": "2026-03-03T14:02:11+00:00",
-    "superseded_at": None,
-    "voided_at": None,
-    "pdf_sha256": "9b2e" + "0" * 60,
-}
-_SIGNATURE_EXAMPLE = {
-    "department_id": 1,
-    "department": "Logistique",
-    "user_id": 3,
-    "name": "Alice Martin",
-    "signed_at": "2026-03-03T14:02:11+00:00",
-    "fingerprint": _FP,
-}
-_VERSION_EXAMPLE = {
-    "charter_id": 7,
-    **_SUMMARY_EXAMPLE,
-    "signatures": [_SIGNATURE_EXAMPLE],
-    "content": {"title": "Logistique ⇄ Magasins", "version": 1, "commitments": []},
-}
-_charter_id = openapi.path_param("charter_id")
-_number = openapi.path_param("number", "version number")
-
-openapi.add_path(
-    "/charters/{charter_id}/submit",
-    "post",
-    {
-        "summary": "Freeze the draft into a numbered version awaiting both signatures",
-        "description": "Each side must have at least one commitment, every commitment its "
-        "customer impact; open comments must be resolved or leave_comments_open true "
-        "(422 naming commitments, customer_impact or leave_comments_open). Heads only.",
-        "tags": ["signing"],
-        "parameters": [_charter_id],
-        "requestBody": openapi.json_body(body_schema(SUBMIT_FIELDS), {}),
-        "responses": {
-            "201": openapi.json_response(
-                "The frozen version",
-                openapi.ref("Version"),
-                {
-                    **_VERSION_EXAMPLE,
-                    "state": "awaiting_signatures",
-                    "activated_at": None,
-                    "pdf_sha256": None,
-                    "signatures": [],
-                },
-            ),
-            **openapi.errors(400, 401, 403, 404, 409, 422),
-        },
-    },
-)
-openapi.add_path(
-    "/charters/{charter_id}/sign",
-    "post",
-    {
-        "summary": "Sign the version awaiting signatures for the department you head",
-        "description": "Re-authenticates with the password (422 on password if wrong). "
-        "Wrong passwords are limited per person (SIGN_RATE_LIMIT) and per address "
-        "(SIGN_ADDRESS_RATE_LIMIT): past the limit, 429 rate_limited with a Retry-After "
-        "header and details.retry_after (seconds), even with the right password. 409 "
-        "conflict if `version` is not the one awaiting signatures (details.current_version) "
-        "or your side already signed; 409 invalid_state if nothing awaits signatures; 403 for "
-        "admins and members. The second signature puts the charter in force.",
-        "tags": ["signing"],
-        "parameters": [_charter_id],
-        "requestBody": openapi.json_body(
-            body_schema(SIGN_FIELDS), {"version": 1, "password": "your password"}
-        ),
-        "responses": {
-            "201": openapi.json_response(
-                "Signed",
-                {
-                    "type": "object",
-                    "required": ["signature", "charter_status", "version"],
-                    "properties": {
-                        "signature": openapi.ref("SignatureInfo"),
-                        "charter_status": {
-                            "type": "string",
-                            "enum": ["awaiting_signatures", "active"],
-                        },
-                        "version": openapi.ref("VersionSummary"),
-                    },
-                },
-                {
-                    "signature": _SIGNATURE_EXAMPLE,
-                    "charter_status": "active",
-                    "version": _SUMMARY_EXAMPLE,
-                },
-            ),
-            **openapi.errors(400, 401, 403, 404, 409, 422, 429),
-        },
-    },
-)
-openapi.add_path(
-    "/charters/{charter_id}/versions",
-    "get",
-    {
-        "summary": "Every frozen version of a charter, newest first",
-        "tags": ["signing"],
-        "parameters": [_charter_id],
-        "responses": {
-            "200": openapi.json_response(
-                "The versions",
-                {
-                    "type": "object",
-                    "required": ["versions"],
-                    "properties": {
-                        "versions": {"type": "array", "items": openapi.ref("VersionSummary")}
-                    },
-                },
-                {"versions": [_SUMMARY_EXAMPLE]},
-            ),
-            **openapi.errors(401, 404),
-        },
-    },
-)
-openapi.add_path(
-    "/charters/{charter_id}/versions/{number}",
-    "get",
-    {
-        "summary": "A frozen version with its fingerprint, signatures and content",
-        "tags": ["signing"],
-        "parameters": [_charter_id, _number],
-        "responses": {
-            "200": openapi.json_response("The version", openapi.ref("Version"), _VERSION_EXAMPLE),
-            **openapi.errors(401, 404),
-        },
-    },
-)
-openapi.add_path(
-    "/charters/{charter_id}/versions/{number}/pdf",
-    "get",
-    {
-        "summary": "The version's PDF",
-        "description": "A version in force or superseded: the archived signed bytes (their "
-        "SHA-256 is pdf_sha256). A version awaiting signatures: rendered with a "
-        "“DRAFT — not signed” mark. A voided version: 409.",
-        "tags": ["signing"],
-        "parameters": [_charter_id, _number],
-        "responses": {
-            "200": {
-                "description": "The PDF",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            },
-            **openapi.errors(401, 404, 409),
-        },
-    },
-)
-openapi.add_path(
-    "/verify/{fingerprint}",
-    "get",
-    {
-        "summary": "Whether a fingerprint is that of a signed version, and which",
-        "description": "Accepts the content fingerprint or the SHA-256 of the archived PDF "
-        "(64 hex characters; 422 on fingerprint otherwise). Any signed-in user may verify.",
-        "tags": ["signing"],
-        "parameters": [
-            {
-                "name": "fingerprint",
-                "in": "path",
-                "required": True,
-                "description": "64 hexadecimal characters",
-                "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
-            }
-        ],
-        "responses": {
-            "200": openapi.json_response(
-                "The verdict",
-                {
-                    "type": "object",
-                    "required": ["authentic", "charter_id", "version", "signed_by", "superseded"],
-                    "properties": {
-                        "authentic": {"type": "boolean"},
-                        "matched": {"type": ["string", "null"], "enum": ["content", "pdf", None]},
-                        "charter_id": {"type": ["integer", "null"]},
-                        "version": {"type": ["integer", "null"]},
-                        "signed_by": {"type": "array", "items": openapi.ref("SignatureInfo")},
-                        "superseded": {"type": "boolean"},
-                        "superseded_by": {"type": ["integer", "null"]},
-                    },
-                },
-                {
-                    "authentic": True,
-                    "matched": "content",
-                    "charter_id": 7,
-                    "version": 1,
-                    "signed_by": [
-                        {k: v for k, v in _SIGNATURE_EXAMPLE.items() if k != "fingerprint"}
-                    ],
-                    "superseded": False,
-                    "superseded_by": None,
-                },
-            ),
-            **openapi.errors(401, 422),
-        },
-    },
-)
+    return verification.verify_fingerprint(fingerprint)

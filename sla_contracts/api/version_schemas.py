@@ -32,6 +32,16 @@ class SignatureSchema(Schema):
     fingerprint = Text(required=True)
 
 
+class SignerSchema(Schema):
+    """Who signed a version, as verification tells it (a dict, not a signature row)."""
+
+    department_id = Int(required=True)
+    department = Text(required=True)
+    user_id = Int(required=True)
+    name = Text(required=True)
+    signed_at = When(required=True)
+
+
 class VersionSchema(VersionSummarySchema):
     """A frozen version: its state, fingerprint, signatures and the content signed."""
 
@@ -58,6 +68,7 @@ SIGNATURE_EXAMPLE = {
     "signed_at": "2026-03-03T14:02:11+00:00",
     "fingerprint": FINGERPRINT_EXAMPLE,
 }
+SIGNER_EXAMPLE = {k: v for k, v in SIGNATURE_EXAMPLE.items() if k != "fingerprint"}
 VERSION_EXAMPLE = {
     **VERSION_SUMMARY_EXAMPLE,
     "charter_id": 7,

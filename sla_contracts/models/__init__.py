@@ -41,13 +41,21 @@ from .signing import (
     pending_version,
     version_in_force,
 )
-from .standing import STANDING_ORDER, CharterStanding, Standing, standing, standings
+from .standing import (
+    STANDING_ORDER,
+    CharterStanding,
+    Standing,
+    has_public_status,
+    standing,
+    standings,
+)
 
 __all__ = [
     "STANDING_ORDER",
     "CharterStanding",
     "Standing",
     "standing",
+    "has_public_status",
     "standings",
     "pending_version",
     "version_sides",

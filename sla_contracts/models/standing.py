@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import case, event, func, select
+from sqlalchemy import ColumnElement, and_, case, event, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .charters import CharterStatus
+from .charters import Charter, CharterStatus
 from .signing import CharterVersion
 
 
@@ -112,6 +112,25 @@ def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
                 last, number = numbers.get(charter.id, (None, None))
                 cache[(charter.id, charter.status)] = _standing(charter, last, number)
     return {c.id: cache[(c.id, c.status)] for c in charters}
+
+
+def has_public_status(status: CharterStatus) -> ColumnElement[bool]:
+    """SQL: the charter's ``CharterStanding.public_status`` is ``status`` (for list filters).
+
+    An amendment (a draft, or awaiting signatures, beside a version in force) reads
+    ``active``, as ``_standing`` below decides.
+    """
+    in_force = exists().where(
+        CharterVersion.charter_id == Charter.id,
+        CharterVersion.activated_at.is_not(None),
+        CharterVersion.superseded_at.is_(None),
+    )
+    amendable = (CharterStatus.DRAFT, CharterStatus.AWAITING_SIGNATURES)
+    if status == CharterStatus.ACTIVE:
+        return or_(Charter.status == status, and_(Charter.status.in_(amendable), in_force))
+    if status in amendable:
+        return and_(Charter.status == status, ~in_force)
+    return Charter.status == status
 
 
 def standing(charter: HasStatus) -> CharterStanding:

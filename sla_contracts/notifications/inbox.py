@@ -53,7 +53,7 @@ def query(user: User, *, unread: bool = False) -> Select:
     statement = (
         select(Notification)
         .where(Notification.user_id == user.id)
-        .options(selectinload(Notification.actor), selectinload(Notification.done_by))
+        .options(selectinload(Notification.actor))
     )
     return statement.where(*_unread()) if unread else statement
 
