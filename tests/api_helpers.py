@@ -7,8 +7,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from sla_contracts.api import openapi
 from sla_contracts.api.auth import issue_token
+from sla_contracts.api.docs import document
 from sla_contracts.extensions import db
 from sla_contracts.timeutil import utcnow
 
@@ -70,7 +70,7 @@ def check_response(response, method: str, path: str) -> None:
 
 def served_document() -> dict[str, Any]:
     """The OpenAPI document as /api/v1/openapi.json serves it (inside an app context)."""
-    return openapi.document()
+    return document()
 
 
 def schema_problems(instance: Any, schema: dict[str, Any], document: dict[str, Any]) -> list:

@@ -1,8 +1,8 @@
 """The JSON API under /api/v1 (blueprint ``api``).
 
-Each module adds its endpoints to the one blueprint and documents them in the OpenAPI
-registry (``openapi.add_path`` / ``openapi.add_schema``). A feature adding endpoints writes
-``api/<feature>.py`` the same way and imports it below.
+Each module declares its endpoints on the one blueprint with flask-smorest (see
+``blueprint.py``); the OpenAPI document is generated from those declarations (``docs.py``).
+A feature adding endpoints writes ``api/<feature>.py`` the same way and imports it below.
 """
 
 from . import (  # noqa: F401  (routes, docs)
@@ -11,7 +11,6 @@ from . import (  # noqa: F401  (routes, docs)
     directory,
     docs,
     notifications,
-    openapi,
     reviews,
     signing,
 )

@@ -302,6 +302,8 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     api.register_blueprint(bp)
     _only_reads_answer_304(api.spec._paths)
+    # flask-smorest's own page-number pagination, which this API does not use.
+    api.spec.components.schemas.pop("PaginationMetadata", None)
 
 
 def _only_reads_answer_304(paths: dict) -> None:

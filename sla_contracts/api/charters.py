@@ -65,8 +65,7 @@ from .charter_schemas import (
 )
 from .etags import if_match, require_change, seen_version, versioned
 from .pages import page_query
-from .schemas import PageArgs
-from .validation import path_id
+from .schemas import PageArgs, path_id
 
 WHO_READS = "members of either department (or an administrator); others get 404"
 WHO_WRITES = (

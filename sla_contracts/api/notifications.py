@@ -31,8 +31,8 @@ from .schemas import (
     Text,
     When,
     page_of,
+    path_id,
 )
-from .validation import path_id
 
 
 def _url(notification: Notification) -> str | None:

@@ -64,8 +64,8 @@ from .schemas import (
     Text,
     When,
     page_of,
+    path_id,
 )
-from .validation import path_id
 
 REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
 RESULTS = tuple(r.value for r in AssessmentResult)

@@ -20,6 +20,8 @@ from typing import Any
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 
+from ..errors import NotFound
+
 # Ids are 32-bit integers in PostgreSQL: a larger number would be a database error.
 MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
@@ -314,6 +316,13 @@ class Dict(_Sourced, ma.fields.Dict):
 
 class Raw(_Sourced, ma.fields.Raw):
     """Any JSON value in answers."""
+
+
+def path_id(value: int, message: str) -> int:
+    """Refuse path ids no row can have (before the database sees an out-of-range number)."""
+    if not 0 < value <= MAX_INT:
+        raise NotFound(message)
+    return value
 
 
 def Id(**kwargs: Any) -> Int:  # noqa: N802  (reads like a field class)
