@@ -10,6 +10,10 @@ schemathesis' "positive data accepted", because a body valid for the schema may 
 a rule of the domain (a department the caller does not head, a charter already signed) and
 be refused with a documented 4xx.
 
+A stateful phase then follows the document's links, as a client would: open a draft, read
+it, change it with the lock_version it answered (or the ETag as If-Match), add commitments,
+change and delete them with theirs.
+
 The run is deterministic (``derandomize``); CONFORMANCE_EXAMPLES sets the examples per
 operation and mode (default 12). The figures appear at the end of ``make test``.
 """
@@ -146,3 +150,65 @@ def test_every_operation_answers_as_documented(
     )
     assert operations >= 25
     assert failures == [], "\n\n".join(failures)
+
+
+STATEFUL_SCENARIOS = int(os.environ.get("CONFORMANCE_SCENARIOS", "80"))
+
+
+@pytest.mark.parametrize("role", ["head", "admin"])
+def test_following_the_links_answers_as_documented(role, app, org, record_property):
+    user = org.head_a if role == "head" else org.admin
+    headers = {"Authorization": f"Bearer {token_for(user)}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    steps: Counter[str] = Counter()
+    followed: Counter[str] = Counter()
+
+    scenarios = Counter()
+
+    class Client(schema.as_state_machine()):
+        def setup(self):
+            scenarios["run"] += 1
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            label = f"{case.method.upper()} {case.operation.path}"
+            steps[label] += 1
+            if (
+                case.headers
+                and "If-Match" in case.headers
+                or (isinstance(case.body, dict) and "lock_version" in case.body)
+            ):
+                followed[label] += 1
+            db.session.rollback()
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    # The answers depend on what earlier scenarios stored, so Hypothesis may find a replayed
+    # prefix drawing differently ("Flaky"): schemathesis' own runner then starts again, and so
+    # does this loop, until the scenarios are run. A failed check is raised as it is.
+    for _attempt in range(10):
+        remaining = STATEFUL_SCENARIOS - scenarios["run"]
+        if remaining <= 0:
+            break
+        try:
+            Client.run(
+                settings=settings(
+                    max_examples=remaining,
+                    stateful_step_count=8,
+                    phases=[hypothesis.Phase.generate],
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
+        except hypothesis.errors.Flaky:
+            scenarios["restarts"] += 1
+    record_property(
+        "schemathesis",
+        f"{role}, following links: {scenarios['run']} scenarios, {sum(steps.values())} calls "
+        f"over {len(steps)} operations, {sum(followed.values())} with a version read before "
+        f"({scenarios['restarts']} restarts)",
+    )
+    assert steps["POST /api/v1/charters"] and steps["PATCH /api/v1/charters/{charter_id}"]
+    assert followed["PATCH /api/v1/charters/{charter_id}"]

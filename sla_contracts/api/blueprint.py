@@ -274,6 +274,15 @@ def operation(
     return decorate
 
 
+def links(status: int, **targets: dict[str, Any]) -> Callable:
+    """Document OpenAPI links from an answer to the operations a client calls next.
+
+    ``links(201, GetCharter={"operationId": "get_charter", "parameters": {...}})``; the
+    conformance test's stateful phase follows them (create → read → change with its version).
+    """
+    return bp.doc(responses={status: {"links": targets}})
+
+
 @bp.record_once
 def _no_login_redirect(state) -> None:
     # Flask-Login redirects to /login when a view needs a user; under the API a plain

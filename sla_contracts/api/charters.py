@@ -38,7 +38,7 @@ from ..permissions import get_charter as load_charter
 from ..permissions import readable_charters
 from ..transaction import atomic
 from .auth import location, require_api_user
-from .blueprint import bp, operation
+from .blueprint import bp, links, operation
 from .charter_schemas import (
     CHARTER_EXAMPLE,
     CHARTER_SUMMARY_EXAMPLE,
@@ -204,6 +204,10 @@ def list_charters(args):
     return page
 
 
+_NEW_CHARTER = {"charter_id": "$response.body#/id"}
+_NEW_COMMITMENT = {"commitment_id": "$response.body#/id"}
+
+
 @bp.post("/charters")
 @operation(
     "Open a draft between two departments",
@@ -227,6 +231,18 @@ def list_charters(args):
     description="The new draft (Location: its URL)",
     example={**CHARTER_EXAMPLE, "commitments": [], "lock_version": 1},
 )
+@links(
+    201,
+    GetCharter={"operationId": "get_charter", "parameters": _NEW_CHARTER},
+    UpdateCharter={
+        "operationId": "update_charter",
+        "parameters": _NEW_CHARTER,
+        "requestBody": {"lock_version": "$response.body#/lock_version"},
+    },
+    AddCommitment={"operationId": "add_commitment", "parameters": _NEW_CHARTER},
+    ListComments={"operationId": "list_comments", "parameters": _NEW_CHARTER},
+    ListRevisions={"operationId": "list_revisions", "parameters": _NEW_CHARTER},
+)
 def create_charter(data):
     user = require_api_user()
     with atomic():
@@ -244,6 +260,16 @@ def create_charter(data):
 @versioned
 @_loads("charter", _charter)
 @bp.response(200, CharterSchema, example=CHARTER_EXAMPLE)
+@links(
+    200,
+    UpdateCharterIfMatch={
+        "operationId": "update_charter",
+        "parameters": {
+            "charter_id": "$request.path.charter_id",
+            "header.If-Match": "$response.header.ETag",
+        },
+    },
+)
 def get_charter(charter):
     return _full(charter)
 
@@ -302,6 +328,20 @@ def update_charter(data, charter):
     description="The new commitment (Location: its URL)",
     example={**COMMITMENT_EXAMPLE, "lock_version": 1},
 )
+@links(
+    201,
+    GetCommitment={"operationId": "get_commitment", "parameters": _NEW_COMMITMENT},
+    UpdateCommitment={
+        "operationId": "update_commitment",
+        "parameters": _NEW_COMMITMENT,
+        "requestBody": {"lock_version": "$response.body#/lock_version"},
+    },
+    DeleteCommitment={
+        "operationId": "delete_commitment",
+        "parameters": _NEW_COMMITMENT,
+        "requestBody": {"lock_version": "$response.body#/lock_version"},
+    },
+)
 def add_commitment(data, charter):
     user = require_api_user()
     provider = data.pop("provider_department_id")
@@ -316,6 +356,16 @@ def add_commitment(data, charter):
 @versioned
 @_loads("commitment", _commitment)
 @bp.response(200, CommitmentSchema, example=COMMITMENT_EXAMPLE)
+@links(
+    200,
+    UpdateCommitmentIfMatch={
+        "operationId": "update_commitment",
+        "parameters": {
+            "commitment_id": "$request.path.commitment_id",
+            "header.If-Match": "$response.header.ETag",
+        },
+    },
+)
 def get_commitment(commitment):
     return commitment
 
