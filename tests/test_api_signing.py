@@ -108,6 +108,13 @@ def test_permissions_on_the_signing_endpoints(org, make_charter, api):
         )
     assert_error(outsider.post(f"{url}/submit", {}), 404, "not_found")
     assert_error(outsider.post(f"{url}/submit"), 404, "not_found")
+    # Whatever the body: the charter is looked for first, so nothing tells it exists.
+    assert_error(outsider.post(f"{url}/submit", {"force": 1}), 404, "not_found")
+    assert_error(outsider.post(f"{url}/sign"), 404, "not_found")
+    assert_error(outsider.post(f"{url}/sign", {"version": "x"}), 404, "not_found")
+    assert_error(outsider.get(f"{url}/versions?limit=0"), 404, "not_found")
+    assert_error(outsider.get(f"{BASE}/charters/999999/versions"), 404, "not_found")
+    assert_error(outsider.get(f"{BASE}/charters/4294967296/versions/1"), 404, "not_found")
     assert_error(
         outsider.post(f"{url}/sign", {"version": 1, "password": TEST_PASSWORD}), 404, "not_found"
     )

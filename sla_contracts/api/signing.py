@@ -1,8 +1,9 @@
 """Submit, sign, versions, the PDF and verification over the API.
 
-Same rules as the pages (the services check them): outsiders get 404 on every charter URL,
-members read and get 403 on writes, only a head of a side signs (never an admin), a stale
-version is a 409 conflict, a wrong password a 422 on ``password``.
+Same rules as the pages (the services check them): outsiders get 404 on every charter URL
+whatever they send (``_loads`` finds the charter before the body is read), members read and
+get 403 on writes, only a head of a side signs (never an admin), a stale version is a 409
+conflict, a wrong password a 422 on ``password``.
 
 The charter JSON's ``current_version`` and ``pending_version`` are fields of the Charter
 schema (``charters.py``), with the shapes of ``version_schemas.py``.
@@ -23,7 +24,7 @@ from ..signing.versions import get_version as find_version
 from ..transaction import atomic
 from .auth import location, require_api_user
 from .blueprint import bp, operation
-from .charters import _charter
+from .charters import _charter, _loads
 from .pages import page_query
 from .schemas import Bool, Int, List, Nested, PageArgs, Schema, Text, page_of
 from .version_schemas import (
@@ -143,11 +144,11 @@ FINGERPRINT_PARAMETER = {
     "leave_comments_open true (422 naming commitments, customer_impact or "
     "leave_comments_open). 409 invalid_state unless the charter is a draft.",
 )
+@_loads("charter", _charter)
 @bp.arguments(SubmitSchema, required=False, example={"leave_comments_open": False})
 @bp.response(201, VersionSchema, description="The frozen version", example=SUBMITTED_EXAMPLE)
-def submit_charter(data, charter_id: int):
+def submit_charter(data, charter: Charter):
     user = require_api_user()
-    charter = _charter(user, charter_id)
     with atomic():
         version = signatures.submit_charter(
             user, charter, leave_comments_open=data["leave_comments_open"]
@@ -155,7 +156,7 @@ def submit_charter(data, charter_id: int):
     return (
         version,
         201,
-        {"Location": location("get_version", charter_id=charter_id, number=version.number)},
+        {"Location": location("get_version", charter_id=charter.id, number=version.number)},
     )
 
 
@@ -173,11 +174,12 @@ def submit_charter(data, charter_id: int):
     "already signed; 409 invalid_state if nothing awaits signatures. The second signature "
     "puts the charter in force.",
 )
+@_loads("charter", _charter)
 @bp.arguments(SignSchema, example={"version": 1, "password": "your password"})
 @bp.response(201, SignResultSchema, description="Signed", example=SIGN_RESULT_EXAMPLE)
-def sign_charter(data, charter_id: int):
+def sign_charter(data, charter: Charter):
     user = require_api_user()
-    charter = _charter(user, charter_id)
+    charter_id = charter.id
     # Before the signing transaction, within the limit of wrong passwords (429 past it).
     password = attempts.recheck_password(
         user, charter, data["version"], data["password"], request.remote_addr
@@ -204,6 +206,7 @@ def sign_charter(data, charter_id: int):
     tag="signing",
     errors=(404, 422),
 )
+@_loads("charter", _charter)
 @bp.arguments(PageArgs, location="query")
 @bp.response(
     200,
@@ -211,9 +214,7 @@ def sign_charter(data, charter_id: int):
     description="The versions",
     example={"versions": [VERSION_SUMMARY_EXAMPLE], "next": None, "total": 1},
 )
-def list_versions(args, charter_id: int):
-    user = require_api_user()
-    charter = _charter(user, charter_id)
+def list_versions(args, charter: Charter):
     query = select(CharterVersion).where(CharterVersion.charter_id == charter.id)
     # Numbers grow with ids within a charter: newest first by id is newest first by number.
     return page_query(query, CharterVersion.id, args, "versions")
@@ -226,10 +227,9 @@ def list_versions(args, charter_id: int):
     tag="signing",
     errors=(404,),
 )
+@_loads("charter", _charter)
 @bp.response(200, VersionSchema, description="The version", example=VERSION_EXAMPLE)
-def get_version(charter_id: int, number: int):
-    user = require_api_user()
-    charter = _charter(user, charter_id)
+def get_version(charter: Charter, number: int):
     return find_version(charter, number)
 
 
@@ -244,9 +244,9 @@ def get_version(charter_id: int, number: int):
     "mark. A voided version: 409 invalid_state.",
 )
 @bp.doc(responses={"200": PDF_RESPONSE})
-def get_version_pdf(charter_id: int, number: int):
+@_loads("charter", _charter)
+def get_version_pdf(charter: Charter, number: int):
     user = require_api_user()
-    charter = _charter(user, charter_id)
     version = find_version(charter, number)
     if version.voided_at is not None:
         raise CharterStateError(_("This version was voided: it has no PDF."))
