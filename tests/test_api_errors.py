@@ -91,3 +91,13 @@ def test_a_body_too_large_is_a_json_413(app, org, api_as):
     assert "body" in error["message"]
     response = api.post("/api/v1/departments", json={"name": "x" * 2000, "code": "BIG"})
     assert_error(response, 413, "too_large")
+
+
+def test_options_answers_no_content_and_the_allowed_methods(org, api_as, client):
+    assert client.options("/api/v1/departments").status_code == 401  # JSON, like any call
+    response = api_as(org.head_a).request("OPTIONS", "/api/v1/departments")
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert "Content-Type" not in response.headers
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert "Access-Control-Allow-Origin" not in response.headers

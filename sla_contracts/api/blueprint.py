@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_smorest import Api
@@ -288,6 +288,16 @@ def _no_login_redirect(state) -> None:
     # Flask-Login redirects to /login when a view needs a user; under the API a plain
     # 401 (rendered as JSON by the error handler) is the only sensible answer.
     login_manager.blueprint_login_views[bp.name] = None
+
+
+@bp.after_request
+def _options_without_a_body(response):
+    # Flask answers OPTIONS itself with an empty text/html 200; under the API it is a 204
+    # that only says, in Allow, which methods the path takes (no CORS is granted).
+    if request.method == "OPTIONS" and response.status_code == 200 and not response.get_data():
+        response.status_code = 204
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 @bp.errorhandler(DomainError)
