@@ -274,3 +274,16 @@ def test_several_wrong_fields_are_all_named(app, org, started):
     assert error["field"] in error["details"]["errors"]
     not_a_list = head.patch(url, {"lock_version": body["lock_version"], "actions": {"id": 1}})
     assert_error(not_a_list, 422, "validation_error", "actions")
+
+
+def test_an_outsider_gets_404_before_any_word_about_the_body(org, api_as, planned_review):
+    outsider = api_as(org.outsider)
+    review_id, charter_id = planned_review.id, planned_review.charter_id
+    bad = {"colour": "red", "lock_version": "x"}
+    for method, url in [
+        ("PATCH", f"/api/v1/reviews/{review_id}"),
+        ("POST", f"/api/v1/charters/{charter_id}/reviews"),
+        ("GET", f"/api/v1/charters/{charter_id}/reviews?limit=0"),
+    ]:
+        response = outsider.request(method, url, json=bad if method != "GET" else None)
+        assert response.status_code == 404, (method, url, response.get_json())

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
@@ -264,6 +265,25 @@ def revoke_current_token():
 @bp.response(200, MeSchema, description="The caller", example=ME_EXAMPLE)
 def me():
     return require_api_user()
+
+
+def loads(name: str, load: Callable[..., Any], *, write: bool = False) -> Callable:
+    """Load the path's ``<name>_id`` for the caller before the body or query is read.
+
+    ``load(user, id, write=...)`` applies the permissions: outsiders get 404 (readers 403
+    when ``write``) whatever they send, before a 422 could answer anything about the body.
+    The view receives the object as ``<name>``. Put it just above ``@bp.arguments``.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            kwargs[name] = load(require_api_user(), kwargs.pop(f"{name}_id"), write=write)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def location(endpoint: str, **values) -> str:

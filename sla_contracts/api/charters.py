@@ -1,7 +1,7 @@
 """Charters, commitments, comments and history over the API, each shape declared once.
 
 People outside both departments get 404 on every charter, commitment and comment URL
-(the object might as well not exist), whatever they send: ``_loads`` finds the object of
+(the object might as well not exist), whatever they send: ``auth.loads`` finds the object of
 the path for the caller before the body or the query string is read. Members of either
 side read, and get 403 on writes; heads of either side (or an administrator) write.
 
@@ -11,8 +11,6 @@ The shapes (schemas and examples) are in ``charter_schemas.py``; the charter JSO
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask_babel import gettext as _
@@ -37,7 +35,7 @@ from ..models import (
 from ..permissions import get_charter as load_charter
 from ..permissions import readable_charters
 from ..transaction import atomic
-from .auth import location, require_api_user
+from .auth import loads, location, require_api_user
 from .blueprint import bp, links, operation
 from .charter_schemas import (
     CHARTER_EXAMPLE,
@@ -128,24 +126,6 @@ def _comment(user: User, comment_id: int, *, write: bool = False) -> Comment:
     except NotFound:
         raise NotFound(message) from None
     return comment
-
-
-def _loads(name: str, load: Callable[..., Any], *, write: bool = False) -> Callable:
-    """Load the path's ``<name>_id`` for the caller before the body or query is read.
-
-    Outsiders get 404 (readers 403 when ``write``) whatever they send; the view receives
-    the object as ``<name>``. Put it just above ``@bp.arguments``.
-    """
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            kwargs[name] = load(require_api_user(), kwargs.pop(f"{name}_id"), write=write)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _charter_dump(charter: Charter) -> dict[str, Any]:
@@ -258,7 +238,7 @@ def create_charter(data):
     errors=(404,),
 )
 @versioned
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.response(200, CharterSchema, example=CHARTER_EXAMPLE)
 @links(
     200,
@@ -286,7 +266,7 @@ def get_charter(charter):
 )
 @versioned
 @if_match
-@_loads("charter", _charter, write=True)
+@loads("charter", _charter, write=True)
 @bp.arguments(CharterUpdateSchema, example={"lock_version": 4, "title": "Nouveau titre"})
 @bp.response(
     200,
@@ -318,7 +298,7 @@ def update_charter(data, charter):
     errors=(400, 403, 404, 409, 422),
     description="provider_department_id is the side that commits.",
 )
-@_loads("charter", _charter, write=True)
+@loads("charter", _charter, write=True)
 @bp.arguments(
     CommitmentCreateSchema, example={"provider_department_id": 1, **COMMITMENT_TEXT_EXAMPLE}
 )
@@ -354,7 +334,7 @@ def add_commitment(data, charter):
 @bp.get("/commitments/<int:commitment_id>")
 @operation("A commitment", who=WHO_READS, tag="charters", errors=(404,))
 @versioned
-@_loads("commitment", _commitment)
+@loads("commitment", _commitment)
 @bp.response(200, CommitmentSchema, example=COMMITMENT_EXAMPLE)
 @links(
     200,
@@ -381,7 +361,7 @@ def get_commitment(commitment):
 )
 @versioned
 @if_match
-@_loads("commitment", _commitment, write=True)
+@loads("commitment", _commitment, write=True)
 @bp.arguments(CommitmentUpdateSchema, example={"lock_version": 2, "target": "99"})
 @bp.response(
     200,
@@ -412,7 +392,7 @@ def update_commitment(data, commitment):
     "if someone saved it since, 409 conflict and nothing is removed.",
 )
 @if_match
-@_loads("commitment", _commitment, write=True)
+@loads("commitment", _commitment, write=True)
 @bp.arguments(VersionBodySchema, required=False, example={"lock_version": 2})
 @bp.response(204, description="Removed")
 def delete_commitment(data, commitment):
@@ -435,7 +415,7 @@ def delete_commitment(data, commitment):
     errors=(400, 403, 404, 409, 422),
     description="At either end it stays where it is. Moved commitments get a new lock_version.",
 )
-@_loads("commitment", _commitment, write=True)
+@loads("commitment", _commitment, write=True)
 @bp.arguments(MoveSchema, example={"direction": "up"})
 @bp.response(
     200,
@@ -461,7 +441,7 @@ def move_commitment(data, commitment):
     tag="charters",
     errors=(404, 422),
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, RevisionPage, example={"revisions": [REVISION_EXAMPLE], "next": None, "total": 1})
 def list_revisions(args, charter):
@@ -480,7 +460,7 @@ def list_revisions(args, charter):
     tag="charters",
     errors=(404,),
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.response(
     200,
     RevisionSchema,
@@ -518,7 +498,7 @@ def get_revision(charter, number: int):
     tag="charters",
     errors=(404, 422),
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, CommentPage, example={"comments": [COMMENT_EXAMPLE], "next": None, "total": 1})
 def list_comments(args, charter):
@@ -537,7 +517,7 @@ def list_comments(args, charter):
     tag="charters",
     errors=(400, 404, 422),
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.arguments(
     CommentCreateSchema, example={"body": "7 h, c'est tenable le samedi ?", "commitment_id": 7}
 )
@@ -557,7 +537,7 @@ def add_comment(data, charter):
     tag="charters",
     errors=(400, 403, 404, 422),
 )
-@_loads("comment", _comment)
+@loads("comment", _comment)
 @bp.arguments(CommentUpdateSchema, example={"resolved": True})
 @bp.response(
     200,

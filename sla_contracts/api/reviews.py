@@ -28,6 +28,7 @@ from ..models import (
     ReviewAttendee,
     ReviewDecision,
     ReviewStatus,
+    User,
 )
 from ..reviews import access, meeting, scheduling
 from ..reviews import operations as ops
@@ -45,7 +46,7 @@ from ..reviews.meeting_input import (
 )
 from ..timeutil import utcnow
 from ..transaction import atomic
-from .auth import location, require_api_user
+from .auth import loads, location, require_api_user
 from .blueprint import bp, operation, validation_error
 from .charters import _charter
 from .etags import if_match, require_change, seen_version, versioned
@@ -308,8 +309,7 @@ def _load(review_id: int) -> Review:
     ).one()
 
 
-def _review(review_id: int, *, write: bool = False) -> Review:
-    user = require_api_user()
+def _review(user: User, review_id: int, *, write: bool = False) -> Review:
     path_id(review_id, _("No such review."))
     return access.get_review(user, review_id, write=write)
 
@@ -398,10 +398,10 @@ def _api_field(path: FieldPath, data: dict[str, Any]) -> str:
     tag="reviews",
     errors=(404, 422),
 )
+@loads("charter", _charter)
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, ReviewPage, example={"reviews": [REVIEW_EXAMPLE], "next": None, "total": 1})
-def list_reviews(args, charter_id: int):
-    charter = _charter(require_api_user(), charter_id)
+def list_reviews(args, charter):
     query = select(Review).where(Review.charter_id == charter.id).options(*_options())
     return page_query(query, Review.id, args, "reviews")
 
@@ -417,6 +417,7 @@ def list_reviews(args, charter_id: int):
     "(its meeting scheduled or moved when `scheduled_at` is sent). 409 when the charter is "
     "not in force.",
 )
+@loads("charter", _charter, write=True)
 @bp.arguments(ReviewCreateSchema, required=False, example=CREATE_EXAMPLE)
 @bp.response(201, ReviewSchema, example=PLANNED_EXAMPLE)
 @bp.alt_response(
@@ -426,9 +427,8 @@ def list_reviews(args, charter_id: int):
     example=REVIEW_EXAMPLE,
     success=True,
 )
-def plan_review(data, charter_id: int):
+def plan_review(data, charter):
     user = require_api_user()
-    charter = _charter(user, charter_id, write=True)
     existed = ops.open_review(charter) is not None
     with atomic():
         review = ops.plan_review(charter, utcnow())
@@ -448,9 +448,10 @@ def plan_review(data, charter_id: int):
     errors=(404,),
 )
 @versioned
+@loads("review", _review)
 @bp.response(200, ReviewSchema, example=REVIEW_EXAMPLE)
-def get_review(review_id: int):
-    return _load(_review(review_id).id)
+def get_review(review):
+    return _load(review.id)
 
 
 @bp.patch("/reviews/<int:review_id>")
@@ -466,11 +467,12 @@ def get_review(review_id: int):
 )
 @versioned
 @if_match
+@loads("review", _review, write=True)
 @bp.arguments(ReviewUpdateSchema, example=UPDATE_EXAMPLE)
 @bp.response(200, ReviewSchema, example=REVIEW_EXAMPLE)
-def update_review(data, review_id: int):
+def update_review(data, review):
     user = require_api_user()
-    review = _review(review_id, write=True)
+    review_id = review.id
     lock_version = seen_version(data, current=lambda: ReviewSchema().dump(_load(review_id)))
     require_change(data, CHANGEABLE)
     review.ensure_open()  # a closed review: 409 invalid_state

@@ -1,7 +1,7 @@
 """Submit, sign, versions, the PDF and verification over the API.
 
 Same rules as the pages (the services check them): outsiders get 404 on every charter URL
-whatever they send (``_loads`` finds the charter before the body is read), members read and
+whatever they send (``auth.loads`` finds the charter before the body is read), members read and
 get 403 on writes, only a head of a side signs (never an admin), a stale version is a 409
 conflict, a wrong password a 422 on ``password``.
 
@@ -22,9 +22,9 @@ from ..models import Charter, CharterStatus, CharterVersion, Signature
 from ..signing import attempts, pdf_store, signatures, verification
 from ..signing.versions import get_version as find_version
 from ..transaction import atomic
-from .auth import location, require_api_user
+from .auth import loads, location, require_api_user
 from .blueprint import bp, operation
-from .charters import _charter, _loads
+from .charters import _charter
 from .pages import page_query
 from .schemas import Bool, Int, List, Nested, PageArgs, Schema, Text, page_of
 from .version_schemas import (
@@ -144,7 +144,7 @@ FINGERPRINT_PARAMETER = {
     "leave_comments_open true (422 naming commitments, customer_impact or "
     "leave_comments_open). 409 invalid_state unless the charter is a draft.",
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.arguments(SubmitSchema, required=False, example={"leave_comments_open": False})
 @bp.response(201, VersionSchema, description="The frozen version", example=SUBMITTED_EXAMPLE)
 def submit_charter(data, charter: Charter):
@@ -174,7 +174,7 @@ def submit_charter(data, charter: Charter):
     "already signed; 409 invalid_state if nothing awaits signatures. The second signature "
     "puts the charter in force.",
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.arguments(SignSchema, example={"version": 1, "password": "your password"})
 @bp.response(201, SignResultSchema, description="Signed", example=SIGN_RESULT_EXAMPLE)
 def sign_charter(data, charter: Charter):
@@ -206,7 +206,7 @@ def sign_charter(data, charter: Charter):
     tag="signing",
     errors=(404, 422),
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.arguments(PageArgs, location="query")
 @bp.response(
     200,
@@ -227,7 +227,7 @@ def list_versions(args, charter: Charter):
     tag="signing",
     errors=(404,),
 )
-@_loads("charter", _charter)
+@loads("charter", _charter)
 @bp.response(200, VersionSchema, description="The version", example=VERSION_EXAMPLE)
 def get_version(charter: Charter, number: int):
     return find_version(charter, number)
@@ -244,7 +244,7 @@ def get_version(charter: Charter, number: int):
     "mark. A voided version: 409 invalid_state.",
 )
 @bp.doc(responses={"200": PDF_RESPONSE})
-@_loads("charter", _charter)
+@loads("charter", _charter)
 def get_version_pdf(charter: Charter, number: int):
     user = require_api_user()
     version = find_version(charter, number)
