@@ -102,8 +102,11 @@ def test_token_endpoint_is_rate_limited_with_json_429(org, client):
     response = client.post(
         "/api/v1/tokens", json={"email": org.head_a.email, "password": TEST_PASSWORD}
     )
-    assert_error(response, 429, "rate_limited")
+    error = assert_error(response, 429, "rate_limited")
     check_response(response, "post", "/api/v1/tokens")
+    assert 1 <= error["details"]["retry_after"] <= 60
+    assert response.headers["Retry-After"] == str(error["details"]["retry_after"])
+    assert str(error["details"]["retry_after"]) in error["message"]
     assert db.session.scalars(select(ApiToken)).all() == []
 
 

@@ -279,7 +279,8 @@ class CharterArgs(PageArgs):
         choices=CHARTER_STATUSES,
         metadata={
             "description": "Only this status; `active` includes charters in force with an "
-            "amendment in progress"
+            "amendment in progress; empty: every status",
+            "enum": [*CHARTER_STATUSES, ""],
         },
     )
     department = Text(

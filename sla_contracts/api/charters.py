@@ -195,6 +195,7 @@ _NEW_COMMITMENT = {"commitment_id": "$response.body#/id"}
     tag="charters",
     errors=(400, 403, 422),
 )
+@versioned
 @bp.arguments(
     CharterCreateSchema,
     example={
@@ -298,6 +299,7 @@ def update_charter(data, charter):
     errors=(400, 403, 404, 409, 422),
     description="provider_department_id is the side that commits.",
 )
+@versioned
 @loads("charter", _charter, write=True)
 @bp.arguments(
     CommitmentCreateSchema, example={"provider_department_id": 1, **COMMITMENT_TEXT_EXAMPLE}

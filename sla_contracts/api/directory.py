@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from sqlalchemy import select
@@ -114,6 +115,17 @@ def criterion_json(criterion: CustomerCriterion) -> dict[str, Any]:
     return CriterionSchema().dump(criterion)
 
 
+def _administrators_first(view):
+    """403 to non-administrators before their body is read (a 422 would say nothing useful)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        directory_ops.require_admin(require_api_user())
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/departments")
 @operation(
     "The directory of departments, by name",
@@ -141,6 +153,7 @@ def list_departments(args):
     tag="directory",
     errors=(400, 403, 422),
 )
+@_administrators_first
 @bp.arguments(DepartmentCreateSchema, example={"name": "Logistique", "code": "LOG"})
 @bp.response(201, DepartmentSchema, example={**DEPARTMENT_EXAMPLE, "heads": []})
 def create_department(data):
@@ -176,6 +189,7 @@ def list_criteria(args):
     tag="directory",
     errors=(400, 403, 422),
 )
+@_administrators_first
 @bp.arguments(
     CriterionCreateSchema,
     example={k: v for k, v in CRITERION_EXAMPLE.items() if k in CriterionCreateSchema().fields},

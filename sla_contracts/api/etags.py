@@ -65,10 +65,10 @@ def versioned(view: Callable) -> Callable:
     def wrapped(*args, **kwargs):
         response = view(*args, **kwargs)
         dump = get_appcontext().get("result_dump")
-        if response.status_code == 200 and isinstance(dump, dict) and "lock_version" in dump:
+        if response.status_code in (200, 201) and isinstance(dump, dict) and "lock_version" in dump:
             tag = etag_of(dump)
             response.set_etag(tag)
-            if request.method == "GET" and request.if_none_match.contains(tag):
+            if request.method == "GET" and request.if_none_match.contains_weak(tag):
                 response.status_code = 304
                 response.set_data(b"")
                 response.headers.pop("Content-Type", None)
@@ -91,17 +91,18 @@ def seen_version(data: dict[str, Any], current: Callable[[], dict[str, Any]]) ->
     ``current`` returns the object's current answer (the GET's JSON), to compare with the
     If-Match ETag; a mismatch is a 409 carrying it.
     """
-    if data.get("lock_version") is not None:
-        return data.pop("lock_version")
-    data.pop("lock_version", None)
-    if request.if_match:
+    sent = data.pop("lock_version", None)
+    if request.if_match and not request.if_match.star_tag:
+        # Checked even with a lock_version in the body: both must be the current version.
         dump = current()
-        if request.if_match.star_tag or request.if_match.contains(etag_of(dump)):
-            return dump["lock_version"]
-        raise ConflictError(
-            _("Someone changed this in the meantime. Reload it and apply your change again."),
-            details={"current_lock_version": dump["lock_version"], "current": dump},
-        )
+        if not request.if_match.contains(etag_of(dump)) or sent not in (None, dump["lock_version"]):
+            raise ConflictError(
+                _("Someone changed this in the meantime. Reload it and apply your change again."),
+                details={"current_lock_version": dump["lock_version"], "current": dump},
+            )
+        return dump["lock_version"]
+    if sent is not None:
+        return sent
     raise VersionRequired(
         _("Send lock_version in the body or the ETag you read in an If-Match header."),
         field="lock_version",

@@ -16,13 +16,14 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from ..errors import ValidationError
 from ..extensions import db
 from ..formats import sort_key
+from .schemas import MAX_INT
 
 
 def _encode(position: list[Any]) -> str:
@@ -52,14 +53,10 @@ def _refuse_cursor() -> None:
 
 
 def _next_url(position: list[Any]) -> str:
+    # At the app's public address (BASE_URL, as in e-mails), whatever Host the request had.
     args = {key: value for key, value in request.args.items() if key != "cursor"}
-    return url_for(
-        request.endpoint,
-        **(request.view_args or {}),
-        **args,
-        cursor=_encode(position),
-        _external=True,
-    )
+    path = url_for(request.endpoint, **(request.view_args or {}), **args, cursor=_encode(position))
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def page_query(
@@ -74,7 +71,7 @@ def page_query(
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if position is not None:
         last = position[0]
-        if isinstance(last, bool) or not isinstance(last, int):
+        if isinstance(last, bool) or not isinstance(last, int) or not 0 < last <= MAX_INT:
             _refuse_cursor()  # not a cursor of this list
         query = query.where(id_column < last if newest_first else id_column > last)
     order = id_column.desc() if newest_first else id_column.asc()
@@ -104,6 +101,7 @@ def page_by_name(
             len(position) != 2
             or not isinstance(position[0], str)
             or not (isinstance(position[1], int) and not isinstance(position[1], bool))
+            or not 0 < position[1] <= MAX_INT
         ):
             _refuse_cursor()  # not a cursor of this list
         after = (sort_key(position[0]), position[1])

@@ -460,7 +460,9 @@ def get_review(review):
     who="heads of either department and administrators (members: 403; others: 404)",
     tag="reviews",
     errors=(400, 403, 404, 409, 422, 428),
-    description="Assessments are named by id; an action with an id changes it, one without "
+    description="A planned review starts with its first PATCH: it becomes in_progress and "
+    "gets one assessment per commitment of the version in force. Assessments are named by "
+    "id; an action with an id changes it, one without "
     "adds it. Errors name fields as sent (`assessments[0].result`, `actions[1].due_on`), or "
     "`assessments[id=40].result` for one not sent (closing needs every result). 409 "
     "`invalid_state` once the review is closed or cancelled.",

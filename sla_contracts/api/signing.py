@@ -26,7 +26,7 @@ from .auth import loads, location, require_api_user
 from .blueprint import bp, operation
 from .charters import _charter
 from .pages import page_query
-from .schemas import Bool, Int, List, Nested, PageArgs, Schema, Text, page_of
+from .schemas import Bool, Int, List, Nested, PageArgs, Schema, Text, page_of, path_id
 from .version_schemas import (
     FINGERPRINT_EXAMPLE,
     SIGNATURE_EXAMPLE,
@@ -230,7 +230,7 @@ def list_versions(args, charter: Charter):
 @loads("charter", _charter)
 @bp.response(200, VersionSchema, description="The version", example=VERSION_EXAMPLE)
 def get_version(charter: Charter, number: int):
-    return find_version(charter, number)
+    return find_version(charter, path_id(number, _("No such version.")))
 
 
 @bp.get("/charters/<int:charter_id>/versions/<int:number>/pdf")
@@ -247,7 +247,7 @@ def get_version(charter: Charter, number: int):
 @loads("charter", _charter)
 def get_version_pdf(charter: Charter, number: int):
     user = require_api_user()
-    version = find_version(charter, number)
+    version = find_version(charter, path_id(number, _("No such version.")))
     if version.voided_at is not None:
         raise CharterStateError(_("This version was voided: it has no PDF."))
     data = pdf_store.version_pdf(version)  # ends the read transaction before any render

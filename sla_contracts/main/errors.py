@@ -9,6 +9,9 @@ an unexpected exception (500 ``server_error``: Flask hands the handler of
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -31,6 +34,17 @@ def error_response(
     if details:
         body["details"] = details
     return jsonify({"error": body}), status
+
+
+def _retry_after() -> int:
+    """Seconds until Flask-Limiter's window lets the caller try again (at least 1)."""
+    from ..extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    window = current.limit.get_expiry()
+    return max(1, min(window, math.ceil(current.reset_at - time.time())))
 
 
 def register(app: Flask) -> None:
@@ -96,7 +110,18 @@ def register(app: Flask) -> None:
                 429: "rate_limited",
                 500: "server_error",
             }
-            body, status = error_response(status, codes.get(status, "error"), message)
+            details = None
+            if status == 429:
+                details = {"retry_after": _retry_after()}
+                message = _(
+                    "Too many attempts. Try again in %(seconds)d seconds.",
+                    seconds=details["retry_after"],
+                )
+                headers = [(k, v) for k, v in headers if k.lower() != "retry-after"]
+                headers.append(("Retry-After", str(details["retry_after"])))
+            body, status = error_response(
+                status, codes.get(status, "error"), message, details=details
+            )
             return body, status, headers
         page = render_template("errors/error.html", status=status, message=message)
         return page, status, headers
