@@ -177,7 +177,7 @@ class QueryInt(Int):
     def _to_int(self, value: Any) -> int:
         if not isinstance(value, str):
             return super()._to_int(value)
-        text = value.strip()
+        text = value
         if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 12:
             raise self.make_error("invalid")
         return int(text)
@@ -230,7 +230,7 @@ class Flag(_Field):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = str(value).strip().lower()
+        text = str(value)  # exactly as documented: no spaces, lower case
         if text in {"1", "true", "yes"}:
             return True
         if text in {"0", "false", "no", ""}:
