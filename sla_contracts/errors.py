@@ -36,6 +36,19 @@ class Forbidden(DomainError):
     status = 403
 
 
+class NotOwner(Forbidden):
+    """A head changed a commitment their side does not provide (they may propose instead)."""
+
+    code = "not_owner"
+
+
+class NotReady(DomainError):
+    """A draft submitted while an expectation is open or a commitment is not agreed by both."""
+
+    code = "not_ready"
+    status = 422
+
+
 class ConflictError(DomainError):
     """Someone else changed the object since the caller read it (optimistic locking)."""
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
+from sla_contracts.charters import negotiation
 from sla_contracts.extensions import db
 from sla_contracts.signing import pdf_store, signatures
 from tests.plugins.people import TEST_PASSWORD
@@ -24,7 +25,21 @@ def pdf_pages(data: bytes) -> int:
     return len(PdfReader(io.BytesIO(data)).pages)
 
 
-def submit(org, charter, now=NOW, **kw):
+def agree_all(org, charter, now=None):
+    """Each side's head agrees, through the real service, to every line it has not agreed yet."""
+    heads = {charter.department_a_id: org.head_a, charter.department_b_id: org.head_b}
+    db.session.refresh(charter, attribute_names=["commitments"])
+    for commitment in charter.commitments:
+        for side, head in heads.items():
+            if not commitment.is_agreed_by(side):
+                negotiation.agree(head, commitment, commitment.lock_version, now=now)
+    db.session.commit()
+
+
+def submit(org, charter, now=NOW, *, agree=True, **kw):
+    """Submit as head A, each side first agreeing to every line (unless ``agree=False``)."""
+    if agree:
+        agree_all(org, charter, now)
     version = signatures.submit_charter(org.head_a, charter, now=now, **kw)
     db.session.commit()
     return version

@@ -313,9 +313,14 @@ def test_a_signed_charter_cannot_be_changed(org, api_as, make_charter):
 # ---------------------------------------------------------------- commitments
 
 
-def test_head_adds_a_commitment_on_either_side(org, api_as, make_charter):
+def test_head_adds_a_commitment_on_their_side_only(org, api_as, make_charter):
     charter = make_charter(commitments=(1, 0))
-    api = api_as(org.head_a)
+    refused = api_as(org.head_a).post(
+        f"/api/v1/charters/{charter.id}/commitments",
+        json={"provider_department_id": org.stores.id, **COMMITMENT},
+    )
+    assert_error(refused, 403, "not_owner", "provider_department_id")
+    api = api_as(org.head_b)
     response = api.post(
         f"/api/v1/charters/{charter.id}/commitments",
         json={"provider_department_id": org.stores.id, **COMMITMENT},
@@ -366,10 +371,14 @@ def test_missing_customer_impact_is_refused(org, api_as, make_charter):
     assert_error(response, 422, "validation_error", "customer_impact")
 
 
-def test_head_changes_a_commitment(org, api_as, make_charter, make_commitment):
+def test_head_changes_a_commitment_of_their_side(org, api_as, make_charter, make_commitment):
     charter = make_charter()
     commitment = make_commitment(charter, org.logistics)
-    response = api_as(org.head_b).patch(
+    refused = api_as(org.head_b).patch(
+        f"/api/v1/commitments/{commitment.id}", json={"lock_version": 1, "target": "99"}
+    )
+    assert_error(refused, 403, "not_owner")
+    response = api_as(org.head_a).patch(
         f"/api/v1/commitments/{commitment.id}", json={"lock_version": 1, "target": "99"}
     )
     assert response.status_code == 200, response.get_json()
@@ -392,7 +401,7 @@ def test_stale_commitment_patch_is_409_and_keeps_the_current_content(
     )
     assert first.status_code == 200
     before = _state(charter.id)
-    second = api_as(org.head_b).patch(
+    second = api_as(org.admin).patch(
         f"/api/v1/commitments/{commitment.id}",
         json={"lock_version": 1, "title": "Version B", "target": "50"},
     )
@@ -457,7 +466,12 @@ def test_stale_or_bad_delete_changes_nothing(org, api_as, make_charter, make_com
 def test_head_reorders_commitments_within_a_side(org, api_as, make_charter):
     charter = make_charter(commitments=(3, 1))
     first, second, third = charter.commitments_by(org.logistics.id)
-    api = api_as(org.head_b)
+    assert_error(
+        api_as(org.head_b).post(f"/api/v1/commitments/{third.id}/move", json={"direction": "up"}),
+        403,
+        "not_owner",
+    )
+    api = api_as(org.head_a)
     response = api.post(f"/api/v1/commitments/{third.id}/move", json={"direction": "up"})
     assert response.status_code == 200, response.get_json()
     check_response(response, "post", "/api/v1/commitments/{commitment_id}/move")
@@ -950,8 +964,14 @@ def test_outsider_404_member_403_head_200(org, api_as, make_charter, make_commit
         assert_error(member.request(method, url, body), 403, "forbidden")
     assert _state(charter.id) == before
 
-    head = api_as(org.head_b)
-    response = head.patch(commitment_url, json={"lock_version": 1, "title": "Head B"})
+    # The other side's head proposes; the owning side's head edits.
+    assert_error(
+        api_as(org.head_b).patch(commitment_url, json={"lock_version": 1, "title": "Head B"}),
+        403,
+        "not_owner",
+    )
+    head = api_as(org.head_a)
+    response = head.patch(commitment_url, json={"lock_version": 1, "title": "Head A"})
     assert response.status_code == 200
     assert head.get(charter_url).get_json()["can_edit"] is True
     assert member.get(charter_url).get_json()["can_edit"] is False

@@ -36,7 +36,7 @@ def _fill_commitment(page, prefix: str) -> None:
 
 def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_browser, output_dir):
     stores = {"id": org.stores.id, "name": org.stores.name}
-    criterion_id, email = org.criterion.id, org.head_a.email
+    criterion_id, email, email_b = org.criterion.id, org.head_a.email, org.head_b.email
     db.session.commit()
     page = _page(chromium_browser)
 
@@ -59,15 +59,30 @@ def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_b
     assert "Magasins has not committed to anything yet." in text
     assert "Logistique makes 1 commitment," in text
 
-    page.click("text=Add a commitment of Magasins")
-    _fill_commitment(page, "Magasins")
-    page.wait_for_url(re.compile(r"/charters/\d+#side-\d+$"))
+    # Each side writes its own commitments: Magasins' head writes theirs.
+    assert page.get_by_text("Add a commitment of Magasins").count() == 0
+    page_b = _page(chromium_browser)
+    log_in(page_b, live_server, email_b)
+    page_b.goto(charter_url)
+    page_b.click("text=Add a commitment of Magasins")
+    _fill_commitment(page_b, "Magasins")
+    page_b.wait_for_url(re.compile(r"/charters/\d+#side-\d+$"))
+    # Line by line: Magasins agrees to Logistique's commitment, and Logistique to Magasins'.
+    page_b.get_by_role("button", name=re.compile("Agree to “Logistique")).click()
+    page_b.wait_for_url(re.compile(r"/charters/\d+#commitment-\d+$"))
+    page.goto(charter_url)
     text = balance.inner_text()
     assert "has not committed" not in text
     assert "Logistique makes 1 commitment, Magasins makes 1 commitment." in text
     side_b = page.locator(f"#side-{stores['id']}")
     assert "Magasins: deliveries before opening" in side_b.inner_text()
     assert "store's dock" in side_b.inner_text()
+    assert "Logistique has not agreed yet" in side_b.inner_text()
+    page.get_by_role("button", name=re.compile("Agree to “Magasins")).click()
+    page.wait_for_url(re.compile(r"/charters/\d+#commitment-\d+$"))
+    assert "has not agreed yet" not in page.locator(".directions").inner_text()
+    assert page.locator(".charter-actions .primary-action").inner_text() == "Submit for signature"
+    page_b.context.close()
 
     page.screenshot(path=str(output_dir / "charter.png"), full_page=True)
 

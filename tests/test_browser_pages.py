@@ -9,11 +9,11 @@ import re
 import pytest
 
 from sla_contracts.extensions import db
-from sla_contracts.models import Commitment
+from sla_contracts.models import Charter, Commitment
 
 from .a11y_helpers import describe_violations, run_axe
 from .plugins.browser import watch_csp
-from .plugins.charters import COMMITMENT_DEFAULTS
+from .plugins.charters import COMMITMENT_DEFAULTS, agreed_by_both
 from .plugins.people import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -46,15 +46,16 @@ def _primary(page) -> str:
 
 
 def _add(charter_id: int, department_id: int, title: str) -> None:
-    db.session.add(
-        Commitment(
-            charter_id=charter_id,
-            provider_department_id=department_id,
-            title=title,
-            position=1,
-            **COMMITMENT_DEFAULTS,
-        )
+    """A commitment both sides already agreed to."""
+    charter = db.session.get(Charter, charter_id)
+    commitment = Commitment(
+        charter_id=charter_id,
+        provider_department_id=department_id,
+        title=title,
+        position=1,
+        **COMMITMENT_DEFAULTS,
     )
+    db.session.add(agreed_by_both(commitment, charter))
     db.session.commit()
 
 

@@ -157,12 +157,30 @@ def _refusal_reason(value: Any) -> str:
     return _("why: %(reason)s", reason=reasons.get(value, value))
 
 
-def _change(value: Any, data: dict) -> str:
+NEGOTIATION_CHANGES = {
+    ("expectation", "added"): _l("expectation added"),
+    ("expectation", "updated"): _l("expectation reworded"),
+    ("expectation", "answered"): _l("expectation answered"),
+    ("expectation", "declined"): _l("expectation declined"),
+    ("expectation", "withdrawn"): _l("expectation withdrawn"),
+    ("proposal", "proposed"): _l("change proposed"),
+    ("proposal", "accepted"): _l("proposed change accepted"),
+    ("proposal", "rejected"): _l("proposed change rejected"),
+    ("commitment", "agreed"): _l("commitment agreed"),
+    ("commitment", "disagreed"): _l("agreement withdrawn"),
+}
+
+
+def _change(value: Any, event: AuditEvent) -> str:
+    data = event.data or {}
+    known = NEGOTIATION_CHANGES.get((event.object_type, value))
+    if known is not None:
+        return str(known)
     if value == "added":
         return _("commitment added")
     if value == "removed":
         return _("commitment removed")
-    if data.get("fields"):
+    if data.get("fields") and event.object_type != "proposal":
         return _("commitment changed: %(fields)s", fields=_fields(data["fields"]))
     return _("commitment changed")
 
@@ -179,7 +197,8 @@ Formatter = Callable[[Any, AuditEvent, Names], "str | None"]
 # One formatter per stored key, in the order the details are read.
 FORMATTERS: dict[str, Formatter] = {
     "title": lambda v, e, n: _("title: %(title)s", title=v),
-    "change": lambda v, e, n: _change(v, e.data or {}),
+    "change": lambda v, e, n: _change(v, e),
+    "as_admin": lambda v, e, n: _("by an administrator, for the side") if v else None,
     "fields": lambda v, e, n: (
         None if (e.data or {}).get("change") else _("fields changed: %(fields)s", fields=_fields(v))
     ),

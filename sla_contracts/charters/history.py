@@ -48,6 +48,21 @@ def snapshot(charter: Charter) -> dict[str, Any]:
             }
             for c in sorted(charter.commitments, key=lambda c: (c.position, c.id))
         ],
+        # What each side asked of the other and how it was answered (withdrawn ones aside).
+        "expectations": [
+            {
+                "id": e.id,
+                "from_department_id": e.from_department_id,
+                "to_department_id": e.to_department_id,
+                "text": e.text,
+                "customer_reason": e.customer_reason,
+                "status": e.status.value,
+                "decline_reason": e.decline_reason,
+                "commitment_ids": e.answer_ids,
+            }
+            for e in sorted(charter.expectations, key=lambda e: (e.position, e.id))
+            if e.status != "withdrawn"
+        ],
     }
 
 
@@ -56,7 +71,7 @@ def record_revision(
 ) -> Revision:
     """Store the charter's content after a change, numbered per charter."""
     db.session.flush()
-    db.session.refresh(charter, attribute_names=["commitments"])
+    db.session.refresh(charter, attribute_names=["commitments", "expectations"])
     number = (
         db.session.scalar(
             select(func.max(Revision.number)).where(Revision.charter_id == charter.id)

@@ -14,7 +14,14 @@ from sqlalchemy import func, select, update
 
 from .. import events
 from ..audit.operations import record_event
-from ..errors import CharterStateError, ConflictError, Forbidden, NotFound, ValidationError
+from ..errors import (
+    CharterStateError,
+    ConflictError,
+    Forbidden,
+    NotFound,
+    NotOwner,
+    ValidationError,
+)
 from ..extensions import db
 from ..models import (
     REVIEW_CADENCES,
@@ -25,12 +32,15 @@ from ..models import (
     Commitment,
     CustomerCriterion,
     Department,
+    ExpectationStatus,
+    ProposalStatus,
     User,
 )
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from ..validation import clean_text
 from .history import record_revision
+from .ownership import agree_as_author, ensure_owner, may_act_for
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -261,6 +271,15 @@ def add_commitment(
             _("The provider must be one of the charter's two departments."),
             field="provider_department_id",
         )
+    allowed, as_admin = may_act_for(actor, provider_department_id)
+    if not allowed:
+        raise NotOwner(
+            _(
+                "Each department writes the commitments it provides. To ask something of the "
+                "other department, add an expectation."
+            ),
+            field="provider_department_id",
+        )
     fields = clean_commitment_fields(data)
     charter = lock_charter(charter)
     last = db.session.scalar(
@@ -275,11 +294,14 @@ def add_commitment(
         position=(last or 0) + 1,
         created_at=now,
         updated_at=now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
         **fields,
     )
     db.session.add(commitment)
     _touch(charter, actor, now)
     db.session.flush()
+    agree_as_author(commitment, actor, provider_department_id, as_admin, now)
     record_revision(charter, actor, "commitment_added", fields["title"], now)
     record_event(
         "edited",
@@ -287,7 +309,7 @@ def add_commitment(
         object_type="commitment",
         object_id=commitment.id,
         charter_id=charter.id,
-        data={"change": "added"},
+        data={"change": "added", **({"as_admin": True} if as_admin else {})},
         now=now,
     )
     return commitment
@@ -312,6 +334,7 @@ def update_commitment(
     now = now or utcnow()
     charter = commitment.charter
     ensure_editable(actor, charter)
+    as_admin = ensure_owner(actor, commitment)
     if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
         raise ValidationError(_("lock_version is required."), field="lock_version")
     fields = clean_commitment_fields(data, partial=True)
@@ -321,7 +344,9 @@ def update_commitment(
     result = db.session.execute(
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.lock_version == seen_lock_version)
-        .values(**fields, lock_version=seen_lock_version + 1, updated_at=now)
+        .values(
+            **fields, lock_version=seen_lock_version + 1, updated_at=now, updated_by_id=actor.id
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -331,6 +356,13 @@ def update_commitment(
             details={"current_lock_version": commitment.lock_version},
         )
     db.session.refresh(commitment)
+    if changed:
+        agree_as_author(commitment, actor, commitment.provider_department_id, as_admin, now)
+        # The owner's edit answers any open proposal: it is their counter-proposal.
+        for proposal in commitment.open_proposals:
+            proposal.status = ProposalStatus.SUPERSEDED
+            proposal.decided_by_id = actor.id
+            proposal.decided_at = now
     _touch(charter, actor, now)
     record_revision(charter, actor, "commitment_updated", commitment.title, now)
     record_event(
@@ -339,7 +371,11 @@ def update_commitment(
         object_type="commitment",
         object_id=commitment.id,
         charter_id=charter.id,
-        data={"change": "updated", "fields": changed},
+        data={
+            "change": "updated",
+            "fields": changed,
+            **({"as_admin": True} if as_admin else {}),
+        },
         now=now,
     )
     return commitment
@@ -352,6 +388,7 @@ def delete_commitment(
     now = now or utcnow()
     charter = commitment.charter
     ensure_editable(actor, charter)
+    ensure_owner(actor, commitment)
     charter = lock_charter(charter)
     if seen_lock_version is not None and seen_lock_version != commitment.lock_version:
         raise ConflictError(
@@ -365,6 +402,13 @@ def delete_commitment(
     db.session.execute(
         update(Comment).where(Comment.commitment_id == cid).values(commitment_id=None)
     )
+    # An expectation it alone answered is open again.
+    for expectation in charter.expectations:
+        if commitment in expectation.answers:
+            expectation.answers.remove(commitment)
+            if not expectation.answers and expectation.status == ExpectationStatus.ANSWERED:
+                expectation.status = ExpectationStatus.OPEN
+                expectation.lock_version += 1
     db.session.delete(commitment)
     _touch(charter, actor, now)
     db.session.flush()
@@ -387,6 +431,7 @@ def move_commitment(
     now = now or utcnow()
     charter = commitment.charter
     ensure_editable(actor, charter)
+    ensure_owner(actor, commitment)
     charter = lock_charter(charter)
     side = sorted(
         charter.commitments_by(commitment.provider_department_id), key=lambda c: (c.position, c.id)

@@ -21,14 +21,17 @@ from ..models import (
     Commitment,
     CustomerCriterion,
     Department,
+    Expectation,
     Revision,
     pending_version,
 )
 from ..permissions import can_edit, get_charter
 from ..transaction import atomic, attempt
+from . import negotiation
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
+from .ownership import may_act_for
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
 
@@ -152,7 +155,9 @@ def _render_show(charter_id: int, comment_form: CommentForm):
         select(Charter)
         .where(Charter.id == charter_id)
         .options(
-            selectinload(Charter.commitments),
+            selectinload(Charter.commitments).selectinload(Commitment.agreements),
+            selectinload(Charter.commitments).selectinload(Commitment.proposals),
+            selectinload(Charter.expectations).selectinload(Expectation.answers),
             selectinload(Charter.criterion),
             selectinload(Charter.department_a),
             selectinload(Charter.department_b),
@@ -171,6 +176,7 @@ def _render_show(charter_id: int, comment_form: CommentForm):
         balance=ops.balance(charter),
         comments=comments,
         can_edit=can_edit(current_user, charter),
+        my_sides=[d for d in charter.department_ids if may_act_for(current_user, d)[0]],
         comment_form=comment_form,
     )
 
@@ -226,6 +232,15 @@ def new_commitment(charter_id: int):
         abort(404)
     if request.method == "GET" and (closed := _closed_to_edits(charter)):
         return closed
+    if request.method == "GET" and not may_act_for(current_user, provider_id)[0]:
+        flash(
+            _(
+                "Each department writes the commitments it provides. To ask something of the "
+                "other department, add an expectation."
+            ),
+            "error",
+        )
+        return redirect(url_for("charters.show", charter_id=charter.id, _anchor="expectations"))
     voids = _pending_number(charter)
     provider = db.session.get(Department, provider_id)
     beneficiary = db.session.get(Department, charter.other_department_id(provider_id))
@@ -327,6 +342,32 @@ def move_commitment(charter_id: int, commitment_id: int):
     offset = -1 if request.form.get("direction") == "up" else 1
     with attempt():
         ops.move_commitment(current_user, commitment, offset)
+    return redirect(
+        url_for("charters.show", charter_id=charter.id, _anchor=f"commitment-{commitment_id}")
+    )
+
+
+@bp.route("/<int:charter_id>/commitments/<int:commitment_id>/agree", methods=["POST"])
+def agree_commitment(charter_id: int, commitment_id: int):
+    """A head agrees to a commitment's text as shown (or takes the agreement back)."""
+    charter = get_charter(current_user, charter_id, write=True)
+    commitment = _commitment_in(charter, commitment_id)
+    agreed = request.form.get("agreed", "1") == "1"
+    with attempt() as outcome:
+        negotiation.agree(
+            current_user,
+            commitment,
+            request.form.get("lock_version", type=int),
+            department_id=request.form.get("department_id", type=int),
+            agreed=agreed,
+        )
+    if outcome.ok:
+        flash(
+            _("You agree to this commitment as written.")
+            if agreed
+            else _("Your agreement to this commitment is withdrawn."),
+            "success",
+        )
     return redirect(
         url_for("charters.show", charter_id=charter.id, _anchor=f"commitment-{commitment_id}")
     )

@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 
 from .. import notifications
 from ..auth.passwords import hash_password
+from ..charters import negotiation
 from ..charters import operations as charters
+from ..charters.ownership import may_act_for
 from ..directory import operations as directory
 from ..extensions import db
 from ..models import (
@@ -240,13 +242,20 @@ def _edit_step(
             return
         key, index = spec["on"]
         commitment = written[key][index]
+        owner = _head(commitment.provider_department)
         if "move" in spec:
+            mover = actor if may_act_for(actor, commitment.provider_department_id)[0] else owner
             for _ in range(abs(spec["move"])):
-                charters.move_commitment(actor, commitment, -1 if spec["move"] < 0 else 1, now=when)
+                charters.move_commitment(mover, commitment, -1 if spec["move"] < 0 else 1, now=when)
             return
-        charters.update_commitment(
-            actor, commitment, commitment.lock_version, spec["fields"], now=when
-        )
+        if may_act_for(actor, commitment.provider_department_id)[0]:
+            charters.update_commitment(
+                actor, commitment, commitment.lock_version, spec["fields"], now=when
+            )
+            return
+        # A head changes the other side's commitment by proposing; its owner accepted.
+        proposal = negotiation.propose_change(actor, commitment, spec["fields"], now=when)
+        negotiation.accept_proposal(owner, proposal, now=when + timedelta(minutes=40))
 
     return step
 
@@ -274,6 +283,13 @@ def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> N
     latest_sign = now - timedelta(days=max(reviews_days, default=0) + 7)
     signed_at = min(charter.updated_at + timedelta(days=1), latest_sign, now - timedelta(hours=2))
     signed_at = max(signed_at, charter.updated_at + timedelta(minutes=5))
+    # Line by line, each head agrees to what the other side wrote before it is submitted.
+    agreed_at = signed_at - timedelta(minutes=3)
+    for commitment in charter.commitments:
+        side = charter.other_department_id(commitment.provider_department_id)
+        if not commitment.is_agreed_by(side):
+            head = head_a if side == charter.department_a_id else head_b
+            negotiation.agree(head, commitment, commitment.lock_version, now=agreed_at)
     version = signatures.submit_charter(head_a, charter, leave_comments_open=True, now=signed_at)
     signatures.sign_charter(
         head_a,

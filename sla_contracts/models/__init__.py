@@ -17,6 +17,14 @@ from .charters import (
     version_sides,
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
+from .negotiation import (
+    Agreement,
+    Expectation,
+    ExpectationStatus,
+    Proposal,
+    ProposalStatus,
+    expectation_answers,
+)
 from .notifications import Notification, OutboxEmail
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
@@ -51,6 +59,12 @@ from .standing import (
 )
 
 __all__ = [
+    "Agreement",
+    "Expectation",
+    "ExpectationStatus",
+    "Proposal",
+    "ProposalStatus",
+    "expectation_answers",
     "STANDING_ORDER",
     "CharterStanding",
     "Standing",

@@ -23,6 +23,7 @@ from ..errors import CharterStateError
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 from .directory import CustomerCriterion, Department, User, enum_column
+from .negotiation import Agreement, Expectation, Proposal
 
 REVIEW_CADENCES = (1, 3, 6, 12)
 
@@ -112,6 +113,10 @@ class Charter(db.Model):
         cascade="all, delete-orphan",
         order_by="Commitment.position",
     )
+    expectations: Mapped[list[Expectation]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="Expectation.position",
+    )
 
     @property
     def department_ids(self) -> tuple[int, int]:
@@ -155,6 +160,14 @@ class Charter(db.Model):
         """Return the commitments this department provides, in order."""
         return [c for c in self.commitments if c.provider_department_id == department_id]
 
+    def expectations_of(self, department_id: int) -> list[Expectation]:
+        """What this department expects of the other side (withdrawn ones aside), in order."""
+        return [
+            e
+            for e in self.expectations
+            if e.from_department_id == department_id and e.status != "withdrawn"
+        ]
+
     @property
     def is_editable(self) -> bool:
         return self.status == CharterStatus.DRAFT
@@ -189,9 +202,38 @@ class Commitment(db.Model):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who wrote it and who last changed its text (shown on its card).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     charter: Mapped[Charter] = relationship(back_populates="commitments")
     provider_department: Mapped[Department] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    agreements: Mapped[list[Agreement]] = relationship(
+        cascade="all, delete-orphan", order_by="Agreement.agreed_at"
+    )
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="commitment", cascade="all, delete-orphan", order_by="Proposal.id"
+    )
+
+    @property
+    def agreed_by(self) -> list[int]:
+        """The departments that agreed to the current text, in the charter's stored order."""
+        agreed = {a.department_id for a in self.agreements}
+        return [d for d in self.charter.department_ids if d in agreed]
+
+    def is_agreed_by(self, department_id: int) -> bool:
+        return any(a.department_id == department_id for a in self.agreements)
+
+    @property
+    def is_agreed(self) -> bool:
+        """Both sides agreed to the current text."""
+        return len({a.department_id for a in self.agreements}) == 2
+
+    @property
+    def open_proposals(self) -> list[Proposal]:
+        return [p for p in self.proposals if p.is_open]
 
 
 COMMITMENT_FIELDS = (

@@ -16,6 +16,8 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..charters.history import diff_snapshots, snapshot
+from ..charters.negotiation import readiness
+from ..charters.ownership import may_act_for
 from ..extensions import db
 from ..models import Charter, CharterStatus, CharterVersion, Signature, User
 from ..permissions import can_edit
@@ -123,7 +125,7 @@ def charter_actions(
 
     if status == CharterStatus.DRAFT and manage:
         missing = _missing_sides(charter, user)
-        if missing:
+        if missing and may_act_for(user, missing[0].id)[0]:
             add(
                 "add_commitment",
                 _("Add a commitment of %(dept)s", dept=missing[0].name),
@@ -140,6 +142,18 @@ def charter_actions(
                     disabled_reason=_(
                         "Each side must commit to at least one thing before the charter goes "
                         "to signature."
+                    ),
+                )
+            elif not readiness(charter).is_ready:
+                # The submit page lists what is open; the button says why it waits.
+                add(
+                    "submit",
+                    _("Submit for signature"),
+                    url_for("signing.submit", charter_id=cid),
+                    SECONDARY,
+                    disabled_reason=_(
+                        "Every expectation must be answered or declined, and every commitment "
+                        "agreed by both sides, before the charter goes to signature."
                     ),
                 )
             else:

@@ -21,9 +21,10 @@ from .. import events, notifications
 from ..audit.operations import record_event
 from ..auth.passwords import verify_password
 from ..charters.history import snapshot
+from ..charters.negotiation import Readiness, readiness
 from ..charters.operations import lock_charter
 from ..directory.queries import heads_of
-from ..errors import CharterStateError, ConflictError, Forbidden, ValidationError
+from ..errors import CharterStateError, ConflictError, Forbidden, NotReady, ValidationError
 from ..extensions import db
 from ..formats import collate
 from ..main.waiting import what_waits_for
@@ -103,10 +104,11 @@ class SubmitCheck:
     missing_sides: list[str] = field(default_factory=list)
     missing_impact: list[str] = field(default_factory=list)
     open_comments: int = 0
+    negotiation: Readiness = field(default_factory=Readiness)
 
     @property
     def blocking(self) -> bool:
-        return bool(self.missing_sides or self.missing_impact)
+        return bool(self.missing_sides or self.missing_impact or not self.negotiation.is_ready)
 
 
 def check_submission(charter: Charter) -> SubmitCheck:
@@ -116,6 +118,7 @@ def check_submission(charter: Charter) -> SubmitCheck:
         if not charter.commitments_by(department.id):
             check.missing_sides.append(department.name)
     check.missing_impact = [c.title for c in charter.commitments if not c.customer_impact.strip()]
+    check.negotiation = readiness(charter)
     check.open_comments = len(
         db.session.scalars(
             select(Comment.id).where(
@@ -155,7 +158,7 @@ def submit_charter(
             _("Only a draft can be submitted for signature."),
             details={"status": charter.status.value},
         )
-    db.session.refresh(charter, attribute_names=["commitments"])
+    db.session.refresh(charter, attribute_names=["commitments", "expectations"])
     check = check_submission(charter)
     if check.missing_sides:
         raise ValidationError(
@@ -174,6 +177,31 @@ def submit_charter(
                 titles=", ".join(check.missing_impact),
             ),
             field="customer_impact",
+        )
+    if not check.negotiation.is_ready:
+        open_count = len(check.negotiation.open_expectations)
+        unagreed = len(check.negotiation.unagreed_commitments)
+        parts = []
+        if open_count:
+            parts.append(
+                ngettext(
+                    "%(num)d expectation is still open (answer or decline it)",
+                    "%(num)d expectations are still open (answer or decline them)",
+                    open_count,
+                )
+            )
+        if unagreed:
+            parts.append(
+                ngettext(
+                    "%(num)d commitment is not yet agreed by both sides",
+                    "%(num)d commitments are not yet agreed by both sides",
+                    unagreed,
+                )
+            )
+        raise NotReady(
+            _("Not ready for signature: %(what)s.", what="; ".join(parts)),
+            field="commitments",
+            details=check.negotiation.details,
         )
     if check.open_comments and not leave_comments_open:
         raise ValidationError(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sla_contracts.extensions import db
-from sla_contracts.models import Charter, CharterStatus, Commitment, Department
+from sla_contracts.models import Agreement, Charter, CharterStatus, Commitment, Department
 from tests.signing_helpers import sign_both
 
 COMMITMENT_DEFAULTS = {
@@ -23,10 +23,27 @@ COMMITMENT_DEFAULTS = {
 }
 
 
+def agreed_by_both(commitment: Commitment, charter: Charter) -> Commitment:
+    """Both sides agree to the commitment as written (the state a signed charter's lines are in)."""
+    with db.session.no_autoflush:
+        sides = (charter.department_a_id, charter.department_b_id)
+        commitment.agreements = [
+            Agreement(department_id=d, lock_version=commitment.lock_version or 1) for d in sides
+        ]
+    return commitment
+
+
 @pytest.fixture
 def make_commitment(app) -> Callable[..., Commitment]:
+    """Add a commitment, agreed by both sides unless ``agreed=False``."""
+
     def make(
-        charter: Charter, provider: Department, title: str = "A commitment", **fields: Any
+        charter: Charter,
+        provider: Department,
+        title: str = "A commitment",
+        *,
+        agreed: bool = True,
+        **fields: Any,
     ) -> Commitment:
         position = len(charter.commitments_by(provider.id)) + 1
         commitment = Commitment(
@@ -36,6 +53,8 @@ def make_commitment(app) -> Callable[..., Commitment]:
             position=position,
             **{**COMMITMENT_DEFAULTS, **fields},
         )
+        if agreed:
+            agreed_by_both(commitment, charter)
         db.session.add(commitment)
         db.session.commit()
         return commitment
@@ -45,13 +64,15 @@ def make_commitment(app) -> Callable[..., Commitment]:
 
 @pytest.fixture
 def make_charter(app, org) -> Callable[..., Charter]:
-    """Create a charter between org.logistics (A) and org.stores (B)."""
+    """Create a charter between org.logistics (A) and org.stores (B); its commitments are
+    agreed by both sides unless ``agreed=False``."""
 
     def make(
         title: str = "Logistique ⇄ Magasins",
         *,
         status: CharterStatus = CharterStatus.DRAFT,
         commitments: tuple[int, int] = (0, 0),
+        agreed: bool = True,
         **kwargs: Any,
     ) -> Charter:
         charter = Charter(
@@ -65,26 +86,21 @@ def make_charter(app, org) -> Callable[..., Charter]:
         )
         db.session.add(charter)
         db.session.flush()
-        for i in range(commitments[0]):
-            db.session.add(
-                Commitment(
+        for side, department_id, count in (
+            ("A", charter.department_a_id, commitments[0]),
+            ("B", charter.department_b_id, commitments[1]),
+        ):
+            for i in range(count):
+                commitment = Commitment(
                     charter=charter,
-                    provider_department_id=charter.department_a_id,
-                    title=f"A commitment {i + 1}",
+                    provider_department_id=department_id,
+                    title=f"{side} commitment {i + 1}",
                     position=i + 1,
                     **COMMITMENT_DEFAULTS,
                 )
-            )
-        for i in range(commitments[1]):
-            db.session.add(
-                Commitment(
-                    charter=charter,
-                    provider_department_id=charter.department_b_id,
-                    title=f"B commitment {i + 1}",
-                    position=i + 1,
-                    **COMMITMENT_DEFAULTS,
-                )
-            )
+                if agreed:
+                    agreed_by_both(commitment, charter)
+                db.session.add(commitment)
         db.session.commit()
         return charter
 
