@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import pyuca
 from babel import Locale
 from babel.dates import get_timezone_location
+from babel.lists import format_list
 from babel.numbers import format_percent
 from flask import current_app
 from flask_babel import format_date, format_decimal, format_time, get_locale
@@ -168,6 +169,11 @@ def measure(value: object, unit: str = "", decimals: int = 2) -> str:
         return percent(parsed, decimals)
     shown = number(parsed, decimals)
     return f"{shown}\u00a0{unit}" if unit else shown
+
+
+def names(items: Iterable[str]) -> str:
+    """A list of names in the reader's language: "Alice, Bruno and Chloé" / "… et Chloé"."""
+    return format_list(list(items), locale=get_locale() or "fr")
 
 
 # ---------------------------------------------------------------- sorting names

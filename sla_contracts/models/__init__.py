@@ -18,6 +18,7 @@ from .charters import (
 )
 from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
 from .notifications import Notification, OutboxEmail
+from .presence import CharterPresence
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
@@ -69,6 +70,7 @@ __all__ = [
     "Charter",
     "CharterStatus",
     "CharterVisit",
+    "CharterPresence",
     "Comment",
     "Commitment",
     "CustomerCriterion",
