@@ -1,7 +1,7 @@
 """who has a charter page open now; what each revision was about (the activity feed)
 
 Revision ID: 5a7f3c1e9b42
-Revises: 9e2d4c6b8a31
+Revises: 5a8f3c2e1d47
 Create Date: 2026-12-02 13:15:00
 
 Revisions written before have no object: the feed names the charter for them.
@@ -13,7 +13,7 @@ from alembic import op
 import sla_contracts.timeutil
 
 revision = "5a7f3c1e9b42"
-down_revision = "9e2d4c6b8a31"
+down_revision = "5a8f3c2e1d47"
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.sessions import session_claim
 from ..errors import ConflictError, NotFound
 from ..extensions import db
-from ..formats import collate, names
+from ..formats import and_list, collate
 from ..formutil import options
 from ..labels import activity_label, cadence_label, field_labels, status_label
 from ..main.errors import error_response
@@ -283,7 +283,7 @@ def _present_text(present: list[dict]) -> str:
         "%(names)s is also here",
         "%(names)s are also here",
         len(present),
-        names=names([person["name"] for person in present]),
+        names=and_list([person["name"] for person in present]),
     )
 
 

@@ -16,8 +16,16 @@ from .charters import (
     named_b_first,
     version_sides,
 )
-from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
-from .notifications import Notification, OutboxEmail
+from .directory import (
+    CustomerCriterion,
+    Department,
+    Direction,
+    EmailFrequency,
+    Membership,
+    Role,
+    User,
+)
+from .notifications import MAIL_MODES, MailQueueEntry, Notification, OutboxEmail
 from .presence import CharterPresence
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
@@ -76,6 +84,9 @@ __all__ = [
     "CustomerCriterion",
     "Department",
     "Direction",
+    "EmailFrequency",
+    "MAIL_MODES",
+    "MailQueueEntry",
     "Membership",
     "Notification",
     "OutboxEmail",

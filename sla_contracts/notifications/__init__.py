@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .combined import send_coalesced, send_digests
 from .inbox import done_text, mark_all_read, mark_read, render_text, unread_count
 from .inbox import query as inbox_query
 from .operations import (
@@ -62,6 +63,8 @@ __all__ = [
     "render_text",
     "retry_delay",
     "retry_now",
+    "send_coalesced",
+    "send_digests",
     "unread_count",
     "wants_email",
     "withdraw_unsent",
