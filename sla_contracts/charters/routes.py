@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.sessions import session_claim
 from ..errors import ConflictError, NotFound
 from ..extensions import db
-from ..formats import and_list, collate
+from ..formats import and_list, collate, local
 from ..formutil import options
 from ..labels import activity_label, cadence_label, field_labels, status_label
 from ..main.errors import error_response
@@ -268,6 +268,7 @@ def live_state(charter_id: int):
                 "object_type": item.object_type,
                 "object_id": item.object_id,
                 "text": _change_text(item),
+                "time": local(item.at).strftime("%H:%M"),
             }
             for item in changes
         ],

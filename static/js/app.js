@@ -170,8 +170,8 @@
         var item = document.createElement("li");
         var time = document.createElement("time");
         time.dateTime = change.at;
-        time.textContent = new Date(change.at).toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
-        item.textContent = change.text + " ";
+        time.textContent = change.time;
+        item.textContent = change.text + " · ";
         item.appendChild(time);
         list.appendChild(item);
       });
