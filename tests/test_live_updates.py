@@ -60,6 +60,8 @@ def test_poll_names_who_else_is_here_then_answers_304(org, login_as, make_charte
     assert again.status_code == 304
     assert again.headers["ETag"] == etag
     assert not again.get_data() and "Content-Type" not in again.headers
+    # Polling is not activity: the session cookie is not re-sent (its 12 hours not restarted).
+    assert "Set-Cookie" not in again.headers and "Set-Cookie" not in first.headers
 
 
 def test_page_says_who_is_here_when_it_opens(org, login_as, make_charter):
@@ -208,6 +210,7 @@ def test_signed_charter_polls_slower_and_tells_a_status_change(
     answer = bruno.get(url, headers={"If-None-Match": etag})
     assert answer.status_code == 200
     assert answer.get_json()["status"] == "awaiting_signatures"
+    assert answer.get_json()["status_text"] == "This charter is now: Awaiting signatures."
     db_charter.status = CharterStatus.ACTIVE
     db.session.commit()
     assert bruno.get(url).get_json()["poll_seconds"] == 30

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import g, session
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import ColumnElement, and_, update
 
 from ..extensions import db
@@ -62,3 +63,22 @@ def end_all_sessions(user: User, *, revoke_tokens: bool = False) -> None:
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a background poll does not extend them.
+
+    A permanent session is re-sent (and its 12 hours restarted) on every request; a page
+    polling every few seconds would keep an idle person signed in for ever. A view marks
+    itself with ``quiet_session()``: its answer then carries no cookie unless it changed it.
+    """
+
+    def should_set_cookie(self, app, session) -> bool:
+        if g.get("quiet_session") and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
+
+def quiet_session() -> None:
+    """This request is not the person's activity: do not refresh their session cookie."""
+    g.quiet_session = True

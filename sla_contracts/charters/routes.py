@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..auth.sessions import session_claim
+from ..auth.sessions import quiet_session, session_claim
 from ..errors import ConflictError, NotFound
 from ..extensions import db
 from ..formats import and_list, collate, local
@@ -231,6 +231,7 @@ def _change_text(item) -> str:
 def live_state(charter_id: int):
     """The page's poll: 304 while nothing changed, else who is here and what others changed."""
     now = utcnow()
+    quiet_session()  # a poll is not the person's activity: their session is not extended
     claim = session_claim()
     if claim is None:  # signed in by a remember-me cookie only: Flask-Login restores the session
         if not current_user.is_authenticated:
@@ -255,7 +256,7 @@ def live_state(charter_id: int):
     changes, more = live.changes_for(state, since)
     body = {
         "status": state.status.value,
-        "status_label": status_label(state.status),
+        "status_text": _("This charter is now: %(status)s.", status=status_label(state.status)),
         "poll_seconds": live.poll_seconds(state.status),
         "present": state.present,
         "present_text": _present_text(state.present),

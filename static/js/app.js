@@ -177,7 +177,7 @@
       });
       list.hidden = data.changes.length === 0;
       more.hidden = !data.more;
-      statusLine.textContent = data.status !== pageStatus ? data.status_label : "";
+      statusLine.textContent = data.status !== pageStatus ? data.status_text : "";
       statusLine.hidden = data.status === pageStatus;
       banner.hidden = !changed;
       seconds = data.poll_seconds || seconds;
