@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..transaction import atomic, attempt
 from . import operations as ops
+from . import telling
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
 
@@ -347,6 +348,16 @@ def add_comment(charter_id: int):
             return redirect(url_for("charters.show", charter_id=charter.id, _anchor=anchor))
     # Invalid comment: show the charter again with the text kept and the message.
     return _render_show(charter.id, form), 422
+
+
+@bp.route("/<int:charter_id>/people")
+def people(charter_id: int):
+    """Who a comment may @mention: the pair's people, by name (the comment box completes them)."""
+    charter = get_charter(current_user, charter_id)
+    names = collate(person.name for person in telling.pair_members(charter))
+    response = jsonify({"people": [{"name": name} for name in names]})
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @bp.route("/<int:charter_id>/comments/<int:comment_id>/resolve", methods=["POST"])
