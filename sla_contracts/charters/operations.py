@@ -282,7 +282,9 @@ def add_commitment(
     db.session.add(commitment)
     _touch(charter, actor, now)
     db.session.flush()
-    record_revision(charter, actor, "commitment_added", fields["title"], now)
+    record_revision(
+        charter, actor, "commitment_added", fields["title"], now, obj=("commitment", commitment.id)
+    )
     record_event(
         "edited",
         actor=actor,
@@ -335,7 +337,14 @@ def update_commitment(
         )
     db.session.refresh(commitment)
     _touch(charter, actor, now)
-    record_revision(charter, actor, "commitment_updated", commitment.title, now)
+    record_revision(
+        charter,
+        actor,
+        "commitment_updated",
+        commitment.title,
+        now,
+        obj=("commitment", commitment.id),
+    )
     record_event(
         "edited",
         actor=actor,
@@ -373,7 +382,7 @@ def delete_commitment(
     db.session.delete(commitment)
     _touch(charter, actor, now)
     db.session.flush()
-    record_revision(charter, actor, "commitment_removed", title, now)
+    record_revision(charter, actor, "commitment_removed", title, now, obj=("commitment", cid))
     record_event(
         "edited",
         actor=actor,
@@ -406,7 +415,9 @@ def move_commitment(
             item.position = position
             item.lock_version += 1
     _touch(charter, actor, now)
-    record_revision(charter, actor, "commitment_moved", commitment.title, now)
+    record_revision(
+        charter, actor, "commitment_moved", commitment.title, now, obj=("commitment", commitment.id)
+    )
 
 
 # ---------------------------------------------------------------- balance

@@ -26,6 +26,7 @@ from .directory import (
     User,
 )
 from .notifications import MAIL_MODES, MailQueueEntry, Notification, OutboxEmail
+from .presence import CharterPresence
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
@@ -77,6 +78,7 @@ __all__ = [
     "Charter",
     "CharterStatus",
     "CharterVisit",
+    "CharterPresence",
     "Comment",
     "Commitment",
     "CustomerCriterion",
