@@ -23,16 +23,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.orm import aliased
 
 from ..auth.sessions import claimed_user_is_valid
 from ..extensions import db
 from ..models import Charter, CharterPresence, CharterStatus, User
 from ..permissions import reads_charter
+from ..timeutil import UTCDateTime
 from . import activity as feed
 
 # A person is "here" while their page polled within this time; a hidden tab stops polling,
@@ -82,17 +84,12 @@ class LiveState:
         return self.my_seen_at is None or now - self.my_seen_at >= PRESENCE_REFRESH
 
 
-def poll_state(
-    charter_id: int, user_id: int, session_version: int, now: datetime
-) -> LiveState | None:
-    """Read the charter's live state for the claimed person, or None if they may not read it.
-
-    One statement: the charter row, left-joined to the people present (and their names),
-    with the session and reader checks as columns. ``SignedOut`` when the session has ended
-    (logged out elsewhere, password changed, person archived).
-    """
+@cache
+def _poll_statement() -> Select:
+    """The poll's one statement, built once (its values are bound at each poll)."""
+    user_id, session_version = bindparam("user_id"), bindparam("session_version")
     present_user = aliased(User)
-    rows = db.session.execute(
+    return (
         select(
             Charter.status,
             Charter.updated_at,
@@ -107,12 +104,32 @@ def poll_state(
             CharterPresence,
             and_(
                 CharterPresence.charter_id == Charter.id,
-                CharterPresence.seen_at >= now - PRESENT_WITHIN,
+                CharterPresence.seen_at >= bindparam("cutoff", type_=UTCDateTime),
             ),
         )
         .outerjoin(present_user, present_user.id == CharterPresence.user_id)
-        .where(Charter.id == charter_id)
+        .where(Charter.id == bindparam("charter_id"))
         .order_by(CharterPresence.user_id)
+    )
+
+
+def poll_state(
+    charter_id: int, user_id: int, session_version: int, now: datetime
+) -> LiveState | None:
+    """Read the charter's live state for the claimed person, or None if they may not read it.
+
+    One statement: the charter row, left-joined to the people present (and their names),
+    with the session and reader checks as columns. ``SignedOut`` when the session has ended
+    (logged out elsewhere, password changed, person archived).
+    """
+    rows = db.session.execute(
+        _poll_statement(),
+        {
+            "charter_id": charter_id,
+            "user_id": user_id,
+            "session_version": session_version,
+            "cutoff": now - PRESENT_WITHIN,
+        },
     ).all()
     if rows and not rows[0].signed_in:
         raise SignedOut()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import DDL, ForeignKey, Index, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -24,3 +24,13 @@ class CharterPresence(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# UNLOGGED on PostgreSQL: rows that live a minute need no write-ahead log, so the poll's
+# write commits without waiting for a disk flush (a crash empties the table: people are
+# "here" again at their next poll). The migration does the same.
+event.listen(
+    CharterPresence.__table__,
+    "after_create",
+    DDL("ALTER TABLE charter_presence SET UNLOGGED").execute_if(dialect="postgresql"),
+)
