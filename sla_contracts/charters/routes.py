@@ -42,9 +42,8 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import live
+from . import live, telling
 from . import operations as ops
-from . import telling
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
 
