@@ -30,6 +30,7 @@ from ..models import (
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from ..validation import clean_text
+from . import telling
 from .history import record_revision
 
 TITLE_MAX = 200
@@ -185,6 +186,7 @@ def create_charter(
         data={"title": title},
         now=now,
     )
+    telling.draft_opened(charter, actor, now)
     return charter
 
 
@@ -292,6 +294,7 @@ def add_commitment(
         data={"change": "added"},
         now=now,
     )
+    telling.commitment_added(charter, commitment, actor, now)
     return commitment
 
 
@@ -351,6 +354,8 @@ def update_commitment(
         data={"change": "updated", "fields": changed},
         now=now,
     )
+    if changed:
+        telling.commitment_changed(charter, commitment, actor, now)
     return commitment
 
 
@@ -476,6 +481,7 @@ def add_comment(
     db.session.add(comment)
     _touch(charter, actor, now)
     db.session.flush()
+    telling.comment_posted(charter, comment, actor, now)
     return comment
 
 

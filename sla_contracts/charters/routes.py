@@ -42,7 +42,7 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import live
+from . import live, telling
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
@@ -461,6 +461,16 @@ def add_comment(charter_id: int):
             return redirect(url_for("charters.show", charter_id=charter.id, _anchor=anchor))
     # Invalid comment: show the charter again with the text kept and the message.
     return _render_show(charter.id, form), 422
+
+
+@bp.route("/<int:charter_id>/people")
+def people(charter_id: int):
+    """Who a comment may @mention: the pair's people, by name (the comment box completes them)."""
+    charter = get_charter(current_user, charter_id)
+    names = collate(person.name for person in telling.pair_members(charter))
+    response = jsonify({"people": [{"name": name} for name in names]})
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @bp.route("/<int:charter_id>/comments/<int:comment_id>/resolve", methods=["POST"])

@@ -72,7 +72,10 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Attach the inbox and outbox pages."""
+    """Attach the inbox and outbox pages, and ``activity_lines`` for templates (what the
+    person's unread co-writing messages say happened: "Hélène Marchand changed 2 commitments")."""
     from .routes import bp
+    from .texts import activity_lines
 
     app.register_blueprint(bp)
+    app.add_template_global(activity_lines, "activity_lines")

@@ -100,27 +100,10 @@ def drop_waiting(
 def summary_lines(entries: list[MailQueueEntry], title: str) -> list[str]:
     """One line per person who acted, counting what they did, in the current locale (events
     that are not co-writing ones are left out: the digest lists them line by line)."""
-    by_actor: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for entry in entries:
-        by_actor[entry.params.get("name", "")][entry.kind].append(entry.params)
-    lines = []
-    for name, kinds in by_actor.items():  # people and what they did in the order it happened
-        phrases = [
-            texts.MESSAGES[kind].phrase(texts.MESSAGES[kind].count(params))
-            for kind, params in kinds.items()
-            if texts.MESSAGES[kind].coalesces
-        ]
-        if not phrases:
-            continue
-        lines.append(
-            _(
-                "%(name)s %(actions)s on “%(title)s”.",
-                name=name,
-                actions=formats.and_list(phrases),
-                title=title,
-            )
-        )
-    return lines
+    return [
+        _("%(name)s %(actions)s on “%(title)s”.", name=name, actions=actions, title=title)
+        for name, actions in texts.activity(entries)
+    ]
 
 
 def _details(entries: list[MailQueueEntry]) -> list[str]:

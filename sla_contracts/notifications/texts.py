@@ -18,7 +18,7 @@ commitment changed three times is one commitment changed), else each event count
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -105,6 +105,33 @@ def render_text(kind: str, params: Params) -> str:
     except (KeyError, TypeError, ValueError):
         log.warning("cannot render message %r with %r", kind, params, exc_info=True)
     return kind
+
+
+def activity(events: Iterable[Any]) -> list[tuple[str, str]]:
+    """Who did what among co-writing events (rows with ``kind`` and ``params``), in the current
+    locale: per person, in the order they first acted, their counted actions joined
+    ("changed 2 commitments and answered 1 expectation"). Other kinds are left out."""
+    by_actor: dict[str, dict[str, list[Params]]] = {}
+    for event in events:
+        entry = MESSAGES.get(event.kind)
+        if entry is None or not entry.coalesces:
+            continue
+        params = event.params or {}
+        by_actor.setdefault(params.get("name", ""), {}).setdefault(event.kind, []).append(params)
+    return [
+        (
+            name,
+            formats.and_list(MESSAGES[k].phrase(MESSAGES[k].count(ps)) for k, ps in kinds.items()),
+        )
+        for name, kinds in by_actor.items()
+    ]
+
+
+def activity_lines(events: Iterable[Any]) -> list[str]:
+    """``activity`` as sentences without the charter ("Hélène Marchand changed 2 commitments")."""
+    return [
+        _("%(name)s %(actions)s", name=name, actions=actions) for name, actions in activity(events)
+    ]
 
 
 def render_email(kind: str, params: Params) -> tuple[str, str] | None:
