@@ -63,7 +63,7 @@ def _select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from . import models  # noqa: F401  (every table on the metadata)
-    from .auth.sessions import load_user
+    from .auth.sessions import SessionInterface, load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.session_protection = "basic"
+    app.session_interface = SessionInterface()
 
     with app.app_context():
         engine = db.engine

@@ -89,6 +89,8 @@ def defaults() -> dict:
         # The ORGANIZER of every meeting invitation; empty: the head who scheduled it.
         "ICS_ORGANIZER": env.get("ICS_ORGANIZER", ""),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        # The hour (display time zone) from which the daily digests go out.
+        "MAIL_DIGEST_HOUR": int(env.get("MAIL_DIGEST_HOUR", "7")),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         # Scheduler inside the web process (development default only).
         "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", False),

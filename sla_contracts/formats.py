@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo
 
 import pyuca
 from babel import Locale
-from babel.dates import get_timezone_location
+from babel.dates import format_timedelta, get_timezone_location
+from babel.lists import format_list
 from babel.numbers import format_percent
 from flask import current_app
 from flask_babel import format_date, format_decimal, format_time, get_locale
@@ -192,6 +193,18 @@ def sort_key(text: object) -> tuple:
 def collate(items: Iterable[T], key: Callable[[T], object] = str) -> list[T]:
     """``items`` sorted by the reader's collation of ``key(item)`` (names, titles)."""
     return sorted(items, key=lambda item: sort_key(key(item)))
+
+
+def and_list(items: Iterable[str]) -> str:
+    """Parts joined as the reader's language does: "a, b and c" / "a, b et c"."""
+    return format_list(list(items), locale=str(get_locale() or "fr"))
+
+
+def ago(value: datetime, now: datetime) -> str:
+    """How long ago ``value`` was, in words: "10 minutes ago" / "il y a 10 minutes"."""
+    return format_timedelta(
+        value - now, add_direction=True, threshold=1, locale=str(get_locale() or "fr")
+    )
 
 
 def share_met_help() -> str:

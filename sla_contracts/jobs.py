@@ -362,6 +362,16 @@ def mark_overdue(now: datetime) -> tuple[int, int]:
     return reviews, actions
 
 
+def send_coalesced(now: datetime) -> int:
+    """Queue each person's coalesced e-mail of a charter's activity that is due; return how many."""
+    return notifications.send_coalesced(now)
+
+
+def send_digests(now: datetime) -> int:
+    """Queue today's daily digests (once a day per person); return how many."""
+    return notifications.send_digests(now)
+
+
 def deliver_outbox(now: datetime) -> int:
     """Send the due e-mails of the outbox; return how many were sent."""
     return notifications.deliver_outbox(now)
@@ -398,10 +408,19 @@ def _overdue_report(result: object) -> str:
 
 
 # The one list: the scheduler runs each at its interval, ``run-jobs`` runs them all once in
-# this order (flag what is overdue, plan today's reminders, then deliver what they queued).
+# this order (flag what is overdue, plan today's reminders, write the combined e-mails, then
+# deliver what they queued).
 JOBS: tuple[Job, ...] = (
     Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
     Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
+    Job(
+        "send_coalesced",
+        send_coalesced,
+        1,
+        60,
+        _counted("coalesced e-mail", "coalesced e-mails", "queued"),
+    ),
+    Job("send_digests", send_digests, 15, 900, _counted("digest", "digests", "queued")),
     Job("deliver_outbox", deliver_outbox, 1, 60, _counted("e-mail", "e-mails", "sent")),
 )
 

@@ -79,6 +79,13 @@ REVISION_ACTION_LABELS = {
     "commitment_moved": _l("Commitment moved"),
 }
 
+# The activity feed (the charter page's banner) adds what comments do to the revisions.
+ACTIVITY_LABELS = {
+    **REVISION_ACTION_LABELS,
+    "comment_added": _l("Comment posted"),
+    "comment_resolved": _l("Comment resolved"),
+}
+
 
 def revision_action_label(action: str) -> str:
     return str(REVISION_ACTION_LABELS.get(action, action))
@@ -109,6 +116,11 @@ def direction_label(direction: Direction | str) -> str:
 
 def cadence_label(months: int) -> str:
     return str(CADENCE_LABELS.get(months, months))
+
+
+def activity_label(action: str) -> str:
+    """The reader's words for an action of the activity feed (its key when unknown)."""
+    return str(ACTIVITY_LABELS.get(action, action))
 
 
 def field_label(name: str) -> str:

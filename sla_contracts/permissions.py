@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from .errors import Forbidden, NotFound
 from .extensions import db
@@ -28,6 +28,20 @@ def can_edit(user: User, charter: Charter) -> bool:
     if user.is_admin:
         return True
     return is_head_of(user, charter.department_a_id) or is_head_of(user, charter.department_b_id)
+
+
+def reads_charter(user_id: int) -> ColumnElement[bool]:
+    """SQL form of ``can_read`` for the person ``user_id`` on the row ``Charter`` of a query.
+
+    (Only the role is checked: whether the person may be signed in is the caller's check.)
+    """
+    return or_(
+        exists().where(User.id == user_id, User.is_admin.is_(True)),
+        exists().where(
+            Membership.user_id == user_id,
+            Membership.department_id.in_((Charter.department_a_id, Charter.department_b_id)),
+        ),
+    )
 
 
 def readable_charters(user: User) -> Select:

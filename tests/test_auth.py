@@ -136,11 +136,24 @@ def test_interface_speaks_french_by_default_and_english_on_request(client):
     assert "Sign in" in client.get("/login").get_data(as_text=True)
 
 
-def test_preferences_save_language_and_email_opt_out(org, login_as):
+def test_preferences_save_language_and_how_e_mails_come(org, login_as):
     head = login_as(org.head_a)
-    head.post("/preferences", {"locale": "fr", "is_email_opted_out": "y", "submit": "1"})
+    head.post("/preferences", {"locale": "fr", "email_frequency": "daily", "submit": "1"})
     db.session.expire_all()
-    assert org.head_a.locale == "fr" and org.head_a.is_email_opted_out
+    assert org.head_a.locale == "fr" and org.head_a.email_frequency == "daily"
+    page = head.get("/preferences").get_data(as_text=True)
+    assert '<option selected value="daily">Un résumé par jour</option>' in page
+
+
+def test_preferences_refuse_an_unknown_e_mail_choice(org, login_as):
+    head = login_as(org.head_a)
+    response = head.post(
+        "/preferences", {"locale": "en", "email_frequency": "hourly", "submit": "1"}
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert org.head_a.email_frequency == "immediately"
 
 
 def test_password_change_revokes_api_tokens(org, login_as, api_as):

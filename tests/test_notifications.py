@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sla_contracts import create_app, jobs, notifications
 from sla_contracts.errors import ConflictError
 from sla_contracts.extensions import db
-from sla_contracts.models import Notification, OutboxEmail
+from sla_contracts.models import EmailFrequency, Notification, OutboxEmail
 from sla_contracts.transaction import atomic
 
 from .plugins.app_db import app_test_config
@@ -159,7 +159,7 @@ def test_same_key_twice_writes_nothing_new(org):
 
 
 def test_opted_out_person_gets_the_inbox_only(org):
-    org.head_b.is_email_opted_out = True
+    org.head_b.email_frequency = EmailFrequency.NEVER
     org.head_a.archived_at = NOW - timedelta(days=1)
     _tell(org)
     assert len(_inbox(org.head_b)) == 1 and _outbox(org.head_b) == []

@@ -19,6 +19,7 @@ from sla_contracts.extensions import db
 from sla_contracts.models import (
     ActionItem,
     CharterStatus,
+    EmailFrequency,
     Notification,
     OutboxEmail,
     Reminder,
@@ -203,7 +204,7 @@ def test_french_inbox_says_open_on_the_link_not_an_action_status(make_charter, o
 
 
 def test_opted_out_person_gets_inbox_but_no_email(make_charter, org):
-    org.head_b.is_email_opted_out = True
+    org.head_b.email_frequency = EmailFrequency.NEVER
     charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))
     charter.next_review_on = date(2027, 2, 17)
     db.session.commit()
@@ -287,7 +288,13 @@ def test_two_scheduler_processes_send_each_reminder_once(postgres_only, database
 
 
 def test_job_list_has_stable_ids_and_grace():
-    assert [j.id for j in JOBS] == ["mark_overdue", "plan_reminders", "deliver_outbox"]
+    assert [j.id for j in JOBS] == [
+        "mark_overdue",
+        "plan_reminders",
+        "send_coalesced",
+        "send_digests",
+        "deliver_outbox",
+    ]
     assert all(j.misfire_grace_seconds >= 60 for j in JOBS)
 
 

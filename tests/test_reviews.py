@@ -16,6 +16,7 @@ from sla_contracts.models import (
     ActionItem,
     ActionStatus,
     CharterStatus,
+    EmailFrequency,
     Notification,
     OutboxEmail,
     Review,
@@ -129,7 +130,7 @@ def test_dropped_attendee_gets_a_cancel(review, org):
 
 
 def test_invitation_reaches_inbox_and_skips_email_of_opted_out(review, org):
-    org.member_b.is_email_opted_out = True
+    org.member_b.email_frequency = EmailFrequency.NEVER
     db.session.commit()
     _schedule(review, org)
     db.session.commit()

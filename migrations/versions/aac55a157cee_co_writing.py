@@ -1,7 +1,7 @@
 """co-writing: what each side expects of the other, proposed changes, line-by-line agreement
 
 Revision ID: aac55a157cee
-Revises: 9e2d4c6b8a31
+Revises: 6b2e8d4f1a93
 Create Date: 2026-12-02 13:04:46
 
 Commitments of charters already submitted, signed or ended were agreed by both sides when they
@@ -16,7 +16,7 @@ import sla_contracts.timeutil
 
 # revision identifiers, used by Alembic.
 revision = 'aac55a157cee'
-down_revision = '9e2d4c6b8a31'
+down_revision = '6b2e8d4f1a93'
 branch_labels = None
 depends_on = None
 

@@ -6,6 +6,7 @@ A feature adding endpoints writes ``api/<feature>.py`` the same way and imports 
 """
 
 from . import (  # noqa: F401  (routes, docs)
+    activity,
     auth,
     charters,
     directory,

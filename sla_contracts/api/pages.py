@@ -113,3 +113,34 @@ def page_by_name(
         "next": _next_url([name_of(page[-1]), page[-1].id]) if more else None,
         "total": total,
     }
+
+
+def page_keyset(
+    fetch: Callable[[list[Any] | None, int], list[Any]],
+    count: Callable[[], int],
+    args: dict[str, Any],
+    key: str,
+    *,
+    read_position: Callable[[list[Any]], list[Any] | None],
+) -> dict[str, Any]:
+    """One page of a feed ordered by a composite key (time, then a tie-breaker), newest first.
+
+    ``fetch(position, n)`` returns up to ``n`` items after ``position`` (None: from the
+    start), each with a JSON-able ``position``; ``read_position`` turns a cursor's position
+    back into one, or None when it is not a position of this feed.
+    """
+    limit = args["limit"]
+    raw = _decode(args.get("cursor"))
+    position = None
+    if raw is not None:
+        position = read_position(raw)
+        if position is None:
+            _refuse_cursor()  # not a cursor of this list
+    rows = fetch(position, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        key: rows,
+        "next": _next_url(rows[-1].position) if more else None,
+        "total": count(),
+    }

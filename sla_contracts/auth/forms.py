@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..models import EmailFrequency
 from .service import normalise_email
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
@@ -27,9 +28,19 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+EMAIL_FREQUENCY_CHOICES = [
+    SelectChoice(
+        EmailFrequency.IMMEDIATELY.value,
+        _l("At once (activity on a charter being written: at most one e-mail every 15 minutes)"),
+    ),
+    SelectChoice(EmailFrequency.DAILY.value, _l("One digest a day")),
+    SelectChoice(EmailFrequency.NEVER.value, _l("No e-mails (in-app inbox only)")),
+]
+
+
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-    is_email_opted_out = BooleanField(_l("Do not send me e-mails (in-app inbox only)"))
+    email_frequency = SelectField(_l("E-mails"), choices=EMAIL_FREQUENCY_CHOICES)
     submit = SubmitField(_l("Save"))
 
 

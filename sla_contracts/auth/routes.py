@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..models import User
+from ..models import EmailFrequency, User
 from ..timeutil import utcnow
 from ..transaction import atomic
 from .forms import LoginForm, PasswordForm, PreferencesForm
@@ -82,7 +82,8 @@ def preferences():
     if form.submit.data and form.validate_on_submit():
         with atomic():
             current_user.locale = form.locale.data
-            current_user.is_email_opted_out = form.is_email_opted_out.data
+            # What waits for a combined e-mail follows the new choice when it falls due.
+            current_user.email_frequency = EmailFrequency(form.email_frequency.data)
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.preferences"))
     if pw_form.submit.data and pw_form.validate_on_submit():

@@ -67,9 +67,19 @@ def snapshot(charter: Charter) -> dict[str, Any]:
 
 
 def record_revision(
-    charter: Charter, actor: User | None, action: str, summary: str, now: datetime
+    charter: Charter,
+    actor: User | None,
+    action: str,
+    summary: str,
+    now: datetime,
+    *,
+    obj: tuple[str, int] | None = None,
 ) -> Revision:
-    """Store the charter's content after a change, numbered per charter."""
+    """Store the charter's content after a change, numbered per charter.
+
+    ``obj`` names what the change was about (``("commitment", 12)``) for the activity feed;
+    without it the feed names the charter.
+    """
     db.session.flush()
     db.session.refresh(charter, attribute_names=["commitments", "expectations"])
     number = (
@@ -85,6 +95,8 @@ def record_revision(
         created_at=now,
         action=action,
         summary=summary[:300],
+        object_type=obj[0] if obj else None,
+        object_id=obj[1] if obj else None,
         snapshot=snapshot(charter),
     )
     db.session.add(revision)

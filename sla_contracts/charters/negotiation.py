@@ -114,7 +114,9 @@ def add_expectation(
     db.session.add(expectation)
     _touch(charter, actor, now)
     db.session.flush()
-    record_revision(charter, actor, "expectation_added", text, now)
+    record_revision(
+        charter, actor, "expectation_added", text, now, obj=("expectation", expectation.id)
+    )
     _event(
         actor,
         "expectation",
@@ -166,7 +168,14 @@ def update_expectation(
     expectation.lock_version += 1
     expectation.updated_at = now
     _touch(charter, actor, now)
-    record_revision(charter, actor, "expectation_updated", expectation.text, now)
+    record_revision(
+        charter,
+        actor,
+        "expectation_updated",
+        expectation.text,
+        now,
+        obj=("expectation", expectation.id),
+    )
     _event(
         actor, "expectation", expectation.id, charter, {"change": "updated", "fields": changed}, now
     )
@@ -252,7 +261,14 @@ def decide_expectation(
     expectation.lock_version += 1
     expectation.updated_at = now
     _touch(charter, actor, now)
-    record_revision(charter, actor, f"expectation_{status.value}", expectation.text, now)
+    record_revision(
+        charter,
+        actor,
+        f"expectation_{status.value}",
+        expectation.text,
+        now,
+        obj=("expectation", expectation.id),
+    )
     _event(
         actor,
         "expectation",
@@ -329,7 +345,9 @@ def propose_change(
     clear_agreement(commitment, side)
     _touch(charter, actor, now)
     db.session.flush()
-    record_revision(charter, actor, "proposal_made", commitment.title, now)
+    record_revision(
+        charter, actor, "proposal_made", commitment.title, now, obj=("commitment", commitment.id)
+    )
     _event(
         actor,
         "proposal",
@@ -394,7 +412,14 @@ def accept_proposal(actor: User, proposal: Proposal, now: datetime | None = None
             other.status = ProposalStatus.SUPERSEDED
             other.decided_at = now
     _touch(charter, actor, now)
-    record_revision(charter, actor, "proposal_accepted", commitment.title, now)
+    record_revision(
+        charter,
+        actor,
+        "proposal_accepted",
+        commitment.title,
+        now,
+        obj=("commitment", commitment.id),
+    )
     _event(actor, "proposal", proposal.id, charter, {"change": "accepted"}, now)
     return proposal
 
@@ -411,7 +436,14 @@ def reject_proposal(
     proposal.decided_at = now
     proposal.decided_as_admin = as_admin
     _touch(charter, actor, now)
-    record_revision(charter, actor, "proposal_rejected", proposal.commitment.title, now)
+    record_revision(
+        charter,
+        actor,
+        "proposal_rejected",
+        proposal.commitment.title,
+        now,
+        obj=("commitment", proposal.commitment_id),
+    )
     _event(actor, "proposal", proposal.id, charter, {"change": "rejected"}, now)
     return proposal
 
@@ -432,7 +464,14 @@ def withdraw_proposal(actor: User, proposal: Proposal, now: datetime | None = No
     proposal.decided_by_id = actor.id
     proposal.decided_at = now
     _touch(charter, actor, now)
-    record_revision(charter, actor, "proposal_withdrawn", proposal.commitment.title, now)
+    record_revision(
+        charter,
+        actor,
+        "proposal_withdrawn",
+        proposal.commitment.title,
+        now,
+        obj=("commitment", proposal.commitment_id),
+    )
     return proposal
 
 
@@ -481,6 +520,7 @@ def agree(
         "commitment_agreed" if agreed else "agreement_withdrawn",
         commitment.title,
         now,
+        obj=("commitment", commitment.id),
     )
     _event(
         actor,

@@ -39,6 +39,7 @@ from ..models import (
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from ..validation import clean_text
+from . import telling
 from .history import record_revision
 from .ownership import agree_as_author, ensure_owner, may_act_for
 
@@ -195,6 +196,7 @@ def create_charter(
         data={"title": title},
         now=now,
     )
+    telling.draft_opened(charter, actor, now)
     return charter
 
 
@@ -302,7 +304,9 @@ def add_commitment(
     _touch(charter, actor, now)
     db.session.flush()
     agree_as_author(commitment, actor, provider_department_id, as_admin, now)
-    record_revision(charter, actor, "commitment_added", fields["title"], now)
+    record_revision(
+        charter, actor, "commitment_added", fields["title"], now, obj=("commitment", commitment.id)
+    )
     record_event(
         "edited",
         actor=actor,
@@ -312,6 +316,7 @@ def add_commitment(
         data={"change": "added", **({"as_admin": True} if as_admin else {})},
         now=now,
     )
+    telling.commitment_added(charter, commitment, actor, now)
     return commitment
 
 
@@ -364,7 +369,14 @@ def update_commitment(
             proposal.decided_by_id = actor.id
             proposal.decided_at = now
     _touch(charter, actor, now)
-    record_revision(charter, actor, "commitment_updated", commitment.title, now)
+    record_revision(
+        charter,
+        actor,
+        "commitment_updated",
+        commitment.title,
+        now,
+        obj=("commitment", commitment.id),
+    )
     record_event(
         "edited",
         actor=actor,
@@ -378,6 +390,8 @@ def update_commitment(
         },
         now=now,
     )
+    if changed:
+        telling.commitment_changed(charter, commitment, actor, now)
     return commitment
 
 
@@ -412,7 +426,7 @@ def delete_commitment(
     db.session.delete(commitment)
     _touch(charter, actor, now)
     db.session.flush()
-    record_revision(charter, actor, "commitment_removed", title, now)
+    record_revision(charter, actor, "commitment_removed", title, now, obj=("commitment", cid))
     record_event(
         "edited",
         actor=actor,
@@ -446,7 +460,9 @@ def move_commitment(
             item.position = position
             item.lock_version += 1
     _touch(charter, actor, now)
-    record_revision(charter, actor, "commitment_moved", commitment.title, now)
+    record_revision(
+        charter, actor, "commitment_moved", commitment.title, now, obj=("commitment", commitment.id)
+    )
 
 
 # ---------------------------------------------------------------- balance
@@ -510,6 +526,7 @@ def add_comment(
     db.session.add(comment)
     _touch(charter, actor, now)
     db.session.flush()
+    telling.comment_posted(charter, comment, actor, now)
     return comment
 
 

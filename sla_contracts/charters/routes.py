@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..auth.sessions import quiet_session, session_claim
 from ..errors import ConflictError, NotFound
 from ..extensions import db
-from ..formats import collate
+from ..formats import and_list, collate, local
 from ..formutil import options
-from ..labels import cadence_label
+from ..labels import activity_label, cadence_label, field_labels, status_label
+from ..main.errors import error_response
 from ..models import (
     REVIEW_CADENCES,
     Charter,
@@ -26,8 +41,9 @@ from ..models import (
     pending_version,
 )
 from ..permissions import can_edit, get_charter
+from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import negotiation
+from . import live, negotiation, telling
 from . import operations as ops
 from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
@@ -36,10 +52,17 @@ from .ownership import may_act_for
 bp = Blueprint("charters", __name__, url_prefix="/charters")
 
 
-@bp.before_request
 @login_required
 def _require_login():
     pass
+
+
+@bp.before_request
+def _login_first():
+    # The page's poll checks the session itself, in its one statement (see ``live``).
+    if request.endpoint != "charters.live_state":
+        return _require_login()
+    return None
 
 
 def _criterion_choices(include_id: int | None = None):
@@ -146,6 +169,7 @@ def show(charter_id: int):
     # reload them one by one while rendering.
     with atomic():
         ops.mark_visited(current_user, charter)
+        live.touch_presence(charter.id, current_user.id, utcnow())
     return _render_show(charter_id, CommentForm())
 
 
@@ -178,6 +202,95 @@ def _render_show(charter_id: int, comment_form: CommentForm):
         can_edit=can_edit(current_user, charter),
         my_sides=[d for d in charter.department_ids if may_act_for(current_user, d)[0]],
         comment_form=comment_form,
+        present_text=_present_text(live.present_others(charter, current_user, utcnow())),
+        poll_seconds=live.poll_seconds(charter.status),
+    )
+
+
+# ---------------------------------------------------------------- presence and live updates
+
+
+def _since(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        abort(400)
+    if moment.tzinfo is None:
+        abort(400)
+    return moment
+
+
+def _change_text(item) -> str:
+    summary = field_labels(item.summary) if item.action == "charter_updated" else item.summary
+    what = activity_label(item.action)
+    if summary:
+        what = _("%(action)s: %(summary)s", action=what, summary=summary)
+    if item.actor_name:
+        return _("%(name)s · %(what)s", name=item.actor_name, what=what)
+    return what
+
+
+@bp.get("/<int:charter_id>/live")
+def live_state(charter_id: int):
+    """The page's poll: 304 while nothing changed, else who is here and what others changed."""
+    now = utcnow()
+    quiet_session()  # a poll is not the person's activity: their session is not extended
+    claim = session_claim()
+    if claim is None:  # signed in by a remember-me cookie only: Flask-Login restores the session
+        if not current_user.is_authenticated:
+            return error_response(401, "unauthorized", _("Please sign in."))
+        claim = (current_user.id, current_user.session_version)
+    since = _since(request.args.get("since"))
+    try:
+        state = live.poll_state(charter_id, *claim, now)
+    except live.SignedOut:
+        return error_response(401, "unauthorized", _("Please sign in."))
+    if state is None:
+        return error_response(404, "not_found", _("No such charter."))
+    if state.presence_is_stale(now):
+        with atomic():
+            live.touch_presence(charter_id, state.user_id, now)
+    etag = state.etag(since)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
+    if request.if_none_match.contains_weak(etag.strip('"')):
+        response = current_app.response_class(status=304, headers=headers)
+        del response.headers["Content-Type"]
+        return response
+    changes, more = live.changes_for(state, since)
+    body = {
+        "status": state.status.value,
+        "status_text": _("This charter is now: %(status)s.", status=status_label(state.status)),
+        "poll_seconds": live.poll_seconds(state.status),
+        "present": state.present,
+        "present_text": _present_text(state.present),
+        "changes": [
+            {
+                "at": item.at.isoformat(),
+                "actor": item.actor,
+                "action": item.action,
+                "summary": item.summary,
+                "object_type": item.object_type,
+                "object_id": item.object_id,
+                "text": _change_text(item),
+                "time": local(item.at).strftime("%H:%M"),
+            }
+            for item in changes
+        ],
+        "more": more,
+    }
+    return jsonify(body), 200, headers
+
+
+def _present_text(present: list[dict]) -> str:
+    if not present:
+        return ""
+    return ngettext(
+        "%(names)s is also here",
+        "%(names)s are also here",
+        len(present),
+        names=and_list([person["name"] for person in present]),
     )
 
 
@@ -388,6 +501,16 @@ def add_comment(charter_id: int):
             return redirect(url_for("charters.show", charter_id=charter.id, _anchor=anchor))
     # Invalid comment: show the charter again with the text kept and the message.
     return _render_show(charter.id, form), 422
+
+
+@bp.route("/<int:charter_id>/people")
+def people(charter_id: int):
+    """Who a comment may @mention: the pair's people, by name (the comment box completes them)."""
+    charter = get_charter(current_user, charter_id)
+    names = collate(person.name for person in telling.pair_members(charter))
+    response = jsonify({"people": [{"name": name} for name in names]})
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @bp.route("/<int:charter_id>/comments/<int:comment_id>/resolve", methods=["POST"])

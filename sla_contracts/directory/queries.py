@@ -34,6 +34,23 @@ def heads_of(department_ids: Iterable[int]) -> list[User]:
     )
 
 
+def members_of(department_ids: Iterable[int]) -> list[User]:
+    """The active people (heads and members) of these departments, each once, by id."""
+    ids = list(department_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.archived_at.is_(None),
+                User.id.in_(select(Membership.user_id).where(Membership.department_id.in_(ids))),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
 @dataclass
 class NamePage:
     """One page of a list sorted by name, with what the pager needs."""

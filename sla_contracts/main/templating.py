@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from .. import formats, labels
 from ..models import standing, version_sides
+from ..timeutil import utcnow
 
 
 @dataclass
@@ -47,6 +48,11 @@ def register(app: Flask) -> None:
     def when(value: datetime | None, fmt: str = "full") -> str:
         """A moment with its zone: "1 mars 2027, 10:24 (heure de Paris)" (see ``formats``)."""
         return formats.when(value, fmt)
+
+    @app.template_filter("ago")
+    def ago(value: datetime | None) -> str:
+        """How long ago, in words: "10 minutes ago" / "il y a 10 minutes" (see ``formats``)."""
+        return formats.ago(value, utcnow()) if value is not None else ""
 
     # Numbers through Babel in the reader's language (see ``formats``): ``x|number``,
     # ``share|percent``, ``value|measure(unit)`` for measured values, targets and thresholds.

@@ -4,7 +4,8 @@
 
 - ``sign``: charters whose version awaits the signature of a side the person heads;
 - ``draft``: drafts (amendments included) of a side they head, changed by someone else since
-  their last visit;
+  their last visit, with who moved last (``moved_by``) and the person's unread messages about
+  it (``news``: what happened, "Hélène Marchand changed 2 commitments");
 - ``review``: open reviews of their charters (as a head, or invited) due within the reminder
   window or overdue: to schedule, to prepare, in progress;
 - ``action``: open action items of their departments due within the "due soon" window or late.
@@ -74,6 +75,8 @@ class WaitingItem:
     review: Review | None = None
     action: ActionItem | None = None
     today: date | None = None
+    moved_by: str | None = None  # a draft: the name of who changed it last
+    news: tuple[Notification, ...] = ()  # a draft: the person's unread messages about it
 
     @property
     def step(self) -> str:
@@ -156,11 +159,12 @@ class Waiting:
         if not self.heads:
             return []
         rows = db.session.execute(
-            select(Charter, CharterVisit.seen_at)
+            select(Charter, CharterVisit.seen_at, User.name)
             .outerjoin(
                 CharterVisit,
                 and_(CharterVisit.charter_id == Charter.id, CharterVisit.user_id == self.user.id),
             )
+            .outerjoin(User, User.id == Charter.last_activity_by_id)
             .where(
                 Charter.status == CharterStatus.DRAFT,
                 _of_departments(self.heads),
@@ -173,9 +177,31 @@ class Waiting:
             .options(selectinload(Charter.department_a), selectinload(Charter.department_b))
             .order_by(Charter.updated_at.desc(), Charter.id)
         ).all()
+        if not rows:
+            return []
+        news: dict[int, list[Notification]] = {}
+        for notification in db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.user_id == self.user.id,
+                Notification.object_type == "charter",
+                Notification.object_id.in_([charter.id for charter, _, _ in rows]),
+                Notification.read_at.is_(None),
+                Notification.done_at.is_(None),
+            )
+            .order_by(Notification.created_at, Notification.id)
+        ):
+            news.setdefault(notification.object_id, []).append(notification)
         return [
-            WaitingItem(WaitKind.DRAFT, charter, charter.updated_at, today=self.today)
-            for charter, _ in rows
+            WaitingItem(
+                WaitKind.DRAFT,
+                charter,
+                charter.updated_at,
+                today=self.today,
+                moved_by=moved_by,
+                news=tuple(news.get(charter.id, ())),
+            )
+            for charter, _, moved_by in rows
         ]
 
     @cached_property

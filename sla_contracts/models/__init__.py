@@ -16,7 +16,15 @@ from .charters import (
     named_b_first,
     version_sides,
 )
-from .directory import CustomerCriterion, Department, Direction, Membership, Role, User
+from .directory import (
+    CustomerCriterion,
+    Department,
+    Direction,
+    EmailFrequency,
+    Membership,
+    Role,
+    User,
+)
 from .negotiation import (
     Agreement,
     Expectation,
@@ -25,7 +33,8 @@ from .negotiation import (
     ProposalStatus,
     expectation_answers,
 )
-from .notifications import Notification, OutboxEmail
+from .notifications import MAIL_MODES, MailQueueEntry, Notification, OutboxEmail
+from .presence import CharterPresence
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
@@ -83,11 +92,15 @@ __all__ = [
     "Charter",
     "CharterStatus",
     "CharterVisit",
+    "CharterPresence",
     "Comment",
     "Commitment",
     "CustomerCriterion",
     "Department",
     "Direction",
+    "EmailFrequency",
+    "MAIL_MODES",
+    "MailQueueEntry",
     "Membership",
     "Notification",
     "OutboxEmail",

@@ -263,6 +263,10 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(String(300), default="")
+    # What the change was about ("commitment", 12), for the activity feed; the charter itself
+    # when null (revisions older than the feed, and changes of the charter's own fields).
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
     snapshot: Mapped[dict] = mapped_column(JSON)
 
     author: Mapped[User | None] = relationship()

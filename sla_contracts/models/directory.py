@@ -30,6 +30,14 @@ class Role(enum.StrEnum):
     MEMBER = "member"
 
 
+class EmailFrequency(enum.StrEnum):
+    """How a person wants their messages by e-mail (the in-app inbox always gets them)."""
+
+    IMMEDIATELY = "immediately"  # at once; co-writing activity coalesced per charter
+    DAILY = "daily"  # one digest a day
+    NEVER = "never"  # inbox only
+
+
 class Direction(enum.StrEnum):
     HIGHER_IS_BETTER = "higher_is_better"
     LOWER_IS_BETTER = "lower_is_better"
@@ -69,7 +77,9 @@ class User(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on logout and password change: every session cookie issued before is refused.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    is_email_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_frequency: Mapped[EmailFrequency] = mapped_column(
+        enum_column(EmailFrequency, "email_frequency"), default=EmailFrequency.IMMEDIATELY
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -4,13 +4,25 @@ An inbox row stores what happened (a message key, ``kind``, and locale-neutral `
 never rendered text: ``notifications.render_text`` writes it in the reader's language. A
 message that asks for an action (a signature) is marked done once the action is done:
 ``done_at``, by whom (``done_by_id``) and how (``done_reason``, a key of ``texts.DONE``).
+
+``MailQueueEntry`` is an event waiting to be told in a combined e-mail: the coalesced e-mail
+of a charter's co-writing activity, or a person's daily digest (``notifications.combined``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -60,3 +72,38 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ``MailQueueEntry.mode``: which combined e-mail will tell the event.
+COALESCED = "coalesced"  # one e-mail per person per charter, at most every 15 minutes
+DIGEST = "digest"  # the person's one e-mail of the day
+MAIL_MODES = (COALESCED, DIGEST)
+
+
+class MailQueueEntry(db.Model):
+    """An event told in the inbox that waits to be told again in a combined e-mail.
+
+    ``done_at`` is set when the e-mail that tells it is queued in the outbox (``email_key``
+    is that row's idempotency key) or when it is dropped untold (``email_key`` NULL: the person
+    stopped e-mails, or what it asked for was done first).
+    """
+
+    __tablename__ = "mail_queue"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_mail_queue_waiting", "mode", "done_at"),
+        Index("ix_mail_queue_last_told", "user_id", "charter_id", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(16))
+    charter_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_key: Mapped[str | None] = mapped_column(String(200))

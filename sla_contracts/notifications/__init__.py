@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .combined import send_coalesced, send_digests
 from .inbox import done_text, mark_all_read, mark_read, render_text, unread_count
 from .inbox import query as inbox_query
 from .operations import (
@@ -62,6 +63,8 @@ __all__ = [
     "render_text",
     "retry_delay",
     "retry_now",
+    "send_coalesced",
+    "send_digests",
     "unread_count",
     "wants_email",
     "withdraw_unsent",
@@ -69,7 +72,10 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Attach the inbox and outbox pages."""
+    """Attach the inbox and outbox pages, and ``activity_lines`` for templates (what the
+    person's unread co-writing messages say happened: "Hélène Marchand changed 2 commitments")."""
     from .routes import bp
+    from .texts import activity_lines
 
     app.register_blueprint(bp)
+    app.add_template_global(activity_lines, "activity_lines")

@@ -23,8 +23,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Table, func, insert, update
 
 from ..extensions import db
-from ..models import Notification, OutboxEmail, User
+from ..models import MailQueueEntry, Notification, OutboxEmail, User
 from ..timeutil import utcnow
+from .combined import drop_waiting, mode_for, queue_row
 from .outbox import withdraw_unsent
 from .preferences import locale_of, wants_email
 from .texts import MESSAGES, SIGNED, actionable_kinds, render_email
@@ -50,8 +51,9 @@ def absolute(path: str) -> str:
 def footer() -> str:
     """The last lines of every e-mail (in the current locale): why, and how to stop."""
     return _(
-        "You receive this e-mail because you take part in this charter. To stop receiving "
-        "e-mails (the in-app inbox keeps every message), change your preferences: %(url)s",
+        "You receive this e-mail because you take part in this charter. To receive a daily "
+        "digest instead, or no e-mails at all (the in-app inbox keeps every message), change "
+        "your preferences: %(url)s",
         url=absolute("/preferences"),
     )
 
@@ -85,7 +87,13 @@ class Notice:
     def __post_init__(self) -> None:
         if self.kind not in MESSAGES:
             raise ValueError(f"no message is registered for {self.kind!r}")
+        if MESSAGES[self.kind].coalesces and (self.obj is None or self.obj[0] != "charter"):
+            raise ValueError(f"{self.kind!r} is coalesced per charter: obj=('charter', id)")
         self.params = _neutral(self.params)
+
+    @property
+    def has_attachment(self) -> bool:
+        return bool(self.ics or self.attachment)
 
 
 def notify(
@@ -106,8 +114,10 @@ def notify(
 
     ``key`` names the event (same key and person twice: nothing new); ``params`` are the
     message's locale-neutral values (names, ids, numbers; dates become ISO text); ``obj``
-    is the ``(type, id)`` it is about and ``link`` the app path to open. E-mails are
-    written in each recipient's language now; the inbox line whenever it is read.
+    is the ``(type, id)`` it is about and ``link`` the app path to open. E-mails follow each
+    person's preference: at once (co-writing messages coalesced per charter), in the daily
+    digest, or none (``notifications.combined``); they are written in each recipient's
+    language; the inbox line whenever it is read.
     """
     notice = Notice(
         kind,
@@ -129,13 +139,20 @@ def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> No
     now = now or utcnow()
     inbox: list[dict[str, Any]] = []
     emails: list[dict[str, Any]] = []
+    queued: list[dict[str, Any]] = []
     readers: dict[str, list[tuple[Notice, list[User]]]] = defaultdict(list)
     emailing = not _inbox_only.get()
     for notice in notices:
+        entry = MESSAGES[notice.kind]
         by_locale: dict[str, list[User]] = defaultdict(list)
         for user in notice.recipients:
             inbox.append(_inbox_row(notice, user, now))
-            if emailing and MESSAGES[notice.kind].is_emailed and wants_email(user):
+            if not (emailing and entry.is_emailed and wants_email(user)):
+                continue
+            mode = mode_for(user, entry, notice.has_attachment)
+            if mode is not None:
+                queued.append(queue_row(notice, user, mode, now))
+            else:
                 by_locale[locale_of(user)].append(user)
         for locale, users in by_locale.items():
             readers[locale].append((notice, users))
@@ -148,6 +165,7 @@ def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> No
                 emails.extend(_email_row(notice, u, subject, body, now) for u in users)
     _insert_new(Notification.__table__, inbox)
     _insert_new(OutboxEmail.__table__, emails)
+    _insert_new(MailQueueEntry.__table__, queued)
 
 
 def mark_done(
@@ -176,6 +194,7 @@ def mark_done(
         conditions.append(Notification.user_id.in_(recipient_ids))
     if recipient_ids != []:
         withdraw_unsent(key_prefix, now, recipient_ids)
+        drop_waiting(now, user_ids=recipient_ids, key_prefix=key_prefix, kinds=actionable_kinds())
     result = db.session.execute(
         update(Notification)
         .where(*conditions)
@@ -262,7 +281,7 @@ def queue_email(
     attachment: bytes | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Put one ready-written e-mail in the outbox once per key (people who opted out: skipped).
+    """Put one ready-written e-mail in the outbox once per key (inbox-only people: skipped).
 
     For mail to an address rather than about an event; events go through ``notify``.
     """

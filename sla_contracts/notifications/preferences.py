@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..models import User
+from ..models import EmailFrequency, User
 
 
 def locale_of(user: User) -> str:
@@ -16,8 +16,6 @@ def locale_of(user: User) -> str:
 
 
 def wants_email(user: User) -> bool:
-    """Whether ``user`` gets e-mails: not when they opted out, nor once they left (archived).
-
-    The in-app inbox always gets the message.
-    """
-    return user.is_active and not user.is_email_opted_out
+    """Whether ``user`` gets e-mails (at once or in a digest): not when they chose the inbox
+    only, nor once they left (archived). The in-app inbox always gets the message."""
+    return user.is_active and user.email_frequency != EmailFrequency.NEVER

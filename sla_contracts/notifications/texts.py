@@ -7,12 +7,18 @@ caller chooses the language (the reader's page, or ``force_locale`` for an e-mai
 To add a message: register a function returning the inbox line; give it a ``subject`` (and
 optionally a ``body``) for it to be e-mailed too, and ``asks_action=True`` if it asks the
 reader to do something (``notifications.mark_done`` then marks it done once that is done).
+
+A message of a charter's co-writing gives a ``phrase`` instead of a subject: it is e-mailed
+coalesced (``notifications.combined``), one e-mail per person per charter at most every 15
+minutes, whose summary counts what each person did with these phrases ("changed 2
+commitments"); ``count_by`` names the parameter whose distinct values are counted (the same
+commitment changed three times is one commitment changed), else each event counts.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Params = dict[str, Any]
 Render = Callable[[Params], str]
+Phrase = Callable[[int], str]
 
 # An inbox row written before messages were stored as key + parameters keeps its old text here.
 LEGACY_TEXT = "legacy_text"
@@ -38,10 +45,22 @@ class Message:
     subject: Render | None = None  # None: inbox only, never e-mailed
     body: Render | None = None  # the e-mail's first paragraph; the inbox line by default
     asks_action: bool = False  # the reader is asked to do something: it can be marked done
+    phrase: Phrase | None = None  # co-writing: e-mailed coalesced, counted with this phrase
+    count_by: str | None = None  # the parameter whose distinct values the phrase counts
 
     @property
     def is_emailed(self) -> bool:
-        return self.subject is not None
+        return self.subject is not None or self.phrase is not None
+
+    @property
+    def coalesces(self) -> bool:
+        return self.phrase is not None
+
+    def count(self, params_list: list[Params]) -> int:
+        """How many the phrase counts in these events' parameters."""
+        if self.count_by is None:
+            return len(params_list)
+        return len({repr(p.get(self.count_by)) for p in params_list})
 
 
 MESSAGES: dict[str, Message] = {}
@@ -53,13 +72,18 @@ def message(
     subject: Render | None = None,
     body: Render | None = None,
     asks_action: bool = False,
+    phrase: Phrase | None = None,
+    count_by: str | None = None,
 ):
-    """Register the inbox line of ``kind`` (decorator), with its e-mail if ``subject`` is given."""
+    """Register the inbox line of ``kind`` (decorator), with its e-mail if ``subject`` is given
+    (or coalesced with others if ``phrase`` is)."""
 
     def register(text: Render) -> Render:
         if kind in MESSAGES:
             raise ValueError(f"message {kind!r} is registered twice")
-        MESSAGES[kind] = Message(text, subject, body, asks_action)
+        if subject is not None and phrase is not None:
+            raise ValueError(f"message {kind!r} is e-mailed alone or coalesced, not both")
+        MESSAGES[kind] = Message(text, subject, body, asks_action, phrase, count_by)
         return text
 
     return register
@@ -81,6 +105,33 @@ def render_text(kind: str, params: Params) -> str:
     except (KeyError, TypeError, ValueError):
         log.warning("cannot render message %r with %r", kind, params, exc_info=True)
     return kind
+
+
+def activity(events: Iterable[Any]) -> list[tuple[str, str]]:
+    """Who did what among co-writing events (rows with ``kind`` and ``params``), in the current
+    locale: per person, in the order they first acted, their counted actions joined
+    ("changed 2 commitments and answered 1 expectation"). Other kinds are left out."""
+    by_actor: dict[str, dict[str, list[Params]]] = {}
+    for event in events:
+        entry = MESSAGES.get(event.kind)
+        if entry is None or not entry.coalesces:
+            continue
+        params = event.params or {}
+        by_actor.setdefault(params.get("name", ""), {}).setdefault(event.kind, []).append(params)
+    return [
+        (
+            name,
+            formats.and_list(MESSAGES[k].phrase(MESSAGES[k].count(ps)) for k, ps in kinds.items()),
+        )
+        for name, kinds in by_actor.items()
+    ]
+
+
+def activity_lines(events: Iterable[Any]) -> list[str]:
+    """``activity`` as sentences without the charter ("Hélène Marchand changed 2 commitments")."""
+    return [
+        _("%(name)s %(actions)s", name=name, actions=actions) for name, actions in activity(events)
+    ]
 
 
 def render_email(kind: str, params: Params) -> tuple[str, str] | None:
@@ -318,4 +369,180 @@ def _action_overdue(p: Params) -> str:
         action=p["action"],
         title=p["title"],
         date=_day(p["day"]),
+    )
+
+
+# ---------------------------------------------------------------- co-writing a charter
+#
+# Every one is about a charter: ``notify(..., obj=("charter", id))`` with ``name`` (who acted)
+# and ``title`` (the charter's); the e-mail is the coalesced one of ``notifications.combined``.
+
+
+def _quoted(text: str, limit: int = 120) -> str:
+    """A user's text cut for a one-line message ("Livrer les magasins avant 7 h…")."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@message("draft_opened", phrase=lambda n: _("opened the draft"))
+def _draft_opened(p: Params) -> str:
+    return _(
+        "%(name)s opened a draft charter with your department: “%(title)s”.",
+        name=p["name"],
+        title=p["title"],
+    )
+
+
+@message(
+    "expectation_added",
+    phrase=lambda n: ngettext("added %(num)d expectation", "added %(num)d expectations", n),
+)
+def _expectation_added(p: Params) -> str:
+    return _(
+        "%(name)s stated what %(dept)s expects of your department on “%(title)s”: "
+        "“%(expectation)s”.",
+        name=p["name"],
+        dept=p["dept"],
+        title=p["title"],
+        expectation=_quoted(p["expectation"]),
+    )
+
+
+@message(
+    "expectation_answered",
+    phrase=lambda n: ngettext("answered %(num)d expectation", "answered %(num)d expectations", n),
+    count_by="expectation_id",
+)
+def _expectation_answered(p: Params) -> str:
+    return _(
+        "%(name)s answered the expectation “%(expectation)s” on “%(title)s”.",
+        name=p["name"],
+        expectation=_quoted(p["expectation"]),
+        title=p["title"],
+    )
+
+
+@message(
+    "expectation_declined",
+    phrase=lambda n: ngettext("declined %(num)d expectation", "declined %(num)d expectations", n),
+    count_by="expectation_id",
+)
+def _expectation_declined(p: Params) -> str:
+    return _(
+        "%(name)s declined the expectation “%(expectation)s” on “%(title)s”: %(reason)s",
+        name=p["name"],
+        expectation=_quoted(p["expectation"]),
+        title=p["title"],
+        reason=p["reason"],
+    )
+
+
+@message(
+    "commitment_added",
+    phrase=lambda n: ngettext("added %(num)d commitment", "added %(num)d commitments", n),
+)
+def _commitment_added(p: Params) -> str:
+    return _(
+        "%(name)s added the commitment “%(commitment)s” on “%(title)s”.",
+        name=p["name"],
+        commitment=p["commitment"],
+        title=p["title"],
+    )
+
+
+@message(
+    "commitment_changed",
+    phrase=lambda n: ngettext("changed %(num)d commitment", "changed %(num)d commitments", n),
+    count_by="commitment_id",
+)
+def _commitment_changed(p: Params) -> str:
+    return _(
+        "%(name)s changed the commitment “%(commitment)s” on “%(title)s”.",
+        name=p["name"],
+        commitment=p["commitment"],
+        title=p["title"],
+    )
+
+
+@message(
+    "proposal_made",
+    phrase=lambda n: ngettext(
+        "proposed %(num)d change to your commitments",
+        "proposed %(num)d changes to your commitments",
+        n,
+    ),
+)
+def _proposal_made(p: Params) -> str:
+    return _(
+        "%(name)s proposed a change to your commitment “%(commitment)s” on “%(title)s”.",
+        name=p["name"],
+        commitment=p["commitment"],
+        title=p["title"],
+    )
+
+
+@message(
+    "proposal_accepted",
+    phrase=lambda n: ngettext("accepted %(num)d proposal", "accepted %(num)d proposals", n),
+)
+def _proposal_accepted(p: Params) -> str:
+    return _(
+        "%(name)s accepted the proposed change to the commitment “%(commitment)s” on “%(title)s”.",
+        name=p["name"],
+        commitment=p["commitment"],
+        title=p["title"],
+    )
+
+
+@message(
+    "proposal_rejected",
+    phrase=lambda n: ngettext("rejected %(num)d proposal", "rejected %(num)d proposals", n),
+)
+def _proposal_rejected(p: Params) -> str:
+    return _(
+        "%(name)s rejected the proposed change to the commitment “%(commitment)s” "
+        "on “%(title)s”: %(reason)s",
+        name=p["name"],
+        commitment=p["commitment"],
+        title=p["title"],
+        reason=p["reason"],
+    )
+
+
+@message(
+    "comment_posted",
+    phrase=lambda n: ngettext("wrote %(num)d comment", "wrote %(num)d comments", n),
+)
+def _comment_posted(p: Params) -> str:
+    return _(
+        "%(name)s commented on “%(title)s”: “%(excerpt)s”",
+        name=p["name"],
+        title=p["title"],
+        excerpt=_quoted(p["excerpt"]),
+    )
+
+
+@message(
+    "mentioned",
+    phrase=lambda n: ngettext("mentioned you %(num)d time", "mentioned you %(num)d times", n),
+)
+def _mentioned(p: Params) -> str:
+    return _(
+        "%(name)s mentioned you in a comment on “%(title)s”: “%(excerpt)s”",
+        name=p["name"],
+        title=p["title"],
+        excerpt=_quoted(p["excerpt"]),
+    )
+
+
+@message(
+    "ready_to_submit",
+    phrase=lambda n: _("agreed the last open point: everything is agreed, ready to submit"),
+)
+def _ready_to_submit(p: Params) -> str:
+    return _(
+        "Everything is agreed on “%(title)s” (%(name)s agreed the last open point): "
+        "it is ready to submit.",
+        name=p["name"],
+        title=p["title"],
     )

@@ -1,0 +1,153 @@
+"""Who hears of a charter being written: the pair's heads but the actor, and who is @mentioned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from sla_contracts import jobs
+from sla_contracts.charters import operations as ops
+from sla_contracts.charters.telling import mentioned_in
+from sla_contracts.extensions import db
+from sla_contracts.models import Notification, OutboxEmail
+
+from .plugins.charters import COMMITMENT_DEFAULTS
+
+T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+def _kinds(user) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Notification.kind)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id)
+        )
+    )
+
+
+def _open(org):
+    charter = ops.create_charter(
+        org.head_a,
+        title="Logistique ⇄ Magasins",
+        department_a_id=org.logistics.id,
+        department_b_id=org.stores.id,
+        criterion_id=org.criterion.id,
+        review_cadence_months=3,
+        now=T0,
+    )
+    db.session.commit()
+    return charter
+
+
+def _commitment(org, charter, title, at):
+    data = {**COMMITMENT_DEFAULTS, "title": title}
+    commitment = ops.add_commitment(org.head_a, charter, org.logistics.id, data, now=at)
+    db.session.commit()
+    return commitment
+
+
+def test_a_draft_opened_tells_the_other_sides_heads_only(org):
+    charter = _open(org)
+    assert _kinds(org.head_b) == ["draft_opened"]
+    assert _kinds(org.head_a) == [] and _kinds(org.member_b) == [] and _kinds(org.outsider) == []
+    (note,) = db.session.scalars(select(Notification)).all()
+    assert (note.object_type, note.object_id, note.actor_id) == (
+        "charter",
+        charter.id,
+        org.head_a.id,
+    )
+
+
+def test_commitments_added_and_changed_tell_the_other_head_not_the_actor(org):
+    charter = _open(org)
+    commitment = _commitment(org, charter, "Livraison avant 7 h", T0)
+    ops.update_commitment(org.head_a, commitment, commitment.lock_version,
+                          {"title": "Livraison avant 6 h"}, now=T0)  # fmt: skip
+    ops.update_commitment(org.head_a, commitment, commitment.lock_version,
+                          {"title": "Livraison avant 6 h"}, now=T0)  # nothing changed  # fmt: skip
+    db.session.commit()
+    assert _kinds(org.head_b) == ["draft_opened", "commitment_added", "commitment_changed"]
+    assert _kinds(org.head_a) == []
+
+
+def test_a_comment_tells_the_heads_and_a_mention_tells_the_person(org):
+    charter = _open(org)
+    ops.add_comment(org.head_b, charter, "@Mia Member can you check? @Olga Outsider too", now=T0)
+    db.session.commit()
+    assert _kinds(org.member_a) == ["mentioned"]
+    assert _kinds(org.head_a) == ["comment_posted"]
+    assert _kinds(org.head_b) == ["draft_opened"]  # the author is not told of their comment
+    assert _kinds(org.outsider) == []  # not a member of the pair: no mention
+    note = db.session.scalar(select(Notification).where(Notification.kind == "mentioned"))
+    assert note.link.startswith(f"/charters/{charter.id}#comment-")
+
+
+def test_a_mentioned_head_is_told_once_as_mentioned(org):
+    charter = _open(org)
+    ops.add_comment(org.head_b, charter, "Alice, regarde : @alice head", now=T0)
+    ops.add_comment(org.head_b, charter, "Et toi @member.mag ?", now=T0)
+    db.session.commit()
+    assert _kinds(org.head_a) == ["mentioned", "comment_posted"]
+    assert _kinds(org.member_b) == ["mentioned"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("@Hélène Marchand, peux-tu relire ?", ["Hélène Marchand"]),
+        ("@hélène marchand.", ["Hélène Marchand"]),
+        ("cc @helene.marchand", ["Hélène Marchand"]),
+        ("@Hélène Marchand-Roy", ["Hélène Marchand-Roy"]),
+        ("@Hélène Marchandise", []),
+        ("helene@example.com wrote", []),
+        ("@Hélène", []),
+    ],
+)
+def test_mentions_match_a_full_name_or_a_handle(make_user, text, names):
+    people = [
+        make_user("helene.marchand@example.com", "Hélène Marchand"),
+        make_user("hmr@example.com", "Hélène Marchand-Roy"),
+    ]
+    assert [p.name for p in mentioned_in(text, people)] == names
+
+
+def test_a_burst_of_drafting_is_one_e_mail_and_the_actor_gets_none(org):
+    charter = _open(org)
+    first = _commitment(org, charter, "Livraison avant 7 h", T0 + timedelta(minutes=1))
+    _commitment(org, charter, "Reprise des invendus", T0 + timedelta(minutes=2))
+    ops.update_commitment(org.head_a, first, first.lock_version, {"target": "98"},
+                          now=T0 + timedelta(minutes=3))  # fmt: skip
+    ops.add_comment(org.head_a, charter, "Voilà notre premier jet.", now=T0 + timedelta(minutes=3))
+    db.session.commit()
+    assert jobs.send_coalesced(T0 + timedelta(minutes=10)) == 1
+    (email,) = db.session.scalars(select(OutboxEmail)).all()
+    assert email.recipient == org.head_b.email
+    assert (
+        "Alice Head opened the draft, added 2 commitments, changed 1 commitment, and wrote "
+        "1 comment on “Logistique ⇄ Magasins”." in email.body
+    )
+
+
+def test_waiting_for_me_says_what_changed_and_who_moved_last(org, login_as):
+    from sla_contracts.timeutil import utcnow
+
+    now = utcnow()
+    charter = ops.create_charter(
+        org.head_a, title="Logistique ⇄ Magasins", department_a_id=org.logistics.id,
+        department_b_id=org.stores.id, criterion_id=org.criterion.id, review_cadence_months=3,
+        now=now - timedelta(minutes=12),
+    )  # fmt: skip
+    _commitment(org, charter, "Livraison avant 7 h", now - timedelta(minutes=10))
+    head = login_as(org.head_b)
+    page = head.get("/").get_data(as_text=True)
+    assert "Alice Head opened the draft and added 1 commitment" in page
+    assert "changed by Alice Head, 10 minutes ago" in page
+    head.post("/language", data={"lang": "fr", "next": "/"})
+    page = head.get("/").get_data(as_text=True)
+    assert "Alice Head a ouvert le brouillon et a ajouté 1 engagement" in page
+    assert "modifié par Alice Head, il y a 10 minutes" in page
+    inbox = head.get("/inbox").get_data(as_text=True)
+    assert "modifié par Alice Head, il y a 10 minutes" in inbox
