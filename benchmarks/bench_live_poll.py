@@ -15,14 +15,25 @@ cookie, routing, the view, the security headers; not the network nor gunicorn's 
 Then what 200 open pages polling every 5 s cost: 40 polls a second, three 304s out of four
 fresh and one written, as a share of one core. Goal: at most 2 statements and under 5 ms
 for a 304, under a fifth of a core for 200 pages.
+
+``--gunicorn`` then checks that figure for real: gunicorn (2 gthread workers) serves a database
+of 100 drafts, 200 threads each act as one open page (its own person, a poll every 5 s with
+If-None-Match, a new connection each time) for ``--seconds``, and the CPU the gunicorn processes
+used (Linux /proc) is divided by the time: the share of one core 200 open pages cost.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import os
+import random
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -51,6 +62,7 @@ from sla_contracts.models import (  # noqa: E402
 from sla_contracts.timeutil import utcnow  # noqa: E402
 
 PAGES, POLL_SECONDS = 200, 5
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def seed() -> tuple[Charter, User]:
@@ -178,6 +190,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--gunicorn", action="store_true", help="also serve with gunicorn and poll over HTTP"
+    )
+    parser.add_argument("--pages", type=int, default=PAGES)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
@@ -225,6 +244,161 @@ def main() -> None:
             )
         if url.startswith("sqlite"):
             print("(SQLite: the statements include BEGIN IMMEDIATE, which opens every transaction)")
+        if args.gunicorn:
+            run_gunicorn(url, args.pages, args.seconds, args.workers, args.threads)
+
+
+# ---------------------------------------------------------------- the real thing: gunicorn
+
+
+def seed_pages(pages: int) -> list[tuple[int, str]]:
+    """``pages`` people, two per draft (one head each side); (charter id, Flask-Login id)."""
+    db.drop_all()
+    db.create_all()
+    criterion = CustomerCriterion(
+        name="Taux de rupture", definition="…", unit="%", direction=Direction.LOWER_IS_BETTER,
+        target=2.0,
+    )  # fmt: skip
+    db.session.add(criterion)
+    db.session.flush()
+    seats = []
+    for pair in range(pages // 2):
+        sides = [Department(name=f"Dép {pair}-{s}", code=f"D{pair}S{s}") for s in (0, 1)]
+        people = [
+            User(email=f"p{pair}-{s}@example.com", name=f"Personne {pair}-{s}", password_hash="-")
+            for s in (0, 1)
+        ]
+        db.session.add_all([*sides, *people])
+        db.session.flush()
+        for side, person in zip(sides, people, strict=True):
+            db.session.add(Membership(user=person, department=side, role=Role.HEAD))
+        charter = Charter(
+            title=f"Charte {pair}",
+            department_a_id=sides[0].id,
+            department_b_id=sides[1].id,
+            criterion_id=criterion.id,
+        )
+        db.session.add(charter)
+        db.session.flush()
+        seats += [(charter.id, person.get_id()) for person in people]
+    db.session.commit()
+    return seats
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its children (Linux /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def page_loop(port, path, cookie, stop, results, lock):
+    """One open page: a poll every POLL_SECONDS with If-None-Match, like app.js."""
+    time.sleep(random.uniform(0, POLL_SECONDS))  # pages opened at different moments
+    etag = None
+    while not stop.is_set():
+        started = time.perf_counter()
+        headers = {"Cookie": f"session={cookie}", "Accept": "application/json"}
+        if etag:
+            headers["If-None-Match"] = etag
+        # A new connection per poll, as a proxy in front of gunicorn opens them (nginx speaks
+        # HTTP/1.0 to its upstream by default): the worst case for the server.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+            etag = response.getheader("ETag") or etag
+        except (OSError, http.client.HTTPException):
+            status = 0
+        finally:
+            connection.close()
+        elapsed = time.perf_counter() - started
+        with lock:
+            results.append((time.monotonic(), status, elapsed * 1000))
+        stop.wait(max(0.0, POLL_SECONDS - elapsed))
+
+
+def run_gunicorn(url: str, pages: int, seconds: int, workers: int, threads: int) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
+    with app.app_context():
+        seats = seed_pages(pages)
+        db.session.remove()
+        db.engine.dispose()
+    serializer = app.session_interface.get_signing_serializer(app)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="benchmark", SCHEDULER_IN_PROCESS="0")
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        *("--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)),
+        *("--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"),
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        since = utcnow().isoformat().replace("+", "%2B")
+        stop, lock, results = threading.Event(), threading.Lock(), []
+        loops = [
+            threading.Thread(
+                target=page_loop,
+                args=(
+                    port,
+                    f"/charters/{charter_id}/live?since={since}",
+                    serializer.dumps({"_user_id": user_id, "_fresh": True}),
+                    stop,
+                    results,
+                    lock,
+                ),  # fmt: skip
+                daemon=True,
+            )
+            for charter_id, user_id in seats
+        ]
+        for loop in loops:
+            loop.start()
+        time.sleep(POLL_SECONDS * 3)  # every page open and polling
+        cpu_start, wall_start = cpu_seconds(server.pid), time.monotonic()
+        time.sleep(seconds)
+        cpu_used, wall = cpu_seconds(server.pid) - cpu_start, time.monotonic() - wall_start
+        stop.set()
+        for loop in loops:
+            loop.join(timeout=35)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    measured = [r for r in results if wall_start <= r[0] <= wall_start + wall]
+    statuses = {
+        status: sum(1 for r in measured if r[1] == status) for status in {r[1] for r in measured}
+    }
+    latencies = [r[2] for r in measured]
+    print(
+        f"gunicorn {workers} workers × {threads} threads, {len(seats)} open pages polling every "
+        f"{POLL_SECONDS} s, {wall:.0f} s measured: {len(measured) / wall:.1f} polls/s, "
+        f"answers {statuses}"
+    )  # fmt: skip
+    print(
+        f"  round trip median {statistics.median(latencies):.2f} ms, "
+        f"p95 {statistics.quantiles(latencies, n=20)[18]:.2f} ms; gunicorn CPU "
+        f"{cpu_used:.2f} s in {wall:.0f} s = {cpu_used / wall:.1%} of one core "
+        f"(goal: under 20%; the database's own CPU not counted)"
+    )
 
 
 if __name__ == "__main__":
