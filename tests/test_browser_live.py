@@ -21,15 +21,16 @@ def app_config():
     return {"LIVE_POLL_SECONDS": 0.5}
 
 
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 def test_other_head_sees_presence_and_a_banner_and_keeps_what_they_typed(
-    org, live_server, chromium_browser, make_charter, make_commitment, output_dir
+    org, live_server, chromium_browser, make_charter, make_commitment, output_dir, width
 ):
     charter = make_charter()
     make_commitment(charter, org.logistics, "Deliver before 7 am")
     url = live_server(f"/charters/{charter.id}")
     emails = org.head_a.email, org.head_b.email
     db.session.commit()
-    options = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+    options = {"locale": "en-US", "viewport": {"width": width, "height": 900}}
     alice = signed_in(chromium_browser, live_server, emails[0], **options)
     bruno = signed_in(chromium_browser, live_server, emails[1], **options)
     violations = watch_csp(bruno)
@@ -54,6 +55,7 @@ def test_other_head_sees_presence_and_a_banner_and_keeps_what_they_typed(
     expect(banner).to_contain_text("Alice Head · Comment posted: Shall we say 6 am?")
     assert bruno.evaluate("window.notReloaded") is True  # told without reloading
     bruno.screenshot(path=str(output_dir / "banner.png"), full_page=True)
+    assert bruno.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
     violations_axe = run_axe(bruno)
     assert not violations_axe, describe_violations(violations_axe)
 

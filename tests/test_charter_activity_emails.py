@@ -293,3 +293,29 @@ def test_a_co_writing_message_must_name_its_charter(org):
         notifications.notify(
             "comment_posted", recipients=[org.head_b], key="k", obj=("commitment", 3)
         )
+
+
+def test_two_schedulers_at_the_same_moment_send_each_e_mail_once(app, pair, org):
+    import threading
+
+    helene, bruno = pair
+    for n in range(5):  # five charters, one e-mail each for Bruno
+        _act("comment_posted", helene, [bruno], f"k:{n}", T0, charter_id=n + 1, excerpt="Hé")
+    later = T0 + timedelta(minutes=5)
+    barrier = threading.Barrier(2)
+    sent: list[int] = []
+
+    def run():
+        with app.app_context():
+            barrier.wait()
+            sent.append(jobs.send_coalesced(later))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(sent) == 5, sent
+    db.session.expire_all()
+    assert len(_outbox(bruno)) == 5

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sla_contracts.extensions import db
 from sla_contracts.models import Notification
 
+from .a11y_helpers import describe_violations, run_axe
 from .plugins.browser import signed_in, watch_csp
 
 
@@ -50,6 +51,8 @@ def test_typing_at_completes_a_name_and_the_person_is_told(
     option = page.get_by_role("option", name="Mia Member")
     option.wait_for()
     assert page.get_by_role("option").count() == 1  # "Max Member" does not start with "mi"
+    violations_shown = run_axe(page)
+    assert not violations_shown, describe_violations(violations_shown)
     box.press("Enter")
     assert box.input_value() == "Peux-tu relire, @Mia Member "
     box.type("merci")

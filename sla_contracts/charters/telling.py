@@ -154,3 +154,90 @@ def comment_posted(charter: Charter, comment: Comment, actor: User, now: datetim
     if heads:
         tell("comment_posted", charter, actor, what, now, recipients=heads,
              anchor=anchor, excerpt=excerpt, comment_id=comment.id)  # fmt: skip
+
+
+# ---------------------------------------------------------------- negotiation
+
+
+def _department_name(charter: Charter, department_id: int) -> str:
+    side = (
+        charter.department_a if charter.department_a_id == department_id else charter.department_b
+    )
+    return side.name
+
+
+def expectation_added(charter: Charter, expectation: Any, actor: User, now: datetime) -> None:
+    """Tell the heads of the department an expectation is addressed to."""
+    tell(
+        "expectation_added",
+        charter,
+        actor,
+        f"expectation:{expectation.id}:added",
+        now,
+        recipients=heads_of([expectation.to_department_id]),
+        dept=_department_name(charter, expectation.from_department_id),
+        expectation=expectation.text[:EXCERPT],
+        expectation_id=expectation.id,
+    )
+
+
+def expectation_decided(charter: Charter, expectation: Any, actor: User, now: datetime) -> None:
+    """Tell the pair's heads that an expectation was answered or declined (with the reason)."""
+    status = getattr(expectation.status, "value", expectation.status)
+    params: dict[str, Any] = {
+        "expectation": expectation.text[:EXCERPT],
+        "expectation_id": expectation.id,
+    }
+    if status == "answered":
+        kind = "expectation_answered"
+    elif status == "declined":
+        kind = "expectation_declined"
+        params["reason"] = expectation.decline_reason or ""
+    else:  # withdrawn by the side that asked: nothing to tell
+        return
+    what = f"expectation:{expectation.id}:v{expectation.lock_version}"
+    tell(kind, charter, actor, what, now, **params)
+
+
+def proposal_made(charter: Charter, proposal: Any, actor: User, now: datetime) -> None:
+    """Tell the heads of the department that owns the commitment a change is proposed."""
+    commitment = proposal.commitment
+    tell(
+        "proposal_made",
+        charter,
+        actor,
+        f"proposal:{proposal.id}:made",
+        now,
+        recipients=heads_of([commitment.provider_department_id]),
+        anchor=f"commitment-{commitment.id}",
+        commitment=commitment.title,
+        commitment_id=commitment.id,
+        proposal_id=proposal.id,
+    )
+
+
+def proposal_decided(charter: Charter, proposal: Any, actor: User, now: datetime) -> None:
+    """Tell the pair's heads that a proposal was accepted or rejected (with the reason)."""
+    status = getattr(proposal.status, "value", proposal.status)
+    commitment = proposal.commitment
+    params: dict[str, Any] = {
+        "commitment": commitment.title,
+        "commitment_id": commitment.id,
+        "proposal_id": proposal.id,
+    }
+    if status == "accepted":
+        kind = "proposal_accepted"
+    elif status == "rejected":
+        kind = "proposal_rejected"
+        params["reason"] = proposal.reason or ""
+    else:
+        return
+    tell(kind, charter, actor, f"proposal:{proposal.id}:{status}", now,
+         anchor=f"commitment-{commitment.id}", **params)  # fmt: skip
+
+
+def became_ready(charter: Charter, actor: User, was_ready: bool, is_ready: bool, now: datetime):
+    """Tell the pair's heads when the actor's step made the draft ready to submit (every
+    expectation answered or declined, every commitment agreed by both)."""
+    if is_ready and not was_ready:
+        tell("ready_to_submit", charter, actor, f"ready:{now.isoformat()}", now)

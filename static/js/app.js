@@ -10,8 +10,9 @@
 // The charter page's [data-live-url] (templates/charters/_live.html) is polled every
 // data-poll-seconds while the tab is visible, with If-None-Match: a 304 means nothing changed;
 // a 200 says who else is here and what others changed since the page was loaded (the banner).
-// "Show the changes" reloads the page after saving what the reader typed (text fields, open
-// <details>, scroll position) in sessionStorage; the reloaded page puts it back.
+// "Show the changes" reloads the page after saving what the reader typed or chose (text
+// fields, selects, boxes, open <details>, scroll position) in sessionStorage; the reloaded
+// page puts it back.
 (function () {
   "use strict";
 
@@ -83,21 +84,59 @@
 
   var KEPT_KEY = "reciproque.kept:" + window.location.pathname;
 
-  function fieldKey(field, index) {
-    return field.id ? "#" + field.id : (field.form ? field.form.action : "") + "|" + field.name + "|" + index;
+  // Which field is which across the reload: its id, else its form, name (and value, for a
+  // box among several) and rank among the fields of that form and name.
+  function fieldKeys(fields) {
+    var seen = {};
+    return fields.map(function (field) {
+      if (field.id) {
+        return "#" + field.id;
+      }
+      var base = (field.form ? field.form.getAttribute("action") : "") + "|" + field.name;
+      if (field.type === "checkbox" || field.type === "radio") {
+        return base + "|" + field.value;
+      }
+      seen[base] = (seen[base] || 0) + 1;
+      return base + "|" + seen[base];
+    });
   }
 
-  function typedFields() {
+  function keptFields() {
     return Array.prototype.slice.call(
-      document.querySelectorAll("main textarea, main input[type=text], main input[type=number], main input:not([type])")
+      document.querySelectorAll(
+        "main textarea, main select, main input:not([type]), main input[type=text], " +
+          "main input[type=number], main input[type=email], main input[type=url], " +
+          "main input[type=date], main input[type=search], main input[type=checkbox], " +
+          "main input[type=radio]"
+      )
     );
+  }
+
+  function isBox(field) {
+    return field.type === "checkbox" || field.type === "radio";
+  }
+
+  function changedValue(field) {
+    if (isBox(field)) {
+      return field.checked !== field.defaultChecked ? field.checked : undefined;
+    }
+    if (field.tagName === "SELECT") {
+      var changed = Array.prototype.some.call(field.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+      return changed ? field.value : undefined;
+    }
+    return field.value && field.value !== field.defaultValue ? field.value : undefined;
   }
 
   function keepTyped() {
     var kept = { fields: {}, open: [], scroll: window.scrollY };
-    typedFields().forEach(function (field, index) {
-      if (field.value && field.value !== field.defaultValue) {
-        kept.fields[fieldKey(field, index)] = field.value;
+    var fields = keptFields();
+    var keys = fieldKeys(fields);
+    fields.forEach(function (field, index) {
+      var value = changedValue(field);
+      if (value !== undefined) {
+        kept.fields[keys[index]] = value;
       }
     });
     document.querySelectorAll("main details").forEach(function (details, index) {
@@ -125,14 +164,21 @@
       return;
     }
     var kept = JSON.parse(raw);
-    typedFields().forEach(function (field, index) {
-      var value = kept.fields[fieldKey(field, index)];
-      if (value !== undefined && !field.value) {
+    var fields = keptFields();
+    var keys = fieldKeys(fields);
+    fields.forEach(function (field, index) {
+      var value = kept.fields[keys[index]];
+      if (value === undefined) {
+        return;
+      }
+      if (isBox(field)) {
+        field.checked = value;
+      } else if (field.tagName === "SELECT" || !field.value) {
         field.value = value;
-        var details = field.closest("details");
-        if (details) {
-          details.open = true;
-        }
+      }
+      var details = field.closest("details");
+      if (details) {
+        details.open = true;
       }
     });
     document.querySelectorAll("main details").forEach(function (details, index) {
