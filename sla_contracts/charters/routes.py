@@ -188,6 +188,9 @@ def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
             selectinload(Charter.commitments)
             .selectinload(Commitment.agreements)
             .joinedload(Agreement.user),
+            selectinload(Charter.commitments).options(
+                joinedload(Commitment.created_by), joinedload(Commitment.updated_by)
+            ),
             selectinload(Charter.commitments)
             .selectinload(Commitment.proposals)
             .options(joinedload(Proposal.author), joinedload(Proposal.decided_by)),
