@@ -399,7 +399,7 @@ def test_agreement_line_and_readiness_panel_until_everything_is_agreed(org, draf
     assert "Before signature: 2 commitments not agreed by both" in panel
     assert f'href="#agreement-{a_line.id}"' in panel
     assert 'href="#readiness"' in _section(page, "why-submit")
-    assert 'aria-label="Agree to “A commitment 1” for Logistique"' in page
+    assert 'aria-label="Agree for Logistique: “A commitment 1”"' in page
     for client in (head_a, head_b):
         for line in draft.commitments:
             db.session.refresh(line)
@@ -415,7 +415,7 @@ def test_agreement_line_and_readiness_panel_until_everything_is_agreed(org, draf
     assert "why-submit" not in page
     agreement = _section(page, f"agreement-{a_line.id}")
     assert "agreement-both" in agreement and "Alice Head" in agreement
-    assert 'aria-label="Withdraw the agreement of Logistique to “A commitment 1”"' in page
+    assert 'aria-label="Withdraw agreement for Logistique: “A commitment 1”"' in page
 
 
 def test_charter_page_statements_do_not_grow_with_the_negotiation(org, make_charter, login_as, app):
