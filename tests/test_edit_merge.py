@@ -17,8 +17,6 @@ from sla_contracts.extensions import db
 from sla_contracts.merging import highlight, merge
 from sla_contracts.models import AuditEvent, Charter, Commitment, Revision
 
-from .plugins.charters import COMMITMENT_DEFAULTS
-
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -160,3 +158,129 @@ def test_api_style_save_without_base_stays_strict(commitment, org):
     with pytest.raises(editing.ConflictError) as caught:
         ops.update_commitment(org.admin, commitment, seen, {"unit": "pts"})
     assert not isinstance(caught.value, editing.EditConflict)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _hidden(page: str, name: str) -> str:
+    return html.unescape(re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1))
+
+
+def _commitment_form(page: str, commitment: Commitment, **changes) -> dict[str, str]:
+    """What a browser posts from the edit form as opened, with ``changes`` typed in."""
+    values = editing.commitment_values(commitment)
+    return {
+        **values,
+        "lock_version": _hidden(page, "lock_version"),
+        "base": _hidden(page, "base"),
+        **changes,
+    }
+
+
+def _open_twice(charter, commitment, org, login_as):
+    """The head of the providing side and an administrator open the same commitment."""
+    alice, ada = login_as(org.head_a), login_as(org.admin)
+    url = f"/charters/{charter.id}/commitments/{commitment.id}/edit"
+    a_page, b_page = alice.get(url).get_data(as_text=True), ada.get(url).get_data(as_text=True)
+    return url, (alice, a_page), (ada, b_page)
+
+
+def test_page_different_fields_from_forms_opened_together_both_saved(
+    charter, commitment, org, login_as
+):
+    url, (alice, a_page), (ada, b_page) = _open_twice(charter, commitment, org, login_as)
+    a_form = _commitment_form(a_page, commitment, target="97")
+    b_form = _commitment_form(b_page, commitment, measurement_frequency="Chaque semaine")
+    assert alice.post(url, a_form).status_code == 302
+    assert ada.post(url, b_form).status_code == 302
+    db.session.expire_all()
+    assert (commitment.target, commitment.measurement_frequency) == ("97", "Chaque semaine")
+
+
+def test_page_same_field_shows_conflict_with_both_values_who_and_when(
+    charter, commitment, org, login_as
+):
+    url, (alice, a_page), (ada, b_page) = _open_twice(charter, commitment, org, login_as)
+    a_form = _commitment_form(a_page, commitment, title="Livrer à J+1 avant midi")
+    b_form = _commitment_form(b_page, commitment, title="Livrer à J+2 avant midi", unit="pts")
+    assert alice.post(url, a_form).status_code == 302
+    stale = ada.post(url, b_form)
+    assert stale.status_code == 409
+    page = html.unescape(stale.get_data(as_text=True))
+    assert re.findall(r'id="conflict-([a-z_]+)"', page) == ["title"]  # the unit: not a conflict
+    assert f"changed by {org.head_a.name}" in page
+    assert "Livrer à J+" in page and "<del>1</del>" in page and "<ins>2</ins>" in page
+    assert 'value="Livrer à J+2 avant midi"' in page  # my entry stays in the form
+    assert 'value="pts"' in page
+    db.session.expire_all()
+    assert (commitment.title, commitment.unit) == ("Livrer à J+1 avant midi", "%")
+
+
+def _conflict(charter, commitment, org, login_as):
+    url, (alice, a_page), (ada, b_page) = _open_twice(charter, commitment, org, login_as)
+    alice.post(url, _commitment_form(a_page, commitment, title="Titre d'Alice"))
+    stale = ada.post(url, _commitment_form(b_page, commitment, title="Titre d'Ada", unit="pts"))
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    again = {
+        **editing.commitment_values(commitment),
+        "title": "Titre d'Ada",
+        "unit": "pts",
+        "lock_version": _hidden(page, "lock_version"),
+        "base": _hidden(page, "base"),
+    }
+    return url, ada, again
+
+
+def test_keep_theirs_saves_my_other_changes_and_their_value(charter, commitment, org, login_as):
+    url, ada, again = _conflict(charter, commitment, org, login_as)
+    assert ada.post(url, {**again, "resolve": "theirs"}).status_code == 302
+    db.session.expire_all()
+    assert (commitment.title, commitment.unit) == ("Titre d'Alice", "pts")
+    assert _revision(charter).action == "commitment_updated"
+
+
+def test_keep_mine_saves_mine_recorded_as_overriding_theirs(charter, commitment, org, login_as):
+    url, ada, again = _conflict(charter, commitment, org, login_as)
+    assert ada.post(url, {**again, "resolve": "mine"}).status_code == 302
+    db.session.expire_all()
+    assert (commitment.title, commitment.unit) == ("Titre d'Ada", "pts")
+    revision = _revision(charter)
+    assert revision.action == "commitment_override" and revision.author_id == org.admin.id
+    history = login_as(org.head_b).get(f"/charters/{charter.id}/history").get_data(as_text=True)
+    assert "Commitment changed over another person&#39;s change" in history
+
+
+def test_a_forged_base_is_ignored_and_the_save_is_strict(charter, commitment, org, login_as):
+    url, (alice, a_page), (ada, b_page) = _open_twice(charter, commitment, org, login_as)
+    alice.post(url, _commitment_form(a_page, commitment, target="97"))
+    forged = _commitment_form(b_page, commitment, unit="pts", base="forged")
+    assert ada.post(url, forged).status_code == 409  # no trusted base: refused, text kept
+    db.session.expire_all()
+    assert commitment.unit == "%"
+
+
+def test_charter_edit_page_merges_and_conflicts_on_the_title(charter, org, login_as):
+    alice, bruno = login_as(org.head_a), login_as(org.head_b)
+    url = f"/charters/{charter.id}/edit"
+    pages = [alice.get(url).get_data(as_text=True), bruno.get(url).get_data(as_text=True)]
+    forms = [
+        {
+            "title": charter.title,
+            "criterion_id": charter.criterion_id,
+            "review_cadence_months": charter.review_cadence_months,
+            "lock_version": _hidden(p, "lock_version"),
+            "base": _hidden(p, "base"),
+        }
+        for p in pages
+    ]
+    assert alice.post(url, {**forms[0], "title": "Titre A"}).status_code == 302
+    assert bruno.post(url, {**forms[1], "review_cadence_months": 6}).status_code == 302
+    db.session.expire_all()
+    assert (charter.title, charter.review_cadence_months) == ("Titre A", 6)
+    stale = bruno.post(url, {**forms[1], "title": "Titre B"})
+    assert stale.status_code == 409
+    page = html.unescape(stale.get_data(as_text=True))
+    assert re.findall(r'id="conflict-([a-z_]+)"', page) == ["title"]
+    assert f"changed by {org.head_a.name}" in page
