@@ -282,6 +282,9 @@ def live_state(charter_id: int):
             for item in changes
         ],
         "more": more,
+        # The page is out of date (even with no change of others' to list: one's own in
+        # another tab, or one the feed missed).
+        "stale": since is not None and state.updated_at > since,
     }
     return jsonify(body), 200, headers
 

@@ -210,7 +210,7 @@
     function show(data) {
       presence.textContent = data.present_text;
       presence.hidden = !data.present_text;
-      var changed = data.changes.length > 0 || data.status !== pageStatus;
+      var changed = data.stale || data.changes.length > 0 || data.status !== pageStatus;
       list.textContent = "";
       data.changes.forEach(function (change) {
         var item = document.createElement("li");
