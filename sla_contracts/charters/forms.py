@@ -41,6 +41,7 @@ class CharterEditForm(FlaskForm):
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
 
 
 def _text(label, name, area=False, description=None):
@@ -72,6 +73,7 @@ class CommitmentForm(FlaskForm):
         description=_l("One sentence: why keeping this promise moves the shared criterion."),
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
 
 
 class CommentForm(FlaskForm):
