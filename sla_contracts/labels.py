@@ -89,6 +89,9 @@ REVISION_ACTION_LABELS = {
     "proposal_withdrawn": _l("Proposal withdrawn"),
     "commitment_agreed": _l("Commitment agreed"),
     "agreement_withdrawn": _l("Agreement withdrawn"),
+    # "Keep mine" on a conflict: the save replaced a value someone else had saved.
+    "charter_override": _l("Charter changed over another person's change"),
+    "commitment_override": _l("Commitment changed over another person's change"),
 }
 
 EXPECTATION_STATUS_LABELS = {
