@@ -23,7 +23,7 @@ def draft(org, make_charter):
 
 
 def _page(client, charter) -> str:
-    response = client.get(f"/charters={charter.id}".replace("=", "/"))
+    response = client.get(f"/charters/{charter.id}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 

@@ -28,6 +28,9 @@ from .negotiation_forms import AnswerForm, ExpectationForm, ReasonForm
 from .ownership import may_act_for
 from .routes import _closed_to_edits, _commitment_in, _render_show, bp
 
+# Refusals of the person (the wrong side, another charter's object): the error page, not the form.
+REFUSALS = (Forbidden, NotFound)
+
 
 @dataclass
 class Failed:
@@ -58,14 +61,10 @@ def _back(charter: Charter, anchor: str):
 def _again(charter_id: int, key: str, form: Any, error: DomainError | None = None):
     """A refusal of the person is a 403 page; bad input or a conflict shows the charter page
     again with the form as typed and its message (422, or 409 for a conflict)."""
-    if isinstance(error, Forbidden | NotFound):
+    if isinstance(error, REFUSALS):
         raise error
     status = 422 if error is None else error.status
     return _render_show(charter_id, CommentForm(formdata=None), failed=Failed(key, form)), status
-
-
-def _leave():
-    return (Forbidden, NotFound)
 
 
 # ---------------------------------------------------------------- expectations
@@ -78,7 +77,7 @@ def add_expectation(charter_id: int):
     form = ExpectationForm()
     key = f"expect-{form.department_id.data}"
     if form.validate_on_submit():
-        with attempt(form, leave=_leave()) as outcome:
+        with attempt(form, leave=REFUSALS) as outcome:
             expectation = negotiation.add_expectation(
                 current_user,
                 charter,
@@ -101,7 +100,7 @@ def reword_expectation(charter_id: int, expectation_id: int):
     form = ExpectationForm()
     key = f"reword-{expectation_id}"
     if form.validate_on_submit():
-        with attempt(form, leave=_leave()) as outcome:
+        with attempt(form, leave=REFUSALS) as outcome:
             negotiation.update_expectation(
                 current_user,
                 expectation,
@@ -123,7 +122,7 @@ def answer_expectation(charter_id: int, expectation_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     expectation = _expectation_in(charter, expectation_id)
     if form.validate_on_submit():
-        with attempt(form, leave=_leave()) as outcome:
+        with attempt(form, leave=REFUSALS) as outcome:
             negotiation.decide_expectation(
                 current_user,
                 expectation,
@@ -146,7 +145,7 @@ def decline_expectation(charter_id: int, expectation_id: int):
     form = ReasonForm()
     key = f"decline-{expectation_id}"
     if form.validate_on_submit():
-        with attempt(form, leave=_leave()) as outcome:
+        with attempt(form, leave=REFUSALS) as outcome:
             negotiation.decide_expectation(
                 current_user,
                 expectation,
@@ -167,14 +166,14 @@ def withdraw_expectation(charter_id: int, expectation_id: int):
     charter = get_charter(current_user, charter_id, write=True)
     expectation = _expectation_in(charter, expectation_id)
     side = expectation.to_department_id
-    with attempt(leave=_leave()) as outcome:
+    with attempt(leave=REFUSALS) as outcome:
         negotiation.decide_expectation(
             current_user,
             expectation,
             "withdrawn",
             seen_lock_version=request.form.get("lock_version", type=int),
         )
-    if isinstance(outcome.error, Forbidden | NotFound):
+    if isinstance(outcome.error, REFUSALS):
         raise outcome.error
     if outcome.ok:
         flash(_("The expectation is withdrawn."), "success")
@@ -211,9 +210,9 @@ def propose_change(charter_id: int, commitment_id: int):
     status = 200
     if form.validate_on_submit():
         changes = _changes(form, commitment)
-        with attempt(form, leave=_leave()) as outcome:
+        with attempt(form, leave=REFUSALS) as outcome:
             negotiation.propose_change(current_user, commitment, changes)
-        if isinstance(outcome.error, Forbidden | NotFound):
+        if isinstance(outcome.error, REFUSALS):
             raise outcome.error
         if outcome.ok:
             flash(
@@ -238,7 +237,7 @@ def propose_change(charter_id: int, commitment_id: int):
 
 
 def _decided(charter: Charter, proposal: Proposal, outcome: attempt, message: str):
-    if isinstance(outcome.error, Forbidden | NotFound):
+    if isinstance(outcome.error, REFUSALS):
         raise outcome.error
     if outcome.conflict:
         names = ", ".join(field_label(f) for f in outcome.error.details.get("fields", []))
@@ -261,7 +260,7 @@ def accept_proposal(charter_id: int, proposal_id: int):
     """The owner takes the proposed values; both sides then agree to the new text."""
     charter = get_charter(current_user, charter_id, write=True)
     proposal = _proposal_in(charter, proposal_id)
-    with attempt(leave=(*_leave(), ConflictError)) as outcome:
+    with attempt(leave=(*REFUSALS, ConflictError)) as outcome:
         negotiation.accept_proposal(current_user, proposal)
     return _decided(
         charter,
@@ -279,7 +278,7 @@ def reject_proposal(charter_id: int, proposal_id: int):
     form = ReasonForm()
     key = f"reject-{proposal_id}"
     if form.validate_on_submit():
-        with attempt(form, leave=_leave()) as outcome:
+        with attempt(form, leave=REFUSALS) as outcome:
             negotiation.reject_proposal(current_user, proposal, form.reason.data)
         if outcome.ok:
             flash(_("The proposal is rejected; the other side sees your reason."), "success")
@@ -293,6 +292,6 @@ def withdraw_proposal(charter_id: int, proposal_id: int):
     """The proposing side takes its proposal back."""
     charter = get_charter(current_user, charter_id, write=True)
     proposal = _proposal_in(charter, proposal_id)
-    with attempt(leave=_leave()) as outcome:
+    with attempt(leave=REFUSALS) as outcome:
         negotiation.withdraw_proposal(current_user, proposal)
     return _decided(charter, proposal, outcome, _("Your proposal is withdrawn."))
