@@ -25,6 +25,13 @@ class CharterForm(FlaskForm):
     )
 
 
+class NewCharterForm(CharterForm):
+    # "", "starter:<key>" or "charter:<id>": the view checks it (a charter one may read).
+    start_from = SelectField(_l("Start from"), validate_choice=False)
+    # Set once the person has seen that the pair already has a charter and goes on anyway.
+    confirmed = HiddenField()
+
+
 class CharterEditForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     criterion_id = SelectField(

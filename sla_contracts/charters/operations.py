@@ -42,7 +42,7 @@ from ..validation import clean_text
 from . import editing, telling
 from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
-from .ownership import agree_as_author, ensure_owner, may_act_for
+from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -280,8 +280,15 @@ def add_commitment(
     provider_department_id: Any,
     data: dict[str, Any],
     now: datetime | None = None,
+    *,
+    drafted_from: str | None = None,
 ) -> Commitment:
-    """Add a commitment that ``provider_department_id`` makes to the other side."""
+    """Add a commitment that ``provider_department_id`` makes to the other side.
+
+    With ``drafted_from`` (a starter template or a copied charter, see ``starters``) the actor
+    drafts it for the other side: the actor's side takes it as written, the provider still owns
+    it and has not agreed to it.
+    """
     now = now or utcnow()
     ensure_editable(actor, charter)
     if provider_department_id not in charter.department_ids or isinstance(
@@ -291,7 +298,10 @@ def add_commitment(
             _("The provider must be one of the charter's two departments."),
             field="provider_department_id",
         )
-    allowed, as_admin = may_act_for(actor, provider_department_id)
+    beneficiary = charter.other_department_id(provider_department_id)
+    allowed, as_admin = may_act_for(
+        actor, provider_department_id if drafted_from is None else beneficiary
+    )
     if not allowed:
         raise NotOwner(
             _(
@@ -321,7 +331,10 @@ def add_commitment(
     db.session.add(commitment)
     _touch(charter, actor, now)
     db.session.flush()
-    agree_as_author(commitment, actor, provider_department_id, as_admin, now)
+    if drafted_from is None:
+        agree_as_author(commitment, actor, provider_department_id, as_admin, now)
+    else:
+        set_agreement(commitment, actor, beneficiary, as_admin, now)
     record_revision(
         charter, actor, "commitment_added", fields["title"], now, obj=("commitment", commitment.id)
     )
@@ -331,7 +344,11 @@ def add_commitment(
         object_type="commitment",
         object_id=commitment.id,
         charter_id=charter.id,
-        data={"change": "added", **({"as_admin": True} if as_admin else {})},
+        data={
+            "change": "added",
+            **({"as_admin": True} if as_admin else {}),
+            **({"drafted_from": drafted_from} if drafted_from else {}),
+        },
         now=now,
     )
     telling.commitment_added(charter, commitment, actor, now)

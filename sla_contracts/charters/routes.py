@@ -45,7 +45,7 @@ from ..timeutil import utcnow
 from ..transaction import atomic, attempt
 from . import edit_page, editing, live, negotiation, telling
 from . import operations as ops
-from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
+from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
 from .ownership import may_act_for
 
@@ -120,46 +120,6 @@ def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
     if commitment is None or commitment.charter_id != charter.id:
         raise NotFound(_("No such commitment."))
     return commitment
-
-
-@bp.route("/new", methods=["GET", "POST"])
-def new():
-    departments = collate(
-        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
-        key=lambda d: d.name,
-    )
-    mine = (
-        departments
-        if current_user.is_admin
-        else [d for d in departments if d.id in current_user.head_of()]
-    )
-    if not mine:
-        flash(_("Only department heads can open a charter."), "error")
-        return redirect(url_for("main.index"))
-    form = CharterForm()
-    form.department_a_id.choices = options((d.id, d.name) for d in mine)
-    others = [d for d in departments if len(mine) != 1 or d.id != mine[0].id]
-    form.department_b_id.choices = options(
-        [(0, _("— choose —"))] + [(d.id, d.name) for d in others]
-    )
-    form.criterion_id.choices = options([(0, _("— choose —"))] + _criterion_choices())
-    form.review_cadence_months.choices = options(_cadence_choices())
-    if request.method == "GET":
-        form.review_cadence_months.data = 3
-    if form.validate_on_submit():
-        with attempt(form) as outcome:
-            charter = ops.create_charter(
-                current_user,
-                title=form.title.data,
-                department_a_id=form.department_a_id.data,
-                department_b_id=form.department_b_id.data or None,
-                criterion_id=form.criterion_id.data or None,
-                review_cadence_months=form.review_cadence_months.data,
-            )
-        if outcome.ok:
-            flash(_("The draft is open. Add what each side commits to."), "success")
-            return redirect(url_for("charters.show", charter_id=charter.id))
-    return render_template("charters/new.html", form=form), 200 if not form.errors else 422
 
 
 @bp.route("/<int:charter_id>")
