@@ -477,3 +477,36 @@
     }
   });
 })();
+
+// The new-charter form: under the criterion select, the list of criteria (each with its
+// definition, unit and target) narrows to the chosen one. Without the script every criterion
+// stays listed.
+(function () {
+  "use strict";
+
+  function narrow(box, select) {
+    var chosen = select.value;
+    box.querySelectorAll("[data-criterion]").forEach(function (item) {
+      item.hidden = item.getAttribute("data-criterion") !== chosen;
+    });
+    box.hidden = !box.querySelector("[data-criterion]:not([hidden])");
+  }
+
+  function ready() {
+    var box = document.querySelector("[data-criteria-for]");
+    var select = box && document.getElementById(box.getAttribute("data-criteria-for"));
+    if (!select) {
+      return;
+    }
+    narrow(box, select);
+    select.addEventListener("change", function () {
+      narrow(box, select);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+})();
