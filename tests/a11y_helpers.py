@@ -10,9 +10,14 @@ AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SEVERE = ("serious", "critical")
 
 
-def run_axe(page, impacts: tuple[str, ...] = SEVERE, rules: list[str] | None = None) -> list[dict]:
-    """Run axe-core (all its rules, or only ``rules``) on the page and return its violations
-    of the given impacts.
+def run_axe(
+    page,
+    impacts: tuple[str, ...] = SEVERE,
+    rules: list[str] | None = None,
+    within: str | None = None,
+) -> list[dict]:
+    """Run axe-core (all its rules, or only ``rules``) on the page (or only on the elements
+    matching the CSS selector ``within``) and return its violations of the given impacts.
 
     The script goes in through ``page.evaluate`` (the DevTools protocol), not a <script>
     element: the app's Content-Security-Policy, which refuses inline scripts, stays in force
@@ -23,7 +28,10 @@ def run_axe(page, impacts: tuple[str, ...] = SEVERE, rules: list[str] | None = N
     options: dict = {"resultTypes": ["violations"]}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
-    results = page.evaluate("(options) => axe.run(document, options)", options)
+    results = page.evaluate(
+        "([within, options]) => axe.run(within ? {include: [within]} : document, options)",
+        [within, options],
+    )
     return [v for v in results["violations"] if v["impact"] in impacts]
 
 

@@ -57,7 +57,7 @@ def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_b
     page.wait_for_url(re.compile(r"/charters/\d+#side-\d+$"))
     text = balance.inner_text()
     assert "Magasins has not committed to anything yet." in text
-    assert "Logistique makes 1 commitment," in text
+    assert "Logistique makes 1 commitment ·" in text
 
     # Each side writes its own commitments: Magasins' head writes theirs.
     assert page.get_by_text("Add a commitment of Magasins").count() == 0
@@ -73,7 +73,8 @@ def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_b
     page.goto(charter_url)
     text = balance.inner_text()
     assert "has not committed" not in text
-    assert "Logistique makes 1 commitment, Magasins makes 1 commitment." in text
+    assert "Logistique makes 1 commitment · answered 0 expectations · declined 0" in text
+    assert "Magasins makes 1 commitment ·" in text
     side_b = page.locator(f"#side-{stores['id']}")
     assert "Magasins: deliveries before opening" in side_b.inner_text()
     assert "store's dock" in side_b.inner_text()

@@ -431,6 +431,7 @@ def test_charter_page_query_count_is_bounded(org, make_charter, login_as, app):
     # +2 for what waits (the actions badge) and the charter's standing (one query each);
     # +2 for presence: the reader's row written, who else is here read;
     # +4 for the negotiation: expectations, their answers, each line's agreements and proposals.
+    # +2 for each card's author and last editor.
     assert counts[1] <= 30, counts
 
 

@@ -151,3 +151,75 @@ def test_waiting_for_me_says_what_changed_and_who_moved_last(org, login_as):
     assert "modifié par Alice Head, il y a 10 minutes" in page
     inbox = head.get("/inbox").get_data(as_text=True)
     assert "modifié par Alice Head, il y a 10 minutes" in inbox
+
+
+# ---------------------------------------------------------------- the negotiation
+
+
+def _params(user, kind) -> dict:
+    return db.session.scalar(
+        select(Notification.params).where(Notification.user_id == user.id,
+                                          Notification.kind == kind)
+    )  # fmt: skip
+
+
+def test_the_negotiation_tells_who_it_concerns_and_never_the_actor(org, make_charter):
+    from sla_contracts.charters import negotiation as neg
+
+    charter = make_charter()
+    theirs = ops.add_commitment(org.head_b, charter, org.stores.id,
+                                {**COMMITMENT_DEFAULTS, "title": "Vitrines"}, now=T0)  # fmt: skip
+    asked = neg.add_expectation(org.head_a, charter, text="Commandes avant 14 h",
+                                customer_reason="Rayons pleins le matin", now=T0)  # fmt: skip
+    declined = neg.add_expectation(org.head_a, charter, text="Inventaire quotidien",
+                                   customer_reason="Stocks justes", now=T0)  # fmt: skip
+    db.session.commit()
+    assert _kinds(org.head_b) == ["expectation_added", "expectation_added"]
+    assert _params(org.head_b, "expectation_added")["dept"] == "Logistique"
+    neg.decide_expectation(org.head_b, asked, "answered", commitment_ids=[theirs.id], now=T0)
+    neg.decide_expectation(org.head_b, declined, "declined", reason="Trop coûteux", now=T0)
+    proposal = neg.propose_change(org.head_a, theirs, {"target": "99"}, now=T0)
+    db.session.commit()
+    assert _kinds(org.head_a) == [
+        "commitment_added",
+        "expectation_answered",
+        "expectation_declined",
+    ]
+    assert _kinds(org.head_b)[-1] == "proposal_made"  # on their commitment
+    assert _params(org.head_a, "expectation_declined")["reason"] == "Trop coûteux"
+    neg.reject_proposal(org.head_b, proposal, "Pas tenable", now=T0)
+    db.session.commit()
+    assert _kinds(org.head_a)[-1] == "proposal_rejected"
+    assert _params(org.head_a, "proposal_rejected")["reason"] == "Pas tenable"
+    again = neg.propose_change(org.head_a, theirs, {"target": "97"}, now=T0)
+    db.session.commit()
+    neg.accept_proposal(org.head_b, again, now=T0)
+    db.session.commit()
+    # Accepting agrees both sides to the only commitment, and nothing is open: ready.
+    assert _kinds(org.head_a)[-2:] == ["proposal_accepted", "ready_to_submit"]
+    assert "ready_to_submit" not in _kinds(org.head_b)  # the one who completed it
+    assert "proposal_made" in _kinds(org.head_b) and _kinds(org.member_a) == []
+
+
+def test_the_last_agreement_tells_the_other_head_the_draft_is_ready(org, make_charter):
+    from sla_contracts.charters import negotiation as neg
+
+    charter = make_charter()
+    ours = ops.add_commitment(org.head_a, charter, org.logistics.id,
+                              {**COMMITMENT_DEFAULTS, "title": "Livraison"}, now=T0)  # fmt: skip
+    theirs = ops.add_commitment(org.head_b, charter, org.stores.id,
+                                {**COMMITMENT_DEFAULTS, "title": "Vitrines"}, now=T0)  # fmt: skip
+    db.session.commit()
+    neg.agree(org.head_b, ours, ours.lock_version, now=T0)
+    db.session.commit()
+    assert "ready_to_submit" not in _kinds(org.head_a) + _kinds(org.head_b)
+    neg.agree(org.head_a, theirs, theirs.lock_version, now=T0 + timedelta(minutes=1))
+    db.session.commit()
+    assert _kinds(org.head_b)[-1] == "ready_to_submit"
+    note = db.session.scalar(select(Notification).where(Notification.kind == "ready_to_submit"))
+    from sla_contracts import notifications
+
+    assert notifications.render_text(note, "en") == (
+        "Everything is agreed on “Logistique ⇄ Magasins” (Alice Head agreed the last open "
+        "point): it is ready to submit."
+    )

@@ -180,3 +180,24 @@ def test_seeded_charters_reach_every_status_through_real_signatures(seeded, runn
         assert version.pdf_sha256 and charter.next_review_on is not None
     audit = runner.invoke(args=["verify-audit"])
     assert audit.exit_code == 0, audit.output
+
+
+def test_a_demo_draft_is_in_negotiation(seeded):
+    """Achats ⇄ Logistique shows the method at work: open and declined expectations, a pending
+    proposal on the other side's commitment, lines agreed by one side only."""
+    from sla_contracts.charters.negotiation import readiness
+    from sla_contracts.models import ExpectationStatus
+
+    charter = db.session.scalar(select(Charter).where(Charter.title.startswith("Achats")))
+    assert charter.status == CharterStatus.DRAFT
+    statuses = sorted(e.status.value for e in charter.expectations)
+    assert statuses == ["answered", "answered", "declined", "open"]
+    declined = next(e for e in charter.expectations if e.status == ExpectationStatus.DECLINED)
+    assert "WMS" in declined.decline_reason
+    ready = readiness(charter)
+    assert len(ready.open_expectations) == 1 and not ready.is_ready
+    [proposal] = ready.open_proposals
+    assert proposal.author.name == "Hélène Marchand" and proposal.changes["target"] == "92"
+    assert [c.title for c in ready.unagreed_commitments] == ["Fournisseurs tenus au délai"]
+    half = ready.unagreed_commitments[0]
+    assert half.agreed_by == [charter.department_a_id]

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from sla_contracts.charters import live
+from sla_contracts.charters import live, negotiation
 from sla_contracts.extensions import db
-from sla_contracts.models import CharterPresence, CharterStatus
+from sla_contracts.models import Charter, CharterPresence, CharterStatus
 from sla_contracts.timeutil import utcnow
 
 LIVE_URL = re.compile(r'data-live-url="([^"]+)"')
@@ -229,3 +229,25 @@ def test_bad_since_is_a_400(org, login_as, make_charter):
     charter = make_charter()
     response = login_as(org.head_a).get(f"/charters/{charter.id}/live?since=yesterday")
     assert response.status_code == 400
+
+
+def test_negotiation_steps_of_the_other_side_reach_the_poll(org, login_as, make_charter):
+    charter = make_charter()
+    bruno = login_as(org.head_b)
+    url = live_url(bruno, charter)
+    etag = bruno.get(url).headers["ETag"]
+    expectation = negotiation.add_expectation(
+        org.head_a,
+        db.session.get(Charter, charter.id),
+        text="Orders sent before 10 pm",
+        customer_reason="Fresh products on the shelf at opening",
+    )
+    db.session.commit()
+
+    answer = bruno.get(url, headers={"If-None-Match": etag})
+    assert answer.status_code == 200
+    (change,) = answer.get_json()["changes"]
+    assert change["actor"]["name"] == "Alice Head"
+    assert change["action"] == "expectation_added"
+    assert (change["object_type"], change["object_id"]) == ("expectation", expectation.id)
+    assert change["summary"] == "Orders sent before 10 pm"

@@ -36,6 +36,7 @@ from ..models import (
 from ..permissions import can_edit
 from ..timeutil import utcnow
 from ..validation import clean_text
+from . import telling
 from .history import record_revision
 from .operations import TEXT_MAX, _touch, clean_commitment_fields, ensure_editable, lock_charter
 from .ownership import acting_for, clear_agreement, ensure_owner, may_act_for, set_agreement
@@ -125,6 +126,7 @@ def add_expectation(
         {"change": "added", **({"as_admin": True} if as_admin else {})},
         now,
     )
+    telling.expectation_added(charter, expectation, actor, now)
     return expectation
 
 
@@ -216,6 +218,7 @@ def decide_expectation(
     now = now or utcnow()
     charter = db.session.get(Charter, expectation.charter_id)
     ensure_editable(actor, charter)
+    was_ready = _ready(charter)
     try:
         status = ExpectationStatus(status)
     except ValueError:
@@ -277,6 +280,8 @@ def decide_expectation(
         {"change": status.value, **({"as_admin": True} if as_admin else {})},
         now,
     )
+    telling.expectation_decided(charter, expectation, actor, now)
+    telling.became_ready(charter, actor, was_ready, _ready(charter), now)
     return expectation
 
 
@@ -356,6 +361,7 @@ def propose_change(
         {"change": "proposed", "fields": sorted(cleaned)},
         now,
     )
+    telling.proposal_made(charter, proposal, actor, now)
     return proposal
 
 
@@ -375,6 +381,7 @@ def accept_proposal(actor: User, proposal: Proposal, now: datetime | None = None
     """The owner takes the proposed values: both sides then agree to the new text."""
     now = now or utcnow()
     charter, as_admin = _open_proposal(actor, proposal)
+    was_ready = _ready(charter)
     commitment = proposal.commitment
     moved = sorted(k for k, v in proposal.base.items() if getattr(commitment, k) != v)
     if moved:
@@ -421,6 +428,8 @@ def accept_proposal(actor: User, proposal: Proposal, now: datetime | None = None
         obj=("commitment", commitment.id),
     )
     _event(actor, "proposal", proposal.id, charter, {"change": "accepted"}, now)
+    telling.proposal_decided(charter, proposal, actor, now)
+    telling.became_ready(charter, actor, was_ready, _ready(charter), now)
     return proposal
 
 
@@ -445,6 +454,7 @@ def reject_proposal(
         obj=("commitment", proposal.commitment_id),
     )
     _event(actor, "proposal", proposal.id, charter, {"change": "rejected"}, now)
+    telling.proposal_decided(charter, proposal, actor, now)
     return proposal
 
 
@@ -508,6 +518,7 @@ def agree(
         commitment.lock_version,
         _("This commitment changed since you read it: read it again before agreeing."),
     )
+    was_ready = _ready(charter)
     if agreed:
         set_agreement(commitment, actor, side, as_admin, now)
     elif not clear_agreement(commitment, side):
@@ -534,6 +545,7 @@ def agree(
         },
         now,
     )
+    telling.became_ready(charter, actor, was_ready, _ready(charter), now)
     return commitment
 
 
@@ -558,6 +570,11 @@ class Readiness:
             "open_expectations": [e.id for e in self.open_expectations],
             "unagreed_commitments": [c.id for c in self.unagreed_commitments],
         }
+
+
+def _ready(charter: Charter) -> bool:
+    """Whether the draft has commitments and nothing of the negotiation blocks its submission."""
+    return bool(charter.commitments) and readiness(charter).is_ready
 
 
 def readiness(charter: Charter) -> Readiness:

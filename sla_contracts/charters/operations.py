@@ -5,7 +5,6 @@ Functions here flush, never commit: the view, API call or command commits once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +39,7 @@ from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from ..validation import clean_text
 from . import telling
+from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
 from .ownership import agree_as_author, ensure_owner, may_act_for
 
@@ -462,41 +462,6 @@ def move_commitment(
     _touch(charter, actor, now)
     record_revision(
         charter, actor, "commitment_moved", commitment.title, now, obj=("commitment", commitment.id)
-    )
-
-
-# ---------------------------------------------------------------- balance
-
-
-@dataclass
-class Balance:
-    count_a: int
-    count_b: int
-
-    @property
-    def is_signable(self) -> bool:
-        return self.count_a > 0 and self.count_b > 0
-
-    @property
-    def missing_a(self) -> bool:
-        return self.count_a == 0
-
-    @property
-    def missing_b(self) -> bool:
-        return self.count_b == 0
-
-    @property
-    def is_lopsided(self) -> bool:
-        """One side commits to at least twice as much as the other (worth showing)."""
-        low, high = sorted((self.count_a, self.count_b))
-        return low > 0 and high >= 2 * low and high - low >= 2
-
-
-def balance(charter: Charter) -> Balance:
-    """Count each side's commitments."""
-    return Balance(
-        len(charter.commitments_by(charter.department_a_id)),
-        len(charter.commitments_by(charter.department_b_id)),
     )
 
 

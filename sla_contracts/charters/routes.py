@@ -181,6 +181,8 @@ def _render_show(charter_id: int, comment_form: CommentForm):
         .options(
             selectinload(Charter.commitments).selectinload(Commitment.agreements),
             selectinload(Charter.commitments).selectinload(Commitment.proposals),
+            selectinload(Charter.commitments).selectinload(Commitment.created_by),
+            selectinload(Charter.commitments).selectinload(Commitment.updated_by),
             selectinload(Charter.expectations).selectinload(Expectation.answers),
             selectinload(Charter.criterion),
             selectinload(Charter.department_a),

@@ -841,6 +841,62 @@ CHARTERS: list[dict[str, Any]] = [
             },
         ],
         "edits": [],
+        # The negotiation in progress: what each side expects of the other and how it was
+        # answered, a change proposed on the other side's commitment, and who agreed to what.
+        "expectations": [
+            {
+                "side": "b",
+                "days_after": 0.5,
+                "text": "Connaître chaque semaine les livraisons fournisseurs prévues, jour par "
+                "jour, pour dimensionner les équipes de quai.",
+                "customer_reason": "Un quai saturé retarde le rangement, et le produit manque en "
+                "rayon alors qu'il est déjà dans l'entrepôt.",
+                "answer": [0],
+            },
+            {
+                "side": "b",
+                "days_after": 0.6,
+                "text": "Des palettes fournisseurs étiquetées au standard GS1, scannables dès "
+                "le quai.",
+                "customer_reason": "Une palette qui se scanne est rangée sous 24 h, donc "
+                "disponible pour réassortir les magasins.",
+                "answer": None,
+            },
+            {
+                "side": "a",
+                "days_after": 1.2,
+                "text": "Un inventaire tournant quotidien de l'entrepôt partagé avec les "
+                "acheteurs.",
+                "customer_reason": "Les acheteurs recommandent au bon moment et le rayon ne se "
+                "vide pas.",
+                "declined": "Pas avant la nouvelle version du WMS, en septembre : nous "
+                "partagerons d'ici là l'inventaire hebdomadaire.",
+            },
+            {
+                "side": "a",
+                "days_after": 1.3,
+                "text": "Signaler les litiges de réception avec les photos et le numéro de "
+                "commande, pour les faire valoir auprès du fournisseur.",
+                "customer_reason": "Un litige complet est remboursé ou remplacé avant que le "
+                "rayon ne se vide.",
+                "answer": [1],
+            },
+        ],
+        "proposals": [
+            {
+                "by": "helene.marchand",
+                "on": ("a", 0),
+                "days_after": 1.1,
+                "changes": {
+                    "target": "92",
+                    "service_standard": "Inscrire dans chaque contrat fournisseur un taux de "
+                    "livraison à l'heure et complète de 92 % (85 % pour les producteurs "
+                    "locaux), avec pénalités.",
+                },
+            },
+        ],
+        # Which lines the other side has agreed to (each side agrees to what it wrote).
+        "agreements": [("b", [1]), ("a", [0, 1])],
         "reviews": [],
     },
     {

@@ -206,8 +206,59 @@ def _write_charter(
         events.append((when, 1, _edit_step(charter, edit, written, when)))
     for _when, _order, step in sorted(events, key=lambda e: (e[0], e[1])):
         step()
+    _negotiate(charter, spec, side, written, at)
     db.session.flush()
     return charter
+
+
+def _negotiate(
+    charter: Charter,
+    spec: dict[str, Any],
+    side: dict[str, Department],
+    written: dict[str, list[Commitment]],
+    at: Callable[..., datetime],
+) -> None:
+    """Replay a draft's negotiation: expectations and their answers, proposals, agreements."""
+    other = {"a": "b", "b": "a"}
+    for n, item in enumerate(spec.get("expectations", [])):
+        asker = item["side"]
+        when = at(item["days_after"], 10 + n)
+        expectation = negotiation.add_expectation(
+            _head(side[asker]),
+            charter,
+            text=item["text"],
+            customer_reason=item["customer_reason"],
+            now=when,
+        )
+        answerer = _head(side[other[asker]])
+        later = at(item["days_after"] + 0.2, 10 + n)
+        if item.get("answer"):
+            ids = [written[other[asker]][i].id for i in item["answer"]]
+            negotiation.decide_expectation(
+                answerer, expectation, "answered", commitment_ids=ids, now=later
+            )
+        elif item.get("declined"):
+            negotiation.decide_expectation(
+                answerer, expectation, "declined", reason=item["declined"], now=later
+            )
+    for n, item in enumerate(spec.get("proposals", [])):
+        key, index = item["on"]
+        negotiation.propose_change(
+            _person(item["by"]),
+            written[key][index],
+            item["changes"],
+            now=at(item["days_after"], 20 + n),
+        )
+    for agreeing, indexes in spec.get("agreements", []):
+        for index in indexes:
+            commitment = written[other[agreeing]][index]
+            if not commitment.open_proposals:
+                negotiation.agree(
+                    _head(side[agreeing]),
+                    commitment,
+                    commitment.lock_version,
+                    now=at(2, 30 + index),
+                )
 
 
 def _comment_step(

@@ -90,6 +90,7 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
             "target": criterion["target"],
             "direction": direction_label(criterion["direction"]),
         },
+        "annex": annex_values(data, first, second),
         "cadence": cadence_label(data["review_cadence_months"]),
         "next_review_on": next_review,
         "number": version.number,
@@ -99,6 +100,36 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         "verify_url": verify_url(version.fingerprint),
         "qr_svg": qr_svg(verify_url(version.fingerprint)),
     }
+
+
+def annex_values(
+    data: dict[str, Any], first: dict[str, Any], second: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Per direction, what the asking side expected and how the other answered or declined.
+
+    Versions frozen before expectations existed carry none: the annex is then left out.
+    """
+    titles = {c["id"]: c["title"] for c in data["commitments"]}
+    directions = []
+    for asker, addressee in ((first, second), (second, first)):
+        directions.append(
+            {
+                "asker": asker["name"],
+                "addressee": addressee["name"],
+                "expectations": [
+                    {
+                        "text": e["text"],
+                        "customer_reason": e["customer_reason"],
+                        "status": e["status"],
+                        "answers": [titles[i] for i in e["commitment_ids"] if i in titles],
+                        "decline_reason": e["decline_reason"],
+                    }
+                    for e in data.get("expectations", [])
+                    if e["from_department_id"] == asker["id"]
+                ],
+            }
+        )
+    return directions if any(d["expectations"] for d in directions) else []
 
 
 def render_version_pdf(version: CharterVersion) -> bytes:

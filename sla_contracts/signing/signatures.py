@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import events, notifications
 from ..audit.operations import record_event
 from ..auth.passwords import verify_password
+from ..charters.balance import Balance, balance
 from ..charters.history import snapshot
 from ..charters.negotiation import Readiness, readiness
 from ..charters.operations import lock_charter
@@ -105,6 +106,7 @@ class SubmitCheck:
     missing_impact: list[str] = field(default_factory=list)
     open_comments: int = 0
     negotiation: Readiness = field(default_factory=Readiness)
+    balance: Balance | None = None  # shown (one side commits to far more), never a block
 
     @property
     def blocking(self) -> bool:
@@ -119,6 +121,7 @@ def check_submission(charter: Charter) -> SubmitCheck:
             check.missing_sides.append(department.name)
     check.missing_impact = [c.title for c in charter.commitments if not c.customer_impact.strip()]
     check.negotiation = readiness(charter)
+    check.balance = balance(charter)
     check.open_comments = len(
         db.session.scalars(
             select(Comment.id).where(
