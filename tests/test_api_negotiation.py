@@ -584,3 +584,22 @@ def test_the_charter_detail_costs_the_same_queries_whatever_its_size(
 
     small, large = cost(charter_of(1)), cost(charter_of(6))
     assert large == small, (small, large)
+
+
+def test_an_administrator_acting_for_a_side_is_recorded_as_such(org, api_as, draft):
+    asked = _ask(api_as(org.head_b), draft)
+    admin = api_as(org.admin)
+    answered = admin.patch(
+        f"/api/v1/expectations/{asked['id']}",
+        json={"status": "answered", "commitment_ids": [_mine(draft, org.logistics).id]},
+    )
+    check_response(answered, "patch", EXPECTATION)
+    assert answered.get_json()["decided_as_admin"] is True
+    assert answered.get_json()["decided_by"]["id"] == org.admin.id
+    line = _mine(draft, org.stores)
+    proposed = admin.post(
+        f"/api/v1/commitments/{line.id}/proposals", json={"changes": {"target": "80"}}
+    )
+    check_response(proposed, "post", PROPOSALS)
+    assert proposed.get_json()["author_as_admin"] is True
+    assert proposed.get_json()["from_department_id"] == org.logistics.id
