@@ -77,6 +77,9 @@ REVISION_ACTION_LABELS = {
     "commitment_updated": _l("Commitment changed"),
     "commitment_removed": _l("Commitment removed"),
     "commitment_moved": _l("Commitment moved"),
+    # "Keep mine" on a conflict: the save replaced a value someone else had saved.
+    "charter_override": _l("Charter changed over another person's change"),
+    "commitment_override": _l("Commitment changed over another person's change"),
 }
 
 # The activity feed (the charter page's banner) adds what comments do to the revisions.

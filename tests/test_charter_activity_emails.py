@@ -319,3 +319,35 @@ def test_two_schedulers_at_the_same_moment_send_each_e_mail_once(app, pair, org)
     assert sum(sent) == 5, sent
     db.session.expire_all()
     assert len(_outbox(bruno)) == 5
+
+
+def test_pages_to_the_mail_server_one_coalesced_e_mail_and_the_mention(
+    org, make_charter, login_as, smtp
+):
+    """Through the pages: a head writes two commitments and a comment mentioning a member; the
+    jobs then send the other head one e-mail counting them, and the member their mention."""
+    from sla_contracts.timeutil import utcnow
+
+    from .plugins.charters import COMMITMENT_DEFAULTS
+
+    charter_id = make_charter().id
+    head = login_as(org.head_a)
+    for title in ("Livraison avant 7 h", "Reprise des invendus"):
+        response = head.post(
+            f"/charters/{charter_id}/commitments/new?provider={org.logistics.id}",
+            {**COMMITMENT_DEFAULTS, "title": title},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    response = head.post(f"/charters/{charter_id}/comments", {"body": "@Max Member, tu relis ?"})
+    assert response.status_code == 302
+    later = utcnow() + timedelta(minutes=4)
+    jobs.run_all(later)
+    by_recipient = {tuple(to): message for to, message in smtp.inbox.messages}
+    assert set(by_recipient) == {(org.head_b.email,), (org.member_b.email,)}  # not Alice
+    body = _plain(by_recipient[(org.head_b.email,)])
+    assert "Alice Head added 2 commitments and wrote 1 comment on “Logistique ⇄ Magasins”." in body
+    mention = _plain(by_recipient[(org.member_b.email,)])
+    assert "Alice Head mentioned you on “Logistique ⇄ Magasins”." in mention
+    assert "tu relis ?" in mention
+    jobs.run_all(later + timedelta(minutes=30))
+    assert len(smtp.inbox.messages) == 2

@@ -223,3 +223,26 @@ def test_the_last_agreement_tells_the_other_head_the_draft_is_ready(org, make_ch
         "Everything is agreed on “Logistique ⇄ Magasins” (Alice Head agreed the last open "
         "point): it is ready to submit."
     )
+
+
+def test_waiting_for_me_lists_what_my_side_has_left_to_do(org, make_charter, login_as):
+    from sla_contracts.charters import negotiation as neg
+    from sla_contracts.main.waiting import what_waits_for
+
+    charter = make_charter()
+    ours = ops.add_commitment(org.head_a, charter, org.logistics.id,
+                              {**COMMITMENT_DEFAULTS, "title": "Livraison"}, now=T0)  # fmt: skip
+    theirs = ops.add_commitment(org.head_b, charter, org.stores.id,
+                                {**COMMITMENT_DEFAULTS, "title": "Vitrines"}, now=T0)  # fmt: skip
+    neg.add_expectation(org.head_a, charter, text="Commandes avant 14 h",
+                        customer_reason="Rayons pleins", now=T0)  # fmt: skip
+    neg.propose_change(org.head_a, theirs, {"target": "99"}, now=T0)
+    ops.mark_visited(org.head_b, charter, now=T0 + timedelta(minutes=1))
+    db.session.commit()
+    (item,) = what_waits_for(org.head_b).drafts  # seen, but it asks something of Magasins
+    assert not item.changed
+    assert item.todo == (("answer", 1), ("decide", 1), ("agree", 1))
+    page = login_as(org.head_b).get("/").get_data(as_text=True)
+    assert "Draft waiting for your answer: Logistique ⇄ Magasins" in page
+    assert "1 expectation to answer · 1 proposed change to decide · 1 commitment to agree" in page
+    assert ours.id  # Logistique's line is the one Magasins has not agreed to

@@ -43,9 +43,9 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import live, negotiation, telling
+from . import edit_page, editing, live, negotiation, telling
 from . import operations as ops
-from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
+from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
 from .ownership import may_act_for
 
@@ -122,46 +122,6 @@ def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
     return commitment
 
 
-@bp.route("/new", methods=["GET", "POST"])
-def new():
-    departments = collate(
-        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
-        key=lambda d: d.name,
-    )
-    mine = (
-        departments
-        if current_user.is_admin
-        else [d for d in departments if d.id in current_user.head_of()]
-    )
-    if not mine:
-        flash(_("Only department heads can open a charter."), "error")
-        return redirect(url_for("main.index"))
-    form = CharterForm()
-    form.department_a_id.choices = options((d.id, d.name) for d in mine)
-    others = [d for d in departments if len(mine) != 1 or d.id != mine[0].id]
-    form.department_b_id.choices = options(
-        [(0, _("— choose —"))] + [(d.id, d.name) for d in others]
-    )
-    form.criterion_id.choices = options([(0, _("— choose —"))] + _criterion_choices())
-    form.review_cadence_months.choices = options(_cadence_choices())
-    if request.method == "GET":
-        form.review_cadence_months.data = 3
-    if form.validate_on_submit():
-        with attempt(form) as outcome:
-            charter = ops.create_charter(
-                current_user,
-                title=form.title.data,
-                department_a_id=form.department_a_id.data,
-                department_b_id=form.department_b_id.data or None,
-                criterion_id=form.criterion_id.data or None,
-                review_cadence_months=form.review_cadence_months.data,
-            )
-        if outcome.ok:
-            flash(_("The draft is open. Add what each side commits to."), "success")
-            return redirect(url_for("charters.show", charter_id=charter.id))
-    return render_template("charters/new.html", form=form), 200 if not form.errors else 422
-
-
 @bp.route("/<int:charter_id>")
 def show(charter_id: int):
     charter = get_charter(current_user, charter_id)
@@ -225,7 +185,8 @@ def _since(raw: str | None) -> datetime | None:
 
 
 def _change_text(item) -> str:
-    summary = field_labels(item.summary) if item.action == "charter_updated" else item.summary
+    charter_fields = item.action in ("charter_updated", "charter_override")
+    summary = field_labels(item.summary) if charter_fields else item.summary
     what = activity_label(item.action)
     if summary:
         what = _("%(action)s: %(summary)s", action=what, summary=summary)
@@ -281,6 +242,9 @@ def live_state(charter_id: int):
             for item in changes
         ],
         "more": more,
+        # The page is out of date (even with no change of others' to list: one's own in
+        # another tab, or one the feed missed).
+        "stale": since is not None and state.updated_at > since,
     }
     return jsonify(body), 200, headers
 
@@ -305,38 +269,35 @@ def edit(charter_id: int):
     form = CharterEditForm(obj=charter)
     form.criterion_id.choices = options(_criterion_choices(include_id=charter.criterion_id))
     form.review_cadence_months.choices = options(_cadence_choices())
-    status = 200
+    if request.method == "GET":
+        form.base.data = edit_page.token(charter)
+    status, conflict = 200, []
     if form.validate_on_submit():
+        opened = edit_page.read(charter, None, form.base.data)
+        overriding = edit_page.resolve(form, opened, request.form.get("resolve"))
+        data = {name: getattr(form, name).data for name in editing.CHARTER_FIELDS}
         with attempt(form, leave=(ConflictError,)) as outcome:
             ops.update_charter(
                 current_user,
                 charter,
                 form.lock_version.data,
-                {
-                    "title": form.title.data,
-                    "criterion_id": form.criterion_id.data,
-                    "review_cadence_months": form.review_cadence_months.data,
-                },
+                data,
+                base=opened.base if opened else None,
+                overriding=overriding,
             )
-        if outcome.conflict:
-            flash(
-                _(
-                    "Someone else changed this charter since you opened it. Your text is kept "
-                    "below; compare it with the current content and save again."
-                ),
-                "error",
-            )
-            charter = get_charter(current_user, charter_id)
-            return render_template(
-                "charters/edit.html", form=form, charter=charter, conflict=True
-            ), 409
         status = outcome.status
-        if outcome.ok:
+        if outcome.conflict:
+            flash(outcome.error.message, "error")
+            charter = get_charter(current_user, charter_id)
+            conflict = edit_page.show_conflict(form, charter, None, outcome.error, data)
+        elif outcome.ok:
             _flash_saved(_("The charter is saved."), voids)
             return redirect(url_for("charters.show", charter_id=charter.id))
     elif form.errors:
         status = 422
-    return render_template("charters/edit.html", form=form, charter=charter, conflict=False), status
+    return render_template(
+        "charters/edit.html", form=form, charter=charter, conflict=conflict
+    ), status
 
 
 @bp.route("/<int:charter_id>/commitments/new", methods=["GET", "POST"])
@@ -379,7 +340,7 @@ def new_commitment(charter_id: int):
         provider=provider,
         beneficiary=beneficiary,
         commitment=None,
-        current=None,
+        conflict=[],
     ), status
 
 
@@ -395,29 +356,29 @@ def edit_commitment(charter_id: int, commitment_id: int):
         return closed
     voids = _pending_number(charter)
     form = CommitmentForm(obj=commitment)
+    if request.method == "GET":
+        form.base.data = edit_page.token(charter, commitment)
     provider = commitment.provider_department
     beneficiary = db.session.get(Department, charter.other_department_id(provider.id))
-    status = 200
-    current = None
+    status, conflict = 200, []
     if form.validate_on_submit():
+        opened = edit_page.read(charter, commitment, form.base.data)
+        overriding = edit_page.resolve(form, opened, request.form.get("resolve"))
+        data = _commitment_data(form)
         with attempt(form, leave=(ConflictError,)) as outcome:
             ops.update_commitment(
-                current_user, commitment, form.lock_version.data, _commitment_data(form)
+                current_user,
+                commitment,
+                form.lock_version.data,
+                data,
+                base=opened.base if opened else None,
+                overriding=overriding,
             )
         status = outcome.status
         if outcome.conflict:
+            flash(outcome.error.message, "error")
             commitment = db.session.get(Commitment, commitment_id)
-            flash(
-                _(
-                    "Someone else saved this commitment since you opened it. Your text is kept "
-                    "in the form; the current content is shown beside it."
-                ),
-                "error",
-            )
-            current = commitment
-            # The form keeps what the person typed; the next save is against the current version.
-            form.lock_version.raw_data = None
-            form.lock_version.data = commitment.lock_version
+            conflict = edit_page.show_conflict(form, charter, commitment, outcome.error, data)
         elif outcome.ok:
             _flash_saved(_("The commitment is saved."), voids)
             return redirect(
@@ -434,7 +395,7 @@ def edit_commitment(charter_id: int, commitment_id: int):
         provider=provider,
         beneficiary=beneficiary,
         commitment=commitment,
-        current=current,
+        conflict=conflict,
     ), status
 
 

@@ -4,8 +4,10 @@
 
 - ``sign``: charters whose version awaits the signature of a side the person heads;
 - ``draft``: drafts (amendments included) of a side they head, changed by someone else since
-  their last visit, with who moved last (``moved_by``) and the person's unread messages about
-  it (``news``: what happened, "Hélène Marchand changed 2 commitments");
+  their last visit or where the other side asks something of theirs (an expectation to answer,
+  a proposed change to decide), with who moved last (``moved_by``), the person's unread
+  messages about it (``news``: "Hélène Marchand changed 2 commitments") and what their side
+  has left to do (``todo``: expectations to answer, proposals to decide, lines to agree);
 - ``review``: open reviews of their charters (as a head, or invited) due within the reminder
   window or overdue: to schedule, to prepare, in progress;
 - ``action``: open action items of their departments due within the "due soon" window or late.
@@ -23,7 +25,7 @@ from functools import cached_property
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import String, and_, exists, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -32,11 +34,17 @@ from ..models import (
     OPEN_REVIEW_STATUSES,
     ActionItem,
     ActionStatus,
+    Agreement,
     Charter,
     CharterStatus,
     CharterVersion,
     CharterVisit,
+    Commitment,
+    Expectation,
+    ExpectationStatus,
     Notification,
+    Proposal,
+    ProposalStatus,
     ReminderSettings,
     Review,
     ReviewAttendee,
@@ -77,6 +85,8 @@ class WaitingItem:
     today: date | None = None
     moved_by: str | None = None  # a draft: the name of who changed it last
     news: tuple[Notification, ...] = ()  # a draft: the person's unread messages about it
+    todo: tuple[tuple[str, int], ...] = ()  # a draft: ("answer"|"decide"|"agree", how many)
+    changed: bool = True  # a draft: changed by someone else since the person's last visit
 
     @property
     def step(self) -> str:
@@ -155,11 +165,18 @@ class Waiting:
 
     @cached_property
     def drafts(self) -> list[WaitingItem]:
-        """Drafts of a side the person heads, changed by someone else since their last visit."""
+        """Drafts of a side the person heads, changed by someone else since their last visit
+        or where the other side asks something of theirs."""
         if not self.heads:
             return []
+        todo = self._todo()
+        asked = [cid for cid, what in todo.items() if what.get("answer") or what.get("decide")]
+        changed = and_(
+            or_(Charter.last_activity_by_id.is_(None), Charter.last_activity_by_id != self.user.id),
+            or_(CharterVisit.seen_at.is_(None), Charter.updated_at > CharterVisit.seen_at),
+        )
         rows = db.session.execute(
-            select(Charter, CharterVisit.seen_at, User.name)
+            select(Charter, changed, User.name)
             .outerjoin(
                 CharterVisit,
                 and_(CharterVisit.charter_id == Charter.id, CharterVisit.user_id == self.user.id),
@@ -168,11 +185,7 @@ class Waiting:
             .where(
                 Charter.status == CharterStatus.DRAFT,
                 _of_departments(self.heads),
-                or_(
-                    Charter.last_activity_by_id.is_(None),
-                    Charter.last_activity_by_id != self.user.id,
-                ),
-                or_(CharterVisit.seen_at.is_(None), Charter.updated_at > CharterVisit.seen_at),
+                or_(changed, Charter.id.in_(asked)) if asked else changed,
             )
             .options(selectinload(Charter.department_a), selectinload(Charter.department_b))
             .order_by(Charter.updated_at.desc(), Charter.id)
@@ -200,9 +213,51 @@ class Waiting:
                 today=self.today,
                 moved_by=moved_by,
                 news=tuple(news.get(charter.id, ())),
+                todo=tuple((w, n) for w in ("answer", "decide", "agree")
+                           if (n := todo.get(charter.id, {}).get(w))),
+                changed=bool(is_changed),
             )
-            for charter, _, moved_by in rows
-        ]
+            for charter, is_changed, moved_by in rows
+        ]  # fmt: skip
+
+    def _todo(self) -> dict[int, dict[str, int]]:
+        """Per draft of the person's sides, what their side has left to do, in one statement:
+        open expectations addressed to it ("answer"), open proposals on its commitments
+        ("decide"), commitments it has not agreed to ("agree")."""
+        mine = self.heads
+        draft = and_(Charter.status == CharterStatus.DRAFT, _of_departments(mine))
+        answer = (
+            select(Expectation.charter_id, literal("answer", String), func.count())
+            .join(Charter, Charter.id == Expectation.charter_id)
+            .where(
+                draft,
+                Expectation.status == ExpectationStatus.OPEN,
+                Expectation.to_department_id.in_(mine),
+            )
+            .group_by(Expectation.charter_id)
+        )
+        decide = (
+            select(Proposal.charter_id, literal("decide", String), func.count())
+            .join(Commitment, Commitment.id == Proposal.commitment_id)
+            .join(Charter, Charter.id == Proposal.charter_id)
+            .where(
+                draft,
+                Proposal.status == ProposalStatus.OPEN,
+                Commitment.provider_department_id.in_(mine),
+            )
+            .group_by(Proposal.charter_id)
+        )
+        agree = (
+            select(Commitment.charter_id, literal("agree", String), func.count())
+            .join(Charter, Charter.id == Commitment.charter_id)
+            .where(draft, ~exists().where(Agreement.commitment_id == Commitment.id,
+                                          Agreement.department_id.in_(mine)))
+            .group_by(Commitment.charter_id)
+        )  # fmt: skip
+        todo: dict[int, dict[str, int]] = {}
+        for charter_id, what, count in db.session.execute(union_all(answer, decide, agree)):
+            todo.setdefault(charter_id, {})[what] = count
+        return todo
 
     @cached_property
     def reviews(self) -> list[WaitingItem]:

@@ -524,7 +524,7 @@ def _comment_posted(p: Params) -> str:
 
 @message(
     "mentioned",
-    phrase=lambda n: ngettext("mentioned you %(num)d time", "mentioned you %(num)d times", n),
+    phrase=lambda n: ngettext("mentioned you", "mentioned you %(num)d times", n),
 )
 def _mentioned(p: Params) -> str:
     return _(
