@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.sessions import quiet_session, session_claim
 from ..errors import ConflictError, NotFound
@@ -30,6 +30,7 @@ from ..labels import activity_label, cadence_label, field_labels, status_label
 from ..main.errors import error_response
 from ..models import (
     REVIEW_CADENCES,
+    Agreement,
     Charter,
     CharterStatus,
     Comment,
@@ -37,6 +38,7 @@ from ..models import (
     CustomerCriterion,
     Department,
     Expectation,
+    Proposal,
     Revision,
     pending_version,
 )
@@ -133,22 +135,37 @@ def show(charter_id: int):
     return _render_show(charter_id, CommentForm())
 
 
-def _render_show(charter_id: int, comment_form: CommentForm):
-    """Render the charter page with everything it shows loaded in a fixed number of queries."""
+def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
+    """Render the charter page with everything it shows loaded in a fixed number of queries.
+
+    ``failed``: a negotiation form shown again where it was, with what was typed.
+    """
     charter = db.session.scalars(
         select(Charter)
         .where(Charter.id == charter_id)
         .options(
-            selectinload(Charter.commitments).selectinload(Commitment.agreements),
-            selectinload(Charter.commitments).selectinload(Commitment.proposals),
-            selectinload(Charter.commitments).selectinload(Commitment.created_by),
-            selectinload(Charter.commitments).selectinload(Commitment.updated_by),
-            selectinload(Charter.expectations).selectinload(Expectation.answers),
+            # Who agreed, proposed, asked and answered: joined, so no statement more.
+            selectinload(Charter.commitments)
+            .selectinload(Commitment.agreements)
+            .joinedload(Agreement.user),
+            selectinload(Charter.commitments).options(
+                joinedload(Commitment.created_by), joinedload(Commitment.updated_by)
+            ),
+            selectinload(Charter.commitments)
+            .selectinload(Commitment.proposals)
+            .options(joinedload(Proposal.author), joinedload(Proposal.decided_by)),
+            selectinload(Charter.expectations).options(
+                selectinload(Expectation.answers),
+                joinedload(Expectation.created_by),
+                joinedload(Expectation.decided_by),
+            ),
             selectinload(Charter.criterion),
             selectinload(Charter.department_a),
             selectinload(Charter.department_b),
         )
-        .execution_options(populate_existing=True)
+        # No populate_existing: the answers' commitments are the lines loaded above, and
+        # re-populating them would drop their agreements and proposals (lazy loads per line).
+        # Callers come here after a commit or a rollback, so nothing loaded is stale.
     ).one()
     comments = db.session.scalars(
         select(Comment)
@@ -166,6 +183,8 @@ def _render_show(charter_id: int, comment_form: CommentForm):
         comment_form=comment_form,
         present_text=_present_text(live.present_others(charter, current_user, utcnow())),
         poll_seconds=live.poll_seconds(charter.status),
+        readiness=negotiation.readiness(charter),
+        failed=failed,
     )
 
 
@@ -354,6 +373,14 @@ def edit_commitment(charter_id: int, commitment_id: int):
     commitment = _commitment_in(charter, commitment_id)
     if request.method == "GET" and (closed := _closed_to_edits(charter)):
         return closed
+    if (
+        request.method == "GET"
+        and not may_act_for(current_user, commitment.provider_department_id)[0]
+    ):
+        # The other side's commitment: its heads write it, this side proposes a change.
+        return redirect(
+            url_for("charters.propose_change", charter_id=charter.id, commitment_id=commitment.id)
+        )
     voids = _pending_number(charter)
     form = CommitmentForm(obj=commitment)
     if request.method == "GET":
