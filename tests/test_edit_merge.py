@@ -284,3 +284,51 @@ def test_charter_edit_page_merges_and_conflicts_on_the_title(charter, org, login
     page = html.unescape(stale.get_data(as_text=True))
     assert re.findall(r'id="conflict-([a-z_]+)"', page) == ["title"]
     assert f"changed by {org.head_a.name}" in page
+
+
+def test_keep_theirs_with_nothing_else_changed_saves_nothing(charter, commitment, org, login_as):
+    url, (alice, a_page), (ada, b_page) = _open_twice(charter, commitment, org, login_as)
+    alice.post(url, _commitment_form(a_page, commitment, target="97"))
+    stale = ada.post(url, _commitment_form(b_page, commitment, target="99"))
+    assert stale.status_code == 409
+    db.session.expire_all()
+    before = (commitment.lock_version, _revision(charter).number)
+    page = stale.get_data(as_text=True)
+    again = _commitment_form(page, commitment, target="99", resolve="theirs")
+    assert ada.post(url, again).status_code == 302
+    db.session.expire_all()
+    assert commitment.target == "97"
+    assert (commitment.lock_version, _revision(charter).number) == before  # no empty revision
+
+
+def test_charter_keep_theirs_puts_their_criterion_back(charter, org, login_as, make_criterion):
+    first, second = make_criterion("Délai de livraison"), make_criterion("Taux de casse")
+    alice, bruno = login_as(org.head_a), login_as(org.head_b)
+    url = f"/charters/{charter.id}/edit"
+    pages = [alice.get(url).get_data(as_text=True), bruno.get(url).get_data(as_text=True)]
+    forms = [
+        {
+            "title": charter.title,
+            "criterion_id": charter.criterion_id,
+            "review_cadence_months": charter.review_cadence_months,
+            "lock_version": _hidden(p, "lock_version"),
+            "base": _hidden(p, "base"),
+        }
+        for p in pages
+    ]
+    assert alice.post(url, {**forms[0], "criterion_id": first.id}).status_code == 302
+    stale = bruno.post(url, {**forms[1], "criterion_id": second.id, "title": "Titre B"})
+    assert stale.status_code == 409
+    page = html.unescape(stale.get_data(as_text=True))
+    assert "Délai de livraison" in page and "Taux de casse" in page  # names, not ids
+    again = {
+        **forms[1],
+        "criterion_id": second.id,
+        "title": "Titre B",
+        "lock_version": _hidden(page, "lock_version"),
+        "base": _hidden(page, "base"),
+        "resolve": "theirs",
+    }
+    assert bruno.post(url, again).status_code == 302
+    db.session.expire_all()
+    assert (charter.criterion_id, charter.title) == (first.id, "Titre B")

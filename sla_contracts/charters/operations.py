@@ -235,6 +235,8 @@ def update_charter(
         values, overridden = editing.merge_edit(
             charter, None, values, base, overriding, current_lock_version=charter.lock_version
         )
+        if not values:
+            return charter  # nothing of this save differs from what is saved: nothing to record
         seen_lock_version = charter.lock_version
     changed = sorted(name for name, value in values.items() if getattr(charter, name) != value)
     result = db.session.execute(
@@ -395,6 +397,8 @@ def update_commitment(
             overriding,
             current_lock_version=commitment.lock_version,
         )
+        if not fields:
+            return commitment  # nothing of this save differs from what is saved: nothing to record
         seen_lock_version = commitment.lock_version
     # What this save really changes (a form posts every field): the audit and history say it.
     changed = sorted(name for name, value in fields.items() if getattr(commitment, name) != value)
