@@ -8,6 +8,7 @@ import pytest
 
 from sla_contracts.extensions import db
 
+from .a11y_helpers import describe_violations, run_axe
 from .plugins.browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -35,6 +36,8 @@ def test_the_form_shows_the_chosen_criterion_and_starts_from_a_starter(
     assert "Share of products missing on the shelf." in info.inner_text()
     assert "Target: 2%" in info.inner_text()
     page.screenshot(path=str(output_dir / "new-charter.png"), full_page=True)
+    violations = run_axe(page)
+    assert not violations, describe_violations(violations)
 
     page.fill("#title", "Logistique ⇄ Magasins : des rayons pleins")
     page.select_option("#department_b_id", str(ids["stores"]))

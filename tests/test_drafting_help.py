@@ -262,3 +262,17 @@ def test_the_charter_page_offers_heads_a_copy_and_members_none(org, login_as, ma
     assert f'href="/charters/new?copy={charter.id}"' in page
     page = login_as(org.member_b).get(f"/charters/{charter.id}").get_data(as_text=True)
     assert "/charters/new?copy=" not in page
+
+
+def test_an_administrator_starting_from_a_starter_leaves_the_second_side_to_its_heads(
+    org, login_as
+):
+    response = login_as(org.admin).post(
+        "/charters/new", _form(org, start_from="starter:logistique-magasins")
+    )
+    assert response.status_code == 302
+    charter = _new_charter()
+    ours, theirs = (charter.commitments_by(d.id) for d in (org.logistics, org.stores))
+    assert all(c.is_agreed_by(org.logistics.id) for c in ours + theirs)
+    assert not any(c.is_agreed_by(org.stores.id) for c in ours + theirs)
+    assert all(a.as_admin for c in ours + theirs for a in c.agreements)
