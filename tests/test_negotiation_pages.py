@@ -452,3 +452,17 @@ def test_charter_page_statements_do_not_grow_with_the_negotiation(org, make_char
             event.remove(db.engine, "before_cursor_execute", counter)
         assert page.status_code == 200 and "Change proposed by Bruno Head" in page.get_data(True)
     assert counts[0] == counts[1], counts
+
+
+def test_the_negotiation_reads_in_french(org, draft, login_as):
+    expectation = _expect(org.head_b, draft)
+    commitment, _proposal_made = _proposal(org, draft, {"target": "98"})
+    head_a = login_as(org.head_a)
+    head_a.post("/language", {"lang": "fr", "next": "/"})
+    page = _page(head_a, draft)
+    item = _section(page, f"expectation-{expectation.id}")
+    assert "Ouverte" in item and "Demandée par Bruno Head" in item
+    assert "Attentes exprimées par Magasins envers Logistique" in page
+    card = _section(page, f"commitment-{commitment.id}")
+    assert "Modification proposée par Bruno Head (Magasins)" in card and "Accepter" in card
+    assert "Avant la signature : 1 attente ouverte" in _section(page, "readiness")
