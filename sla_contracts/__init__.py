@@ -110,6 +110,7 @@ def _configure_sqlite(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from .auth.routes import bp as auth_bp
+    from .charters import drafting_routes, negotiation_routes  # noqa: F401 - routes on charters_bp
     from .charters.routes import bp as charters_bp
     from .main.routes import bp as main_bp
     from .notifications import init_app as notifications_init

@@ -11,6 +11,7 @@ from .models import (
     CharterStanding,
     CharterStatus,
     Direction,
+    ExpectationStatus,
     ReviewDecision,
     ReviewStatus,
     Role,
@@ -77,6 +78,27 @@ REVISION_ACTION_LABELS = {
     "commitment_updated": _l("Commitment changed"),
     "commitment_removed": _l("Commitment removed"),
     "commitment_moved": _l("Commitment moved"),
+    "expectation_added": _l("Expectation added"),
+    "expectation_updated": _l("Expectation reworded"),
+    "expectation_answered": _l("Expectation answered"),
+    "expectation_declined": _l("Expectation declined"),
+    "expectation_withdrawn": _l("Expectation withdrawn"),
+    "proposal_made": _l("Change proposed"),
+    "proposal_accepted": _l("Proposal accepted"),
+    "proposal_rejected": _l("Proposal rejected"),
+    "proposal_withdrawn": _l("Proposal withdrawn"),
+    "commitment_agreed": _l("Commitment agreed"),
+    "agreement_withdrawn": _l("Agreement withdrawn"),
+    # "Keep mine" on a conflict: the save replaced a value someone else had saved.
+    "charter_override": _l("Charter changed over another person's change"),
+    "commitment_override": _l("Commitment changed over another person's change"),
+}
+
+EXPECTATION_STATUS_LABELS = {
+    ExpectationStatus.OPEN: lazy_pgettext("expectation", "Open"),
+    ExpectationStatus.ANSWERED: lazy_pgettext("expectation", "Answered"),
+    ExpectationStatus.DECLINED: lazy_pgettext("expectation", "Declined"),
+    ExpectationStatus.WITHDRAWN: lazy_pgettext("expectation", "Withdrawn"),
 }
 
 # The activity feed (the charter page's banner) adds what comments do to the revisions.
@@ -89,6 +111,10 @@ ACTIVITY_LABELS = {
 
 def revision_action_label(action: str) -> str:
     return str(REVISION_ACTION_LABELS.get(action, action))
+
+
+def expectation_status_label(status: ExpectationStatus | str) -> str:
+    return str(EXPECTATION_STATUS_LABELS[ExpectationStatus(status)])
 
 
 def status_label(status: CharterStatus | str) -> str:

@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sla_contracts.extensions import db
-from sla_contracts.models import Comment
+from sla_contracts.models import Comment, Expectation, Proposal
 from tests.api_helpers import token_for
 
 from .signing_helpers import sign_both
@@ -62,12 +62,32 @@ def _known_objects(org, make_charter, started_review) -> dict[str, object]:
     signed = make_charter("Signée", commitments=(1, 1))
     version = sign_both(org, signed)
     comment = Comment(charter_id=draft.id, author_id=org.head_a.id, body="Une remarque")
-    db.session.add(comment)
+    # What B expects of A, and a change B proposes to A's commitment: A's head decides both.
+    line = draft.commitments_by(draft.department_a_id)[0]
+    expectation = Expectation(
+        charter_id=draft.id,
+        from_department_id=draft.department_b_id,
+        to_department_id=draft.department_a_id,
+        text="Être prévenus la veille",
+        customer_reason="Des rayons pleins",
+        created_by_id=org.head_b.id,
+    )
+    proposal = Proposal(
+        commitment_id=line.id,
+        charter_id=draft.id,
+        from_department_id=draft.department_b_id,
+        author_id=org.head_b.id,
+        changes={"target": "99"},
+        base={"target": line.target},
+    )
+    db.session.add_all([comment, expectation, proposal])
     db.session.commit()
     return {
         "charter_id": draft.id,
         "commitment_id": draft.commitments[0].id,
         "comment_id": comment.id,
+        "expectation_id": expectation.id,
+        "proposal_id": proposal.id,
         "review_id": started_review.id,
         "number": 1,
         "fingerprint": version.fingerprint,

@@ -68,7 +68,7 @@ def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_b
     _fill_commitment(page_b, "Magasins")
     page_b.wait_for_url(re.compile(r"/charters/\d+#side-\d+$"))
     # Line by line: Magasins agrees to Logistique's commitment, and Logistique to Magasins'.
-    page_b.get_by_role("button", name=re.compile("Agree to “Logistique")).click()
+    page_b.get_by_role("button", name=re.compile("Agree for Magasins: “Logistique")).click()
     page_b.wait_for_url(re.compile(r"/charters/\d+#commitment-\d+$"))
     page.goto(charter_url)
     text = balance.inner_text()
@@ -79,7 +79,7 @@ def test_head_drafts_a_charter_with_the_counterpart(org, live_server, chromium_b
     assert "Magasins: deliveries before opening" in side_b.inner_text()
     assert "store's dock" in side_b.inner_text()
     assert "Logistique has not agreed yet" in side_b.inner_text()
-    page.get_by_role("button", name=re.compile("Agree to “Magasins")).click()
+    page.get_by_role("button", name=re.compile("Agree for Logistique: “Magasins")).click()
     page.wait_for_url(re.compile(r"/charters/\d+#commitment-\d+$"))
     assert "has not agreed yet" not in page.locator(".directions").inner_text()
     assert page.locator(".charter-actions .primary-action").inner_text() == "Submit for signature"

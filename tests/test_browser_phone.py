@@ -45,6 +45,7 @@ def test_main_pages_fit_a_390px_phone(demo, live_server, chromium_browser, outpu
         HEAD: [
             ("home", "/"),
             ("charter", f"/charters/{demo.charter_id}"),
+            ("new-charter", "/charters/new"),
             ("audit", f"/charters/{demo.charter_id}/audit"),
             ("meeting", f"/reviews/{demo.review_id}"),
             ("inbox", "/inbox"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -268,36 +269,52 @@ def _edit_form_version(page: str) -> int:
     return int(re.search(r'name="lock_version"[^>]*value="(\d+)"', page).group(1))
 
 
-def test_two_heads_editing_the_same_commitment_second_is_refused_text_kept(org, charter, login_as):
+def _edit_form_base(page: str) -> str:
+    return html.unescape(re.search(r'name="base" type="hidden" value="([^"]*)"', page).group(1))
+
+
+def test_two_heads_editing_the_same_commitment_field_second_sees_the_conflict_text_kept(
+    org, charter, login_as
+):
     # Alice heads the side that provides it; "Bruno" here is the administrator acting for it.
     alice, bruno = login_as(org.head_a), login_as(org.admin)
     commitment = charter.commitments_by(org.logistics.id)[0]
     url = f"/charters/{charter.id}/commitments/{commitment.id}/edit"
-    seen_a = _edit_form_version(alice.get(url).get_data(as_text=True))
-    seen_b = _edit_form_version(bruno.get(url).get_data(as_text=True))
+    pages = [alice.get(url).get_data(as_text=True), bruno.get(url).get_data(as_text=True)]
+    seen_a, seen_b = (_edit_form_version(p) for p in pages)
     assert seen_a == seen_b
-    first = alice.post(url, commitment_form(title="Texte d'Alice", lock_version=seen_a))
+    base_a, base_b = (_edit_form_base(p) for p in pages)
+    first = alice.post(
+        url, commitment_form(title="Texte d'Alice", lock_version=seen_a, base=base_a)
+    )
     assert first.status_code == 302
     second = bruno.post(
-        url, commitment_form(title="Texte de Bruno, long et précieux", lock_version=seen_b)
+        url,
+        commitment_form(title="Texte de Bruno, long et précieux", lock_version=seen_b, base=base_b),
     )
-    assert second.status_code == 409
-    page = second.get_data(as_text=True)
-    assert "Someone else saved this commitment" in page
-    assert "Texte de Bruno, long et précieux" in page  # his text is still in the form
-    assert "Texte d&#39;Alice" in page  # the current content beside it
+    assert second.status_code == 409  # nothing silently overwritten
+    page = html.unescape(second.get_data(as_text=True))
+    assert f"{org.head_a.name} changed what you changed too" in page
+    assert 'value="Texte de Bruno, long et précieux"' in page  # his text is still in the form
+    assert "Texte <del>d'Alice</del>" in page  # hers beside it, the difference marked
     db.session.expire_all()
     assert db.session.get(Commitment, commitment.id).title == "Texte d'Alice"
-    # Saving again from the conflict page (now against the current version) works.
+    # Keeping his from the conflict screen (against the version it showed) saves it.
     third = bruno.post(
-        url, commitment_form(title="Texte de Bruno", lock_version=_edit_form_version(page))
+        url,
+        commitment_form(
+            title="Texte de Bruno",
+            lock_version=_edit_form_version(page),
+            base=_edit_form_base(page),
+            resolve="mine",
+        ),
     )
     assert third.status_code == 302
     db.session.expire_all()
     assert db.session.get(Commitment, commitment.id).title == "Texte de Bruno"
 
 
-def test_charter_edit_conflict_is_refused_with_current_content(org, charter, login_as):
+def test_charter_edit_from_a_form_without_base_is_refused_text_kept(org, charter, login_as):
     alice, bruno = login_as(org.head_a), login_as(org.head_b)
     url = f"/charters/{charter.id}/edit"
     data = {"criterion_id": charter.criterion_id, "review_cadence_months": 6, "lock_version": 1}

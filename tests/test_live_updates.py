@@ -53,7 +53,7 @@ def test_poll_names_who_else_is_here_then_answers_304(org, login_as, make_charte
     body = first.get_json()
     assert body["present"] == [{"id": org.head_a.id, "name": "Alice Head"}]
     assert body["present_text"] == "Alice Head is also here"
-    assert body["changes"] == [] and body["status"] == "draft"
+    assert body["changes"] == [] and body["status"] == "draft" and body["stale"] is False
     etag = first.headers["ETag"]
 
     again = bruno.get(url, headers={"If-None-Match": etag})
@@ -115,7 +115,9 @@ def test_poll_tells_a_reader_of_an_edit_but_not_of_their_own(
     assert change["action"] == "commitment_updated"
     assert (change["object_type"], change["object_id"]) == ("commitment", commitment.id)
     assert change["text"] == "Alice Head · Commitment changed: Deliver before 6 am"
-    assert alice.get(alice_url).get_json()["changes"] == []
+    own = alice.get(alice_url).get_json()
+    assert own["changes"] == []  # her own change is not news to her…
+    assert own["stale"] is True  # …but that page (opened before it) is out of date
 
 
 def test_304_poll_takes_at_most_two_statements(app, org, login_as, make_charter):

@@ -46,7 +46,9 @@ class ActivityItemSchema(Schema):
         required=True,
         metadata={
             "description": "A revision's action (created, charter_updated, commitment_added, "
-            "commitment_updated, commitment_removed, commitment_moved, …), comment_added or "
+            "commitment_updated, commitment_removed, commitment_moved, expectation_added, "
+            "expectation_answered, expectation_declined, expectation_withdrawn, proposal_made, "
+            "proposal_accepted, proposal_rejected, commitment_agreed, …), comment_added or "
             "comment_resolved"
         },
     )

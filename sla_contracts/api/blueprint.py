@@ -53,6 +53,11 @@ TAGS = (
     ("auth", "Tokens and the caller"),
     ("directory", "Departments and the end-customer criteria catalogue"),
     ("charters", "Charters, their commitments, comments and history"),
+    (
+        "negotiation",
+        "Co-writing a draft: what each side expects of the other, proposed changes to a "
+        "commitment, each side's agreement to its current text",
+    ),
     ("signing", "Submitting, signing, signed versions and their PDFs, verification"),
     ("reviews", "Periodic reviews of a charter in force"),
     ("inbox", "The caller's notifications"),
@@ -252,10 +257,13 @@ def operation(
     tag: str,
     errors: Iterable[int] = (),
     description: str = "",
+    codes: dict[int, str] | None = None,
 ) -> Callable:
     """Document an operation: its summary, who may call it, and its error statuses.
 
-    Put it under ``@bp.route`` (with ``@bp.arguments`` / ``@bp.response`` below it).
+    ``codes`` adds what a status means for this operation besides the common text (a
+    specific error code: ``{403: "code not_owner: …"}``). Put it under ``@bp.route`` (with
+    ``@bp.arguments`` / ``@bp.response`` below it).
     """
     text = f"**Who may call it:** {who}"
     if description:
@@ -264,9 +272,10 @@ def operation(
 
     def decorate(view: Callable) -> Callable:
         for status in statuses:
-            view = bp.alt_response(
-                status, schema=schemas.ErrorSchema, description=ERROR_DESCRIPTIONS[status]
-            )(view)
+            meaning = ERROR_DESCRIPTIONS[status]
+            if codes and status in codes:
+                meaning = f"{meaning}; {codes[status]}"
+            view = bp.alt_response(status, schema=schemas.ErrorSchema, description=meaning)(view)
         return bp.doc(summary=summary, description=text, tags=[tag], operationId=view.__name__)(
             view
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 from sqlalchemy import select
 
-from ..charters import history
+from ..charters import history, negotiation
 from ..charters import operations as ops
 from ..charters.operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 from ..extensions import db
@@ -27,6 +27,12 @@ from ..models import (
 from ..permissions import can_edit
 from .auth import require_api_user
 from .directory import CRITERION_EXAMPLE, CriterionSchema, DepartmentRefSchema
+from .negotiation_schemas import (
+    EXPECTATION_EXAMPLE,
+    READINESS_EXAMPLE,
+    ExpectationSchema,
+    ReadinessSchema,
+)
 from .schemas import (
     Bool,
     Day,
@@ -127,6 +133,27 @@ class CommitmentSchema(Schema):
     measurement_method = Text(required=True)
     measurement_frequency = Text(required=True)
     customer_impact = Text(required=True)
+    agreed_by = List(
+        Id(),
+        required=True,
+        metadata={
+            "description": "The sides (department ids) that agreed to the current text; a "
+            "change clears the other side's agreement"
+        },
+    )
+    open_proposals = List(
+        Id(),
+        required=True,
+        source=lambda c: [p.id for p in c.open_proposals],
+        metadata={"description": "Changes proposed by the other side, awaiting the owner (ids)"},
+    )
+    created_by = Nested(PersonSchema, required=True, allow_none=True)
+    updated_by = Nested(
+        PersonSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Who last changed its text"},
+    )
     created_at = When(required=True)
     updated_at = When(required=True)
 
@@ -179,6 +206,17 @@ class CharterSchema(CharterSummarySchema):
         required=True,
         source=_ordered_commitments,
         metadata={"description": "A's commitments first, then B's, each side in order"},
+    )
+    expectations = List(
+        Nested(ExpectationSchema),
+        required=True,
+        metadata={"description": "What each side expects of the other, in order (withdrawn too)"},
+    )
+    readiness = Nested(
+        ReadinessSchema,
+        required=True,
+        source=negotiation.readiness,
+        metadata={"description": "What still blocks submitting the draft"},
     )
     current_version = Nested(
         VersionSummarySchema,
@@ -371,6 +409,10 @@ COMMITMENT_EXAMPLE = {
     "measurement_method": "Heure de réception scannée au quai du magasin",
     "measurement_frequency": "Mensuelle",
     "customer_impact": "Les rayons sont remplis avant l'arrivée des premiers clients.",
+    "agreed_by": [1],
+    "open_proposals": [9],
+    "created_by": {"id": 4, "name": "Claire Dubois"},
+    "updated_by": {"id": 4, "name": "Claire Dubois"},
     "created_at": "2026-11-02T09:15:00+00:00",
     "updated_at": "2026-11-05T16:40:00+00:00",
 }
@@ -396,6 +438,8 @@ CHARTER_SUMMARY_EXAMPLE = {
 CHARTER_EXAMPLE = {
     **CHARTER_SUMMARY_EXAMPLE,
     "commitments": [COMMITMENT_EXAMPLE],
+    "expectations": [EXPECTATION_EXAMPLE],
+    "readiness": READINESS_EXAMPLE,
     "current_version": None,
     "pending_version": None,
 }

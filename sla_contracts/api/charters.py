@@ -3,7 +3,9 @@
 People outside both departments get 404 on every charter, commitment and comment URL
 (the object might as well not exist), whatever they send: ``auth.loads`` finds the object of
 the path for the caller before the body or the query string is read. Members of either
-side read, and get 403 on writes; heads of either side (or an administrator) write.
+side read, and get 403 on writes; heads of either side (or an administrator) write, each
+side its own commitments (403 ``not_owner`` otherwise: the co-writing endpoints of
+``negotiation.py`` propose a change instead).
 
 The shapes (schemas and examples) are in ``charter_schemas.py``; the charter JSON carries
 ``current_version`` and ``pending_version`` as fields of ``CharterSchema``, like any other.
@@ -27,6 +29,7 @@ from ..models import (
     Comment,
     Commitment,
     Department,
+    Expectation,
     Revision,
     User,
     has_public_status,
@@ -62,6 +65,7 @@ from .charter_schemas import (
     VersionBodySchema,
 )
 from .etags import if_match, require_change, seen_version, versioned
+from .negotiation_schemas import NEW_DRAFT_EXAMPLE
 from .pages import page_query
 from .schemas import PageArgs, path_id
 
@@ -70,6 +74,12 @@ WHO_WRITES = (
     "heads of either department (or an administrator); members of either department "
     "get 403; others get 404"
 )
+WHO_OWNS = (
+    "heads of the department that provides the commitment (or an administrator, recorded as "
+    "such); heads of the other side get 403 not_owner (they propose a change instead), "
+    "members 403; others get 404"
+)
+NOT_OWNER = {403: "code not_owner: the commitment is the other department's"}
 
 
 # ---------------------------------------------------------------- loading with permissions
@@ -85,6 +95,23 @@ def _charter_options():
     )
 
 
+def _detail_options():
+    # The detail adds each line's agreements, proposals, authors, and the expectations.
+    lines, asked = selectinload(Charter.commitments), selectinload(Charter.expectations)
+    return (
+        joinedload(Charter.department_a),
+        joinedload(Charter.department_b),
+        joinedload(Charter.criterion),
+        lines.selectinload(Commitment.agreements),
+        lines.selectinload(Commitment.proposals),
+        lines.joinedload(Commitment.created_by),
+        lines.joinedload(Commitment.updated_by),
+        asked.selectinload(Expectation.answers),
+        asked.joinedload(Expectation.created_by),
+        asked.joinedload(Expectation.decided_by),
+    )
+
+
 def _charter(user: User, charter_id: int, *, write: bool = False) -> Charter:
     """Load a charter: 404 to outsiders, 403 to readers when ``write``."""
     path_id(charter_id, _("No such charter."))
@@ -95,7 +122,7 @@ def _full(charter: Charter) -> Charter:
     return db.session.scalars(
         select(Charter)
         .where(Charter.id == charter.id)
-        .options(*_charter_options())
+        .options(*_detail_options())
         .execution_options(populate_existing=True)
     ).one()
 
@@ -210,7 +237,7 @@ _NEW_COMMITMENT = {"commitment_id": "$response.body#/id"}
     201,
     CharterSchema,
     description="The new draft (Location: its URL)",
-    example={**CHARTER_EXAMPLE, "commitments": [], "lock_version": 1},
+    example={**CHARTER_EXAMPLE, **NEW_DRAFT_EXAMPLE, "lock_version": 1},
 )
 @links(
     201,
@@ -294,10 +321,11 @@ def update_charter(data, charter):
 @bp.post("/charters/<int:charter_id>/commitments")
 @operation(
     "Add a commitment on one side of a draft",
-    who=WHO_WRITES,
+    who=WHO_OWNS.replace("provides the commitment", "commits (provider_department_id)"),
+    codes=NOT_OWNER,
     tag="charters",
     errors=(400, 403, 404, 409, 422),
-    description="provider_department_id is the side that commits.",
+    description="provider_department_id is the side that commits; its side agrees to it.",
 )
 @versioned
 @loads("charter", _charter, write=True)
@@ -308,7 +336,7 @@ def update_charter(data, charter):
     201,
     CommitmentSchema,
     description="The new commitment (Location: its URL)",
-    example={**COMMITMENT_EXAMPLE, "lock_version": 1},
+    example={**COMMITMENT_EXAMPLE, "lock_version": 1, "open_proposals": []},
 )
 @links(
     201,
@@ -355,7 +383,8 @@ def get_commitment(commitment):
 @bp.patch("/commitments/<int:commitment_id>")
 @operation(
     "Change a commitment of a draft",
-    who=WHO_WRITES,
+    who=WHO_OWNS,
+    codes=NOT_OWNER,
     tag="charters",
     errors=(400, 403, 404, 409, 422, 428),
     description="Send the commitment's lock_version you read (or its ETag as If-Match): if "
@@ -387,7 +416,8 @@ def update_commitment(data, commitment):
 @bp.delete("/commitments/<int:commitment_id>")
 @operation(
     "Remove a commitment from a draft",
-    who=WHO_WRITES,
+    who=WHO_OWNS,
+    codes=NOT_OWNER,
     tag="charters",
     errors=(400, 403, 404, 409, 422, 428),
     description="Send the commitment's lock_version you read (or its ETag as If-Match): "
@@ -412,7 +442,8 @@ def delete_commitment(data, commitment):
 @bp.post("/commitments/<int:commitment_id>/move")
 @operation(
     "Move a commitment up or down within its side of a draft",
-    who=WHO_WRITES,
+    who=WHO_OWNS,
+    codes=NOT_OWNER,
     tag="charters",
     errors=(400, 403, 404, 409, 422),
     description="At either end it stays where it is. Moved commitments get a new lock_version.",

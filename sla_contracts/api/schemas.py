@@ -337,9 +337,11 @@ class ErrorBodySchema(Schema):
     code = Text(
         required=True,
         metadata={
-            "description": "bad_request, unauthorized, forbidden, not_found, conflict, "
-            "invalid_state, validation_error, version_required, method_not_allowed, "
-            "rate_limited, server_error, …"
+            "description": "bad_request, unauthorized, forbidden, not_owner (403: the "
+            "commitment is the other department's, propose a change instead), not_found, "
+            "conflict, invalid_state, validation_error, not_ready (422: the draft cannot be "
+            "submitted yet), version_required, method_not_allowed, rate_limited, "
+            "server_error, …"
         },
     )
     message = Text(required=True, metadata={"description": "Translated, for people"})
@@ -348,7 +350,8 @@ class ErrorBodySchema(Schema):
         metadata={
             "description": "validation_error: errors (field → messages), unknown_fields, "
             "missing_fields; conflict: current_lock_version and current (the current "
-            "content); rate_limited: retry_after"
+            "content); not_ready: open_expectations and unagreed_commitments (ids); "
+            "not_owner: provider_department_id; rate_limited: retry_after"
         }
     )
 

@@ -139,10 +139,16 @@ FINGERPRINT_PARAMETER = {
     who="heads of either department (admins and members: 403; others: 404)",
     tag="signing",
     errors=(400, 403, 404, 409, 422),
+    codes={
+        422: "code not_ready while an expectation is open or a commitment is not agreed by "
+        "both sides: details.open_expectations and details.unagreed_commitments (ids)"
+    },
     description="The body may be empty, or absent. Each side must have at least one "
     "commitment, every commitment its customer impact; open comments must be resolved or "
     "leave_comments_open true (422 naming commitments, customer_impact or "
-    "leave_comments_open). 409 invalid_state unless the charter is a draft.",
+    "leave_comments_open). Then the negotiation must be done: no expectation open, every "
+    "commitment agreed by both (422 not_ready, the ids in details). 409 invalid_state unless "
+    "the charter is a draft.",
 )
 @loads("charter", _charter)
 @bp.arguments(SubmitSchema, required=False, example={"leave_comments_open": False})

@@ -25,6 +25,13 @@ class CharterForm(FlaskForm):
     )
 
 
+class NewCharterForm(CharterForm):
+    # "", "starter:<key>" or "charter:<id>": the view checks it (a charter one may read).
+    start_from = SelectField(_l("Start from"), validate_choice=False)
+    # Set once the person has seen that the pair already has a charter and goes on anyway.
+    confirmed = HiddenField()
+
+
 class CharterEditForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     criterion_id = SelectField(
@@ -34,6 +41,7 @@ class CharterEditForm(FlaskForm):
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
 
 
 def _text(label, name, area=False, description=None):
@@ -65,6 +73,7 @@ class CommitmentForm(FlaskForm):
         description=_l("One sentence: why keeping this promise moves the shared criterion."),
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
 
 
 class CommentForm(FlaskForm):

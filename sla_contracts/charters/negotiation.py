@@ -87,11 +87,17 @@ def add_expectation(
     customer_reason: Any,
     from_department_id: Any = None,
     now: datetime | None = None,
+    drafted_from: str | None = None,
 ) -> Expectation:
     """Say what the actor's department expects of the other side (open until answered)."""
     now = now or utcnow()
     ensure_editable(actor, charter)
-    side, as_admin = acting_for(actor, charter, from_department_id)
+    if drafted_from:  # ``starters``: drafted for the asking side (it may reword or withdraw it)
+        side = from_department_id
+        as_admin = acting_for(actor, charter, charter.other_department_id(side))[1]
+    else:
+        side, as_admin = acting_for(actor, charter, from_department_id)
+    marks = {"drafted_from": drafted_from} if drafted_from else {}
     text = clean_text(text, field_name="text", required=True, max_length=TEXT_MAX)
     customer_reason = clean_text(
         customer_reason, field_name="customer_reason", required=True, max_length=TEXT_MAX
@@ -123,7 +129,7 @@ def add_expectation(
         "expectation",
         expectation.id,
         charter,
-        {"change": "added", **({"as_admin": True} if as_admin else {})},
+        {"change": "added", **({"as_admin": True} if as_admin else {}), **marks},
         now,
     )
     telling.expectation_added(charter, expectation, actor, now)

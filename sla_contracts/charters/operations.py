@@ -5,6 +5,7 @@ Functions here flush, never commit: the view, API call or command commits once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -38,10 +39,10 @@ from ..models import (
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from ..validation import clean_text
-from . import telling
+from . import editing, telling
 from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
-from .ownership import agree_as_author, ensure_owner, may_act_for
+from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -206,8 +207,15 @@ def update_charter(
     seen_lock_version: Any,
     data: dict[str, Any],
     now: datetime | None = None,
+    *,
+    base: dict[str, Any] | None = None,
+    overriding: Collection[str] = (),
 ) -> Charter:
-    """Change a draft's title, criterion or cadence unless changed since ``seen_lock_version``."""
+    """Change a draft's title, criterion or cadence unless changed since ``seen_lock_version``.
+
+    With ``base`` (the values the person's form was opened with), merge instead: see
+    ``editing.merge_edit`` (EditConflict only for a field both changed).
+    """
     now = now or utcnow()
     ensure_editable(actor, charter)
     if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
@@ -221,6 +229,15 @@ def update_charter(
         values["criterion_id"] = _criterion(data["criterion_id"]).id
     if "review_cadence_months" in data:
         values["review_cadence_months"] = _cadence(data["review_cadence_months"])
+    overridden: list[editing.Overridden] = []
+    if base is not None:
+        charter = lock_charter(charter)
+        values, overridden = editing.merge_edit(
+            charter, None, values, base, overriding, current_lock_version=charter.lock_version
+        )
+        if not values:
+            return charter  # nothing of this save differs from what is saved: nothing to record
+        seen_lock_version = charter.lock_version
     changed = sorted(name for name, value in values.items() if getattr(charter, name) != value)
     result = db.session.execute(
         update(Charter)
@@ -240,14 +257,15 @@ def update_charter(
             details={"current_lock_version": charter.lock_version},
         )
     db.session.refresh(charter)
-    record_revision(charter, actor, "charter_updated", ", ".join(changed), now)
+    action = "charter_override" if overridden else "charter_updated"
+    record_revision(charter, actor, action, ", ".join(changed), now)
     record_event(
         "edited",
         actor=actor,
         object_type="charter",
         object_id=charter.id,
         charter_id=charter.id,
-        data={"fields": changed},
+        data={"fields": changed, **editing.overriding_data(overridden)},
         now=now,
     )
     return charter
@@ -262,8 +280,15 @@ def add_commitment(
     provider_department_id: Any,
     data: dict[str, Any],
     now: datetime | None = None,
+    *,
+    drafted_from: str | None = None,
 ) -> Commitment:
-    """Add a commitment that ``provider_department_id`` makes to the other side."""
+    """Add a commitment that ``provider_department_id`` makes to the other side.
+
+    With ``drafted_from`` (a starter template or a copied charter, see ``starters``) the actor
+    drafts it for the other side: the actor's side takes it as written, the provider still owns
+    it and has not agreed to it.
+    """
     now = now or utcnow()
     ensure_editable(actor, charter)
     if provider_department_id not in charter.department_ids or isinstance(
@@ -273,7 +298,10 @@ def add_commitment(
             _("The provider must be one of the charter's two departments."),
             field="provider_department_id",
         )
-    allowed, as_admin = may_act_for(actor, provider_department_id)
+    beneficiary = charter.other_department_id(provider_department_id)
+    allowed, as_admin = may_act_for(
+        actor, provider_department_id if drafted_from is None else beneficiary
+    )
     if not allowed:
         raise NotOwner(
             _(
@@ -303,7 +331,10 @@ def add_commitment(
     db.session.add(commitment)
     _touch(charter, actor, now)
     db.session.flush()
-    agree_as_author(commitment, actor, provider_department_id, as_admin, now)
+    if drafted_from is None:
+        agree_as_author(commitment, actor, provider_department_id, as_admin, now)
+    else:
+        set_agreement(commitment, actor, beneficiary, as_admin, now)
     record_revision(
         charter, actor, "commitment_added", fields["title"], now, obj=("commitment", commitment.id)
     )
@@ -313,7 +344,11 @@ def add_commitment(
         object_type="commitment",
         object_id=commitment.id,
         charter_id=charter.id,
-        data={"change": "added", **({"as_admin": True} if as_admin else {})},
+        data={
+            "change": "added",
+            **({"as_admin": True} if as_admin else {}),
+            **({"drafted_from": drafted_from} if drafted_from else {}),
+        },
         now=now,
     )
     telling.commitment_added(charter, commitment, actor, now)
@@ -334,8 +369,15 @@ def update_commitment(
     seen_lock_version: Any,
     data: dict[str, Any],
     now: datetime | None = None,
+    *,
+    base: dict[str, Any] | None = None,
+    overriding: Collection[str] = (),
 ) -> Commitment:
-    """Save a commitment unless saved since ``seen_lock_version`` (then ConflictError)."""
+    """Save a commitment unless saved since ``seen_lock_version`` (then ConflictError).
+
+    With ``base`` (the values the person's form was opened with), merge instead: see
+    ``editing.merge_edit`` (EditConflict only for a field both changed).
+    """
     now = now or utcnow()
     charter = commitment.charter
     ensure_editable(actor, charter)
@@ -344,6 +386,20 @@ def update_commitment(
         raise ValidationError(_("lock_version is required."), field="lock_version")
     fields = clean_commitment_fields(data, partial=True)
     charter = lock_charter(charter)
+    overridden: list[editing.Overridden] = []
+    if base is not None:
+        db.session.refresh(commitment)  # what is saved now, read under the charter's lock
+        fields, overridden = editing.merge_edit(
+            charter,
+            commitment,
+            fields,
+            base,
+            overriding,
+            current_lock_version=commitment.lock_version,
+        )
+        if not fields:
+            return commitment  # nothing of this save differs from what is saved: nothing to record
+        seen_lock_version = commitment.lock_version
     # What this save really changes (a form posts every field): the audit and history say it.
     changed = sorted(name for name, value in fields.items() if getattr(commitment, name) != value)
     result = db.session.execute(
@@ -372,7 +428,7 @@ def update_commitment(
     record_revision(
         charter,
         actor,
-        "commitment_updated",
+        "commitment_override" if overridden else "commitment_updated",
         commitment.title,
         now,
         obj=("commitment", commitment.id),
@@ -387,6 +443,7 @@ def update_commitment(
             "change": "updated",
             "fields": changed,
             **({"as_admin": True} if as_admin else {}),
+            **editing.overriding_data(overridden),
         },
         now=now,
     )

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.sessions import quiet_session, session_claim
 from ..errors import ConflictError, NotFound
@@ -30,6 +30,7 @@ from ..labels import activity_label, cadence_label, field_labels, status_label
 from ..main.errors import error_response
 from ..models import (
     REVIEW_CADENCES,
+    Agreement,
     Charter,
     CharterStatus,
     Comment,
@@ -37,15 +38,16 @@ from ..models import (
     CustomerCriterion,
     Department,
     Expectation,
+    Proposal,
     Revision,
     pending_version,
 )
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import live, negotiation, telling
+from . import edit_page, editing, live, negotiation, telling
 from . import operations as ops
-from .forms import CharterEditForm, CharterForm, CommentForm, CommitmentForm
+from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
 from .ownership import may_act_for
 
@@ -122,46 +124,6 @@ def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
     return commitment
 
 
-@bp.route("/new", methods=["GET", "POST"])
-def new():
-    departments = collate(
-        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
-        key=lambda d: d.name,
-    )
-    mine = (
-        departments
-        if current_user.is_admin
-        else [d for d in departments if d.id in current_user.head_of()]
-    )
-    if not mine:
-        flash(_("Only department heads can open a charter."), "error")
-        return redirect(url_for("main.index"))
-    form = CharterForm()
-    form.department_a_id.choices = options((d.id, d.name) for d in mine)
-    others = [d for d in departments if len(mine) != 1 or d.id != mine[0].id]
-    form.department_b_id.choices = options(
-        [(0, _("— choose —"))] + [(d.id, d.name) for d in others]
-    )
-    form.criterion_id.choices = options([(0, _("— choose —"))] + _criterion_choices())
-    form.review_cadence_months.choices = options(_cadence_choices())
-    if request.method == "GET":
-        form.review_cadence_months.data = 3
-    if form.validate_on_submit():
-        with attempt(form) as outcome:
-            charter = ops.create_charter(
-                current_user,
-                title=form.title.data,
-                department_a_id=form.department_a_id.data,
-                department_b_id=form.department_b_id.data or None,
-                criterion_id=form.criterion_id.data or None,
-                review_cadence_months=form.review_cadence_months.data,
-            )
-        if outcome.ok:
-            flash(_("The draft is open. Add what each side commits to."), "success")
-            return redirect(url_for("charters.show", charter_id=charter.id))
-    return render_template("charters/new.html", form=form), 200 if not form.errors else 422
-
-
 @bp.route("/<int:charter_id>")
 def show(charter_id: int):
     charter = get_charter(current_user, charter_id)
@@ -173,22 +135,37 @@ def show(charter_id: int):
     return _render_show(charter_id, CommentForm())
 
 
-def _render_show(charter_id: int, comment_form: CommentForm):
-    """Render the charter page with everything it shows loaded in a fixed number of queries."""
+def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
+    """Render the charter page with everything it shows loaded in a fixed number of queries.
+
+    ``failed``: a negotiation form shown again where it was, with what was typed.
+    """
     charter = db.session.scalars(
         select(Charter)
         .where(Charter.id == charter_id)
         .options(
-            selectinload(Charter.commitments).selectinload(Commitment.agreements),
-            selectinload(Charter.commitments).selectinload(Commitment.proposals),
-            selectinload(Charter.commitments).selectinload(Commitment.created_by),
-            selectinload(Charter.commitments).selectinload(Commitment.updated_by),
-            selectinload(Charter.expectations).selectinload(Expectation.answers),
+            # Who agreed, proposed, asked and answered: joined, so no statement more.
+            selectinload(Charter.commitments)
+            .selectinload(Commitment.agreements)
+            .joinedload(Agreement.user),
+            selectinload(Charter.commitments).options(
+                joinedload(Commitment.created_by), joinedload(Commitment.updated_by)
+            ),
+            selectinload(Charter.commitments)
+            .selectinload(Commitment.proposals)
+            .options(joinedload(Proposal.author), joinedload(Proposal.decided_by)),
+            selectinload(Charter.expectations).options(
+                selectinload(Expectation.answers),
+                joinedload(Expectation.created_by),
+                joinedload(Expectation.decided_by),
+            ),
             selectinload(Charter.criterion),
             selectinload(Charter.department_a),
             selectinload(Charter.department_b),
         )
-        .execution_options(populate_existing=True)
+        # No populate_existing: the answers' commitments are the lines loaded above, and
+        # re-populating them would drop their agreements and proposals (lazy loads per line).
+        # Callers come here after a commit or a rollback, so nothing loaded is stale.
     ).one()
     comments = db.session.scalars(
         select(Comment)
@@ -206,6 +183,8 @@ def _render_show(charter_id: int, comment_form: CommentForm):
         comment_form=comment_form,
         present_text=_present_text(live.present_others(charter, current_user, utcnow())),
         poll_seconds=live.poll_seconds(charter.status),
+        readiness=negotiation.readiness(charter),
+        failed=failed,
     )
 
 
@@ -225,7 +204,8 @@ def _since(raw: str | None) -> datetime | None:
 
 
 def _change_text(item) -> str:
-    summary = field_labels(item.summary) if item.action == "charter_updated" else item.summary
+    charter_fields = item.action in ("charter_updated", "charter_override")
+    summary = field_labels(item.summary) if charter_fields else item.summary
     what = activity_label(item.action)
     if summary:
         what = _("%(action)s: %(summary)s", action=what, summary=summary)
@@ -281,6 +261,9 @@ def live_state(charter_id: int):
             for item in changes
         ],
         "more": more,
+        # The page is out of date (even with no change of others' to list: one's own in
+        # another tab, or one the feed missed).
+        "stale": since is not None and state.updated_at > since,
     }
     return jsonify(body), 200, headers
 
@@ -305,38 +288,35 @@ def edit(charter_id: int):
     form = CharterEditForm(obj=charter)
     form.criterion_id.choices = options(_criterion_choices(include_id=charter.criterion_id))
     form.review_cadence_months.choices = options(_cadence_choices())
-    status = 200
+    if request.method == "GET":
+        form.base.data = edit_page.token(charter)
+    status, conflict = 200, []
     if form.validate_on_submit():
+        opened = edit_page.read(charter, None, form.base.data)
+        overriding = edit_page.resolve(form, opened, request.form.get("resolve"))
+        data = {name: getattr(form, name).data for name in editing.CHARTER_FIELDS}
         with attempt(form, leave=(ConflictError,)) as outcome:
             ops.update_charter(
                 current_user,
                 charter,
                 form.lock_version.data,
-                {
-                    "title": form.title.data,
-                    "criterion_id": form.criterion_id.data,
-                    "review_cadence_months": form.review_cadence_months.data,
-                },
+                data,
+                base=opened.base if opened else None,
+                overriding=overriding,
             )
-        if outcome.conflict:
-            flash(
-                _(
-                    "Someone else changed this charter since you opened it. Your text is kept "
-                    "below; compare it with the current content and save again."
-                ),
-                "error",
-            )
-            charter = get_charter(current_user, charter_id)
-            return render_template(
-                "charters/edit.html", form=form, charter=charter, conflict=True
-            ), 409
         status = outcome.status
-        if outcome.ok:
+        if outcome.conflict:
+            flash(outcome.error.message, "error")
+            charter = get_charter(current_user, charter_id)
+            conflict = edit_page.show_conflict(form, charter, None, outcome.error, data)
+        elif outcome.ok:
             _flash_saved(_("The charter is saved."), voids)
             return redirect(url_for("charters.show", charter_id=charter.id))
     elif form.errors:
         status = 422
-    return render_template("charters/edit.html", form=form, charter=charter, conflict=False), status
+    return render_template(
+        "charters/edit.html", form=form, charter=charter, conflict=conflict
+    ), status
 
 
 @bp.route("/<int:charter_id>/commitments/new", methods=["GET", "POST"])
@@ -379,7 +359,7 @@ def new_commitment(charter_id: int):
         provider=provider,
         beneficiary=beneficiary,
         commitment=None,
-        current=None,
+        conflict=[],
     ), status
 
 
@@ -393,31 +373,39 @@ def edit_commitment(charter_id: int, commitment_id: int):
     commitment = _commitment_in(charter, commitment_id)
     if request.method == "GET" and (closed := _closed_to_edits(charter)):
         return closed
+    if (
+        request.method == "GET"
+        and not may_act_for(current_user, commitment.provider_department_id)[0]
+    ):
+        # The other side's commitment: its heads write it, this side proposes a change.
+        return redirect(
+            url_for("charters.propose_change", charter_id=charter.id, commitment_id=commitment.id)
+        )
     voids = _pending_number(charter)
     form = CommitmentForm(obj=commitment)
+    if request.method == "GET":
+        form.base.data = edit_page.token(charter, commitment)
     provider = commitment.provider_department
     beneficiary = db.session.get(Department, charter.other_department_id(provider.id))
-    status = 200
-    current = None
+    status, conflict = 200, []
     if form.validate_on_submit():
+        opened = edit_page.read(charter, commitment, form.base.data)
+        overriding = edit_page.resolve(form, opened, request.form.get("resolve"))
+        data = _commitment_data(form)
         with attempt(form, leave=(ConflictError,)) as outcome:
             ops.update_commitment(
-                current_user, commitment, form.lock_version.data, _commitment_data(form)
+                current_user,
+                commitment,
+                form.lock_version.data,
+                data,
+                base=opened.base if opened else None,
+                overriding=overriding,
             )
         status = outcome.status
         if outcome.conflict:
+            flash(outcome.error.message, "error")
             commitment = db.session.get(Commitment, commitment_id)
-            flash(
-                _(
-                    "Someone else saved this commitment since you opened it. Your text is kept "
-                    "in the form; the current content is shown beside it."
-                ),
-                "error",
-            )
-            current = commitment
-            # The form keeps what the person typed; the next save is against the current version.
-            form.lock_version.raw_data = None
-            form.lock_version.data = commitment.lock_version
+            conflict = edit_page.show_conflict(form, charter, commitment, outcome.error, data)
         elif outcome.ok:
             _flash_saved(_("The commitment is saved."), voids)
             return redirect(
@@ -434,7 +422,7 @@ def edit_commitment(charter_id: int, commitment_id: int):
         provider=provider,
         beneficiary=beneficiary,
         commitment=commitment,
-        current=current,
+        conflict=conflict,
     ), status
 
 

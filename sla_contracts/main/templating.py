@@ -79,6 +79,7 @@ def register(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
             "nav_links": nav_links,
             "status_label": labels.status_label,
+            "expectation_status_label": labels.expectation_status_label,
             "charter_standing": standing,
             "standing_label": labels.standing_label,
             "share_link_status_label": labels.share_link_status_label,

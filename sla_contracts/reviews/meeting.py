@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from .. import merging
 from ..audit.operations import record_event
 from ..errors import ConflictError, ValidationError
 from ..extensions import db
@@ -64,17 +65,13 @@ NUMBER_INPUT_DECIMALS = {"criterion_value": 3, "measured_value": 6}
 
 
 def _same(path: FieldPath, a: str | None, b: str | None) -> bool:
-    """Equal once browsers' line endings, outer spaces and number spellings are set aside."""
-
-    def norm(value: str | None) -> str:
-        return ("" if value is None else str(value)).replace("\r\n", "\n").strip()
-
+    """Equal as texts (``merging.same_text``) or, for a number field, as the page shows it."""
     if path.field in NUMBER_INPUT_DECIMALS:
-        x, y = parse_number(norm(a)), parse_number(norm(b))
+        x, y = parse_number((a or "").strip()), parse_number((b or "").strip())
         if x is not None and y is not None:
             places = NUMBER_INPUT_DECIMALS[path.field]  # as many as the page's input shows
             return round(x, places) == round(y, places)
-    return norm(a) == norm(b)
+    return merging.same_text(a, b)
 
 
 class _Merge:
@@ -85,14 +82,10 @@ class _Merge:
         self.conflicts: dict[FieldPath, str] = {}
 
     def pick(self, path: FieldPath, sent: str | None, seen: str | None, now: str) -> str:
-        if sent is None:
-            return now  # not sent: what is saved stays
-        if seen is not None and _same(path, sent, seen):
-            return now  # left as the page showed it: whatever was saved since wins
-        they_changed = seen is None or not _same(path, seen, now)
-        if self.stale and they_changed and not _same(path, sent, now):
+        value, clash = merging.pick(sent, seen, now, same=lambda a, b: _same(path, a, b))
+        if self.stale and clash:
             self.conflicts[path] = now
-        return sent
+        return value
 
     def values(self) -> MeetingValues:
         sent, seen, now = self.save.sent, self.save.seen, self.current

@@ -11,11 +11,9 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import format_decimal
-from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import formats, labels
+from .. import formats, labels, merging
 from ..models import Review
 from .meeting import NUMBER_INPUT_DECIMALS
 from .meeting_input import (
@@ -117,30 +115,19 @@ def from_inputs(review: Review, form: Mapping[str, str]) -> tuple[MeetingValues,
 
 # ---------------------------------------------------------------- the snapshot
 
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="review-meeting-snapshot")
+SNAPSHOT_SALT = "review-meeting-snapshot"
 
 
 def snapshot(review: Review, inputs: dict[str, str]) -> str:
     """A signed copy of the recorded values the page shows, posted back with the form."""
-    return _serializer().dumps(
-        {"review": review.id, "values": {k: v for k, v in inputs.items() if k != "lock_version"}}
+    return merging.sign(
+        SNAPSHOT_SALT, review.id, {k: v for k, v in inputs.items() if k != "lock_version"}
     )
 
 
 def read_snapshot(review: Review, token: str) -> dict[str, str] | None:
     """The inputs the person's page was opened with (None if absent or tampered with)."""
-    if not token:
-        return None
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("review") != review.id:
-        return None
-    values = data.get("values")
-    return values if isinstance(values, dict) else None
+    return merging.unsign(SNAPSHOT_SALT, review.id, token)
 
 
 def shown(review: Review, path: FieldPath, value: str) -> str:

@@ -210,7 +210,7 @@
     function show(data) {
       presence.textContent = data.present_text;
       presence.hidden = !data.present_text;
-      var changed = data.changes.length > 0 || data.status !== pageStatus;
+      var changed = data.stale || data.changes.length > 0 || data.status !== pageStatus;
       list.textContent = "";
       data.changes.forEach(function (change) {
         var item = document.createElement("li");
@@ -476,4 +476,37 @@
       close(field);
     }
   });
+})();
+
+// The new-charter form: under the criterion select, the list of criteria (each with its
+// definition, unit and target) narrows to the chosen one. Without the script every criterion
+// stays listed.
+(function () {
+  "use strict";
+
+  function narrow(box, select) {
+    var chosen = select.value;
+    box.querySelectorAll("[data-criterion]").forEach(function (item) {
+      item.hidden = item.getAttribute("data-criterion") !== chosen;
+    });
+    box.hidden = !box.querySelector("[data-criterion]:not([hidden])");
+  }
+
+  function ready() {
+    var box = document.querySelector("[data-criteria-for]");
+    var select = box && document.getElementById(box.getAttribute("data-criteria-for"));
+    if (!select) {
+      return;
+    }
+    narrow(box, select);
+    select.addEventListener("change", function () {
+      narrow(box, select);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
 })();
