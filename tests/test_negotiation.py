@@ -304,3 +304,19 @@ def test_submit_is_refused_while_an_expectation_is_open_or_a_line_is_unagreed(or
     assert draft.status == CharterStatus.AWAITING_SIGNATURES
     frozen = version.content
     assert "Orders before 2 pm" in frozen and "Shelves full in the morning" in frozen
+
+
+def test_an_owner_edit_of_other_fields_leaves_a_proposal_open(org, draft):
+    commitment = _add(org.head_a, draft, org.logistics)
+    proposal = neg.propose_change(org.head_b, commitment, {"measurement_frequency": "Weekly"})
+    db.session.commit()
+    ops.update_commitment(org.head_a, commitment, commitment.lock_version, {"target": "85"})
+    db.session.commit()
+    assert proposal.status == ProposalStatus.OPEN
+    assert commitment.last_answered_proposal is None
+    ops.update_commitment(
+        org.head_a, commitment, commitment.lock_version, {"measurement_frequency": "Daily"}
+    )
+    db.session.commit()
+    assert proposal.status == ProposalStatus.SUPERSEDED
+    assert commitment.last_answered_proposal == proposal

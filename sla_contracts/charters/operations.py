@@ -419,8 +419,11 @@ def update_commitment(
     db.session.refresh(commitment)
     if changed:
         agree_as_author(commitment, actor, commitment.provider_department_id, as_admin, now)
-        # The owner's edit answers any open proposal: it is their counter-proposal.
+        # The owner's edit of a field an open proposal changes answers it (a counter-proposal);
+        # a proposal on other fields stays open.
         for proposal in commitment.open_proposals:
+            if not set(proposal.changes) & set(changed):
+                continue
             proposal.status = ProposalStatus.SUPERSEDED
             proposal.decided_by_id = actor.id
             proposal.decided_at = now

@@ -235,6 +235,25 @@ class Commitment(db.Model):
     def open_proposals(self) -> list[Proposal]:
         return [p for p in self.proposals if p.is_open]
 
+    @property
+    def last_answered_proposal(self) -> Proposal | None:
+        """The latest proposal the owner answered: accepted, rejected, or overtaken by their edit
+        (not one its own author replaced or withdrew)."""
+        answered = [
+            p
+            for p in self.proposals
+            if p.decided_at is not None
+            and (
+                p.status.value in ("accepted", "rejected")
+                or (
+                    p.status.value == "superseded"
+                    and p.decided_by_id is not None
+                    and p.decided_by_id != p.author_id
+                )
+            )
+        ]
+        return max(answered, key=lambda p: (p.decided_at, p.id), default=None)
+
 
 COMMITMENT_FIELDS = (
     "title",

@@ -35,7 +35,7 @@ from sqlalchemy import func, select, tuple_, update
 
 from .. import formats
 from ..extensions import db
-from ..models import EmailFrequency, MailQueueEntry, User
+from ..models import EmailFrequency, MailQueueEntry, OutboxEmail, User
 from ..models.notifications import COALESCED, DIGEST
 from . import texts
 from .preferences import locale_of, wants_email
@@ -205,7 +205,7 @@ def _claim_and_queue(batch: _Batch, mode: str, key_of, compose, now: datetime) -
             db.session.commit()
             return False
         key = key_of(entries)
-        if db.session.scalar(select(func.count()).where(MailQueueEntry.email_key == key)):
+        if db.session.scalar(select(func.count()).where(OutboxEmail.idempotency_key == key)):
             db.session.rollback()  # that e-mail is queued already (a run in another process)
             return False
         claimed = db.session.execute(
@@ -288,9 +288,11 @@ def send_digests(now: datetime) -> int:
         )
     )
     keys = {user_id: f"digest:user:{user_id}:{day}" for user_id in users}
-    done_today = set(
+    done_today = set(  # the outbox's unique key answers from its index
         db.session.scalars(
-            select(MailQueueEntry.email_key).where(MailQueueEntry.email_key.in_(keys.values()))
+            select(OutboxEmail.idempotency_key).where(
+                OutboxEmail.idempotency_key.in_(keys.values())
+            )
         )
     )
     db.session.rollback()
