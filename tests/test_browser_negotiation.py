@@ -7,11 +7,14 @@ through the page's banner, without reloading."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from sla_contracts import jobs
 from sla_contracts.extensions import db
+from sla_contracts.timeutil import utcnow
 
 from .a11y_helpers import describe_violations, run_axe
 from .plugins.browser import signed_in, watch_csp
@@ -22,9 +25,14 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app_config():
+def app_config(smtp):
     # Poll twice a second so the banner shows within the test's patience.
-    return {"LIVE_POLL_SECONDS": 0.5}
+    return {
+        "LIVE_POLL_SECONDS": 0.5,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_TIMEOUT": 5,
+    }
 
 
 LINES = {
@@ -96,7 +104,7 @@ def _sign(page, url: str) -> None:
 
 
 def test_two_heads_negotiate_an_empty_draft_to_a_signed_charter(
-    org, live_server, chromium_browser, make_charter, output_dir
+    org, live_server, chromium_browser, make_charter, output_dir, smtp
 ):
     charter = make_charter()
     charter_id = charter.id
@@ -233,3 +241,17 @@ def test_two_heads_negotiate_an_empty_draft_to_a_signed_charter(
     assert "Deliver before 7 am" in text and "Unload within 30 minutes" in text
     assert "Alice Head" in text and "Bruno Head" in text
     assert csp_alice == csp_bruno == []
+
+    # What they heard by e-mail: the scheduler's jobs, a while after the session, send each
+    # head one coalesced e-mail about the charter, counting what the other did.
+    jobs.run_all(utcnow() + timedelta(minutes=20))
+    coalesced: dict[str, list] = {}
+    for to, message in smtp.inbox.messages:
+        if re.match(r"\d+ (update|nouveauté)s? (on|sur) ", message["Subject"]):
+            coalesced.setdefault(to[0], []).append(message)
+    assert sorted(coalesced) == sorted(emails), [m["Subject"] for _t, m in smtp.inbox.messages]
+    assert all(len(messages) == 1 for messages in coalesced.values())
+    to_bruno = coalesced[emails[1]][0].get_body(("plain",)).get_content()
+    to_alice = coalesced[emails[0]][0].get_body(("plain",)).get_content()
+    assert "Alice Head" in to_bruno and "Bruno Head" not in to_bruno.split("\n")[0]
+    assert "Bruno Head" in to_alice
