@@ -207,6 +207,24 @@ def ago(value: datetime, now: datetime) -> str:
     )
 
 
+def next_review(due_on: date | None, scheduled_at: datetime | None = None) -> str:
+    """The one sentence about a review to come, the same on the charter and the review pages:
+    "meeting booked on 2 December 2026 at 10:00 (due by 1 March 2027)" or "due by 1 March 2027,
+    no meeting booked yet" (the meeting in the display time zone)."""
+    if due_on is None:
+        return ""
+    due = day(due_on, "long")
+    if scheduled_at is None:
+        return _("due by %(due)s, no meeting booked yet", due=due)
+    at = local(scheduled_at)
+    return _(
+        "meeting booked on %(date)s at %(time)s (due by %(due)s)",
+        date=day(at.date(), "long"),
+        time=format_time(at.time(), TIME_PATTERN),
+        due=due,
+    )
+
+
 def share_met_help() -> str:
     """How the share of commitments met is counted (shown beside the figure)."""
     return _(

@@ -82,7 +82,7 @@ def test_english_charter_page_shows_the_next_review_day_first(make_charter, org,
     charter.next_review_on = date(2027, 3, 1)
     db.session.commit()
     page = login_as(org.head_a).get(f"/charters/{charter.id}").get_data(as_text=True)
-    assert "next on 1 Mar 2027" in page
+    assert "due by 1 March 2027, no meeting booked yet" in page
     assert "3/1/27" not in page
 
 

@@ -56,6 +56,7 @@ def register(app: Flask) -> None:
 
     # Numbers through Babel in the reader's language (see ``formats``): ``x|number``,
     # ``share|percent``, ``value|measure(unit)`` for measured values, targets and thresholds.
+    app.add_template_global(formats.next_review, "next_review")
     app.add_template_filter(formats.number, "number")
     app.add_template_filter(formats.percent, "percent")
     app.add_template_filter(formats.measure, "measure")
