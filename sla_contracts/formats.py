@@ -215,13 +215,13 @@ def next_review(due_on: date | None, scheduled_at: datetime | None = None) -> st
         return ""
     due = day(due_on, "long")
     if scheduled_at is None:
-        return _("due by %(due)s, no meeting booked yet", due=due)
+        return _("due by %(day)s, no meeting booked yet", day=due)
     at = local(scheduled_at)
     return _(
-        "meeting booked on %(date)s at %(time)s (due by %(due)s)",
+        "meeting booked on %(date)s at %(time)s (due by %(day)s)",
         date=day(at.date(), "long"),
         time=format_time(at.time(), TIME_PATTERN),
-        due=due,
+        day=due,
     )
 
 
