@@ -49,6 +49,9 @@ def register(app: Flask) -> None:
         """A moment with its zone: "1 mars 2027, 10:24 (heure de Paris)" (see ``formats``)."""
         return formats.when(value, fmt)
 
+    # The one sentence about the next review (charter and review pages, issue 13 point 9).
+    app.add_template_global(formats.next_review, "next_review")
+
     @app.template_filter("ago")
     def ago(value: datetime | None) -> str:
         """How long ago, in words: "10 minutes ago" / "il y a 10 minutes" (see ``formats``)."""
@@ -56,7 +59,6 @@ def register(app: Flask) -> None:
 
     # Numbers through Babel in the reader's language (see ``formats``): ``x|number``,
     # ``share|percent``, ``value|measure(unit)`` for measured values, targets and thresholds.
-    app.add_template_global(formats.next_review, "next_review")
     app.add_template_filter(formats.number, "number")
     app.add_template_filter(formats.percent, "percent")
     app.add_template_filter(formats.measure, "measure")
