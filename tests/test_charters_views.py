@@ -449,6 +449,7 @@ def test_charter_page_query_count_is_bounded(org, make_charter, login_as, app):
     # +2 for presence: the reader's row written, who else is here read;
     # +4 for the negotiation: expectations, their answers, each line's agreements and proposals.
     # +2 for each card's author and last editor.
+    # +1 for what each commitment depends on (and so what depends on it).
     assert counts[1] <= 30, counts
 
 

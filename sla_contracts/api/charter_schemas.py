@@ -52,6 +52,10 @@ from .schemas import (
 from .version_schemas import VersionSummarySchema
 
 CHARTER_STATUSES = tuple(s.value for s in CharterStatus)
+PREREQUISITES = (
+    "The other side's commitments of this charter that this one depends on (ids); a change "
+    "clears the other side's agreement"
+)
 AMENDMENT_STATUSES = (CharterStatus.DRAFT.value, CharterStatus.AWAITING_SIGNATURES.value)
 
 # ---------------------------------------------------------------- what is answered
@@ -146,6 +150,11 @@ class CommitmentSchema(Schema):
         required=True,
         source=lambda c: [p.id for p in c.open_proposals],
         metadata={"description": "Changes proposed by the other side, awaiting the owner (ids)"},
+    )
+    prerequisite_ids = List(
+        Id(),
+        required=True,
+        metadata={"description": PREREQUISITES},
     )
     created_by = Nested(PersonSchema, required=True, allow_none=True)
     updated_by = Nested(
@@ -354,6 +363,7 @@ CommitmentCreateSchema = Schema.from_dict(
             name: Text(required=required, max_length=max_length)
             for name, (required, max_length) in COMMITMENT_LIMITS.items()
         },
+        "prerequisite_ids": List(Id(), metadata={"description": PREREQUISITES}),
     },
     name="CommitmentCreate",
 )
@@ -364,6 +374,9 @@ CommitmentUpdateSchema = Schema.from_dict(
             name: Text(max_length=max_length)
             for name, (_required, max_length) in COMMITMENT_LIMITS.items()
         },
+        "prerequisite_ids": List(
+            Id(), metadata={"description": f"{PREREQUISITES}: the whole list, [] for none"}
+        ),
     },
     name="CommitmentUpdate",
 )
@@ -411,6 +424,7 @@ COMMITMENT_EXAMPLE = {
     "customer_impact": "Les rayons sont remplis avant l'arrivée des premiers clients.",
     "agreed_by": [1],
     "open_proposals": [9],
+    "prerequisite_ids": [],
     "created_by": {"id": 4, "name": "Claire Dubois"},
     "updated_by": {"id": 4, "name": "Claire Dubois"},
     "created_at": "2026-11-02T09:15:00+00:00",

@@ -104,6 +104,7 @@ def _detail_options():
         joinedload(Charter.criterion),
         lines.selectinload(Commitment.agreements),
         lines.selectinload(Commitment.proposals),
+        lines.selectinload(Commitment.prerequisites),
         lines.joinedload(Commitment.created_by),
         lines.joinedload(Commitment.updated_by),
         asked.selectinload(Expectation.answers),
@@ -402,7 +403,7 @@ def get_commitment(commitment):
 )
 def update_commitment(data, commitment):
     user = require_api_user()
-    require_change(_changes(data), list(COMMITMENT_LIMITS))
+    require_change(_changes(data), [*COMMITMENT_LIMITS, "prerequisite_ids"])
     seen = seen_version(data, current=lambda: CommitmentSchema().dump(commitment))
     with atomic():
         try:

@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from .. import merging
 from ..errors import ConflictError
 from ..extensions import db
+from ..formats import and_list
 from ..labels import cadence_label
 from ..models import Charter, Commitment, CustomerCriterion
 from . import editing
@@ -78,7 +81,10 @@ def read(charter: Charter, commitment: Commitment | None, raw: str | None) -> Op
 
 def _set(form: Any, name: str, value: str) -> None:
     target = getattr(form, name)
-    target.data = getattr(target, "coerce", str)(value)
+    if name == editing.PREREQ:  # several boxes, merged as "3,7"
+        target.data = [int(i) for i in value.split(",") if i.isdigit()]
+    else:
+        target.data = getattr(target, "coerce", str)(value)
     target.raw_data = None
 
 
@@ -99,6 +105,13 @@ def _shown(name: str, value: str) -> str:
         return criterion.name if criterion else value
     if name == "review_cadence_months" and value.isdigit():
         return cadence_label(int(value))
+    if name == editing.PREREQ:
+        ids = [int(i) for i in value.split(",") if i.isdigit()]
+        titles = {
+            c.id: c.title
+            for c in db.session.scalars(select(Commitment).where(Commitment.id.in_(ids)))
+        }
+        return and_list([titles.get(i, str(i)) for i in ids]) if ids else "—"
     return value
 
 

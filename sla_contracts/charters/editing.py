@@ -27,6 +27,7 @@ from ..formats import and_list
 from ..models import COMMITMENT_FIELDS, Charter, Commitment, Revision, User
 
 CHARTER_FIELDS = ("title", "criterion_id", "review_cadence_months")
+PREREQ = "prerequisite_ids"  # merged like a field: "3,7", the ids it depends on
 # How far back the history is read to find who set a field (only on a conflict).
 HISTORY_DEPTH = 100
 
@@ -97,6 +98,8 @@ def overriding_data(overridden: list[Overridden]) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):  # prerequisite ids: one text, in one order
+        return ",".join(str(v) for v in sorted(value))
     return "" if value is None else str(value)
 
 
@@ -106,8 +109,8 @@ def charter_values(charter: Charter) -> dict[str, str]:
 
 
 def commitment_values(commitment: Commitment) -> dict[str, str]:
-    """The commitment's fields as its edit form shows them."""
-    return {name: _text(getattr(commitment, name)) for name in COMMITMENT_FIELDS}
+    """The commitment's fields as its edit form shows them (prerequisites as "3,7")."""
+    return {name: _text(getattr(commitment, name)) for name in (*COMMITMENT_FIELDS, PREREQ)}
 
 
 def _in_snapshot(snapshot: dict, field: str, commitment_id: int | None) -> str | None:

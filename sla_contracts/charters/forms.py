@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 
@@ -51,6 +59,13 @@ def _text(label, name, area=False, description=None):
     return cls(label, validators=validators, description=description)
 
 
+class IdBoxes(SelectMultipleField):
+    """Ticked boxes of ids; an empty value (no box, "") is no id rather than an error."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([v for v in valuelist if v.strip()])
+
+
 class CommitmentForm(FlaskForm):
     title = _text(_l("Title"), "title")
     service_standard = _text(
@@ -71,6 +86,18 @@ class CommitmentForm(FlaskForm):
         "customer_impact",
         area=True,
         description=_l("One sentence: why keeping this promise moves the shared criterion."),
+    )
+    # The other side's commitments this one depends on (the view lists them; the service checks).
+    prerequisite_ids = IdBoxes(
+        _l("Depends on"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description=_l(
+            "Tick what the other department must deliver for this promise to be kept, e.g. "
+            "“orders sent before 14:00”."
+        ),
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
     base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)

@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import COMMITMENT_FIELDS, Charter, Revision, User
+from .prerequisites import ids_by_commitment
 
 
 def snapshot(charter: Charter) -> dict[str, Any]:
     """Return the charter's content as plain data (for revisions and versions)."""
+    depends = ids_by_commitment([c.id for c in charter.commitments])
     return {
         "title": charter.title,
         "department_a": {
@@ -45,6 +47,8 @@ def snapshot(charter: Charter) -> dict[str, Any]:
                 "provider_department_id": c.provider_department_id,
                 "position": c.position,
                 **{name: getattr(c, name) for name in COMMITMENT_FIELDS},
+                # The other side's commitments it depends on (ids of this snapshot's commitments).
+                "prerequisite_ids": depends.get(c.id, []),
             }
             for c in sorted(charter.commitments, key=lambda c: (c.position, c.id))
         ],
@@ -161,6 +165,14 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
             for f in (*COMMITMENT_FIELDS, "position")
             if before.get(f) != c.get(f)
         ]
+        if (before.get("prerequisite_ids") or []) != (c.get("prerequisite_ids") or []):
+            fields.append(
+                FieldChange(
+                    "prerequisite_ids",
+                    _titles(old_by_id, before.get("prerequisite_ids")),
+                    _titles(new_by_id, c.get("prerequisite_ids")),
+                )
+            )
         if fields:
             changes.append(
                 CommitmentChange("changed", cid, c["title"], c["provider_department_id"], fields)
@@ -177,3 +189,8 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
                 )
             )
     return SnapshotDiff(charter_fields, changes)
+
+
+def _titles(by_id: dict[int, dict[str, Any]], ids: list[int] | None) -> str | None:
+    """Prerequisites as a reader reads them in a diff: the commitments' titles."""
+    return ", ".join(by_id[i]["title"] if i in by_id else f"#{i}" for i in ids) if ids else None

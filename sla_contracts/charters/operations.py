@@ -39,7 +39,7 @@ from ..models import (
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
 from ..validation import clean_text
-from . import editing, telling
+from . import editing, prerequisites, telling
 from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
 from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
@@ -312,6 +312,7 @@ def add_commitment(
         )
     fields = clean_commitment_fields(data)
     charter = lock_charter(charter)
+    depends_on = prerequisites.clean(charter, provider_department_id, data.get("prerequisite_ids"))
     last = db.session.scalar(
         select(func.max(Commitment.position)).where(
             Commitment.charter_id == charter.id,
@@ -331,6 +332,7 @@ def add_commitment(
     db.session.add(commitment)
     _touch(charter, actor, now)
     db.session.flush()
+    prerequisites.replace(commitment, depends_on)
     if drafted_from is None:
         agree_as_author(commitment, actor, provider_department_id, as_admin, now)
     else:
@@ -384,8 +386,12 @@ def update_commitment(
     as_admin = ensure_owner(actor, commitment)
     if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
         raise ValidationError(_("lock_version is required."), field="lock_version")
-    fields = clean_commitment_fields(data, partial=True)
+    fields: dict[str, Any] = clean_commitment_fields(data, partial=True)
     charter = lock_charter(charter)
+    if "prerequisite_ids" in data:  # the other side's commitments it depends on
+        fields["prerequisite_ids"] = prerequisites.clean(
+            charter, commitment.provider_department_id, data["prerequisite_ids"], commitment
+        )
     overridden: list[editing.Overridden] = []
     if base is not None:
         db.session.refresh(commitment)  # what is saved now, read under the charter's lock
@@ -402,6 +408,7 @@ def update_commitment(
         seen_lock_version = commitment.lock_version
     # What this save really changes (a form posts every field): the audit and history say it.
     changed = sorted(name for name, value in fields.items() if getattr(commitment, name) != value)
+    depends_on = fields.pop("prerequisite_ids", None)
     result = db.session.execute(
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.lock_version == seen_lock_version)
@@ -417,6 +424,8 @@ def update_commitment(
             details={"current_lock_version": commitment.lock_version},
         )
     db.session.refresh(commitment)
+    if depends_on is not None:
+        prerequisites.replace(commitment, depends_on)
     if changed:
         agree_as_author(commitment, actor, commitment.provider_department_id, as_admin, now)
         # The owner's edit of a field an open proposal changes answers it (a counter-proposal);
@@ -483,6 +492,7 @@ def delete_commitment(
             if not expectation.answers and expectation.status == ExpectationStatus.ANSWERED:
                 expectation.status = ExpectationStatus.OPEN
                 expectation.lock_version += 1
+    prerequisites.forget(commitment)
     db.session.delete(commitment)
     _touch(charter, actor, now)
     db.session.flush()

@@ -45,7 +45,7 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import edit_page, editing, live, negotiation, telling
+from . import edit_page, editing, live, negotiation, prerequisites, telling
 from . import operations as ops
 from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
@@ -149,7 +149,9 @@ def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
             .selectinload(Commitment.agreements)
             .joinedload(Agreement.user),
             selectinload(Charter.commitments).options(
-                joinedload(Commitment.created_by), joinedload(Commitment.updated_by)
+                joinedload(Commitment.created_by),
+                joinedload(Commitment.updated_by),
+                selectinload(Commitment.prerequisites),  # (dependents: read from these)
             ),
             selectinload(Charter.commitments)
             .selectinload(Commitment.proposals)
@@ -340,6 +342,7 @@ def new_commitment(charter_id: int):
     provider = db.session.get(Department, provider_id)
     beneficiary = db.session.get(Department, charter.other_department_id(provider_id))
     form = CommitmentForm()
+    _prerequisite_choices(form, charter, provider_id)
     status = 200
     if form.validate_on_submit():
         with attempt(form) as outcome:
@@ -364,7 +367,16 @@ def new_commitment(charter_id: int):
 
 
 def _commitment_data(form: CommitmentForm) -> dict:
-    return {name: getattr(form, name).data or "" for name in ops.COMMITMENT_LIMITS}
+    data: dict = {name: getattr(form, name).data or "" for name in ops.COMMITMENT_LIMITS}
+    data["prerequisite_ids"] = form.prerequisite_ids.data or []
+    return data
+
+
+def _prerequisite_choices(form: CommitmentForm, charter: Charter, provider_id: int) -> None:
+    """The other side's commitments, as boxes (the service checks what is ticked)."""
+    form.prerequisite_ids.choices = [
+        (c.id, c.title) for c in prerequisites.candidates(charter, provider_id)
+    ]
 
 
 @bp.route("/<int:charter_id>/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
@@ -383,6 +395,7 @@ def edit_commitment(charter_id: int, commitment_id: int):
         )
     voids = _pending_number(charter)
     form = CommitmentForm(obj=commitment)
+    _prerequisite_choices(form, charter, commitment.provider_department_id)
     if request.method == "GET":
         form.base.data = edit_page.token(charter, commitment)
     provider = commitment.provider_department

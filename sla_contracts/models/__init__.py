@@ -13,6 +13,7 @@ from .charters import (
     Comment,
     Commitment,
     Revision,
+    commitment_prerequisites,
     named_b_first,
     version_sides,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "CharterPresence",
     "Comment",
     "Commitment",
+    "commitment_prerequisites",
     "CustomerCriterion",
     "Department",
     "Direction",

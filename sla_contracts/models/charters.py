@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -182,6 +184,26 @@ class Charter(db.Model):
         self.status = new_status
 
 
+# What a commitment depends on: commitments of the other side of the same charter ("we deliver
+# within 48 h provided orders arrive before 14:00"). The services check sides and cycles.
+commitment_prerequisites = Table(
+    "commitment_prerequisites",
+    db.metadata,
+    Column(
+        "commitment_id",
+        ForeignKey("commitments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "prerequisite_id",
+        ForeignKey("commitments.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    CheckConstraint("commitment_id <> prerequisite_id", name="not_itself"),
+)
+
+
 class Commitment(db.Model):
     __tablename__ = "commitments"
 
@@ -216,6 +238,25 @@ class Commitment(db.Model):
     proposals: Mapped[list[Proposal]] = relationship(
         back_populates="commitment", cascade="all, delete-orphan", order_by="Proposal.id"
     )
+    # The other side's commitments this one depends on, and those that depend on this one.
+    prerequisites: Mapped[list[Commitment]] = relationship(
+        secondary=commitment_prerequisites,
+        primaryjoin=lambda: Commitment.id == commitment_prerequisites.c.commitment_id,
+        secondaryjoin=lambda: Commitment.id == commitment_prerequisites.c.prerequisite_id,
+        back_populates="dependents",
+        order_by=lambda: (Commitment.position, Commitment.id),
+    )
+    dependents: Mapped[list[Commitment]] = relationship(
+        secondary=commitment_prerequisites,
+        primaryjoin=lambda: Commitment.id == commitment_prerequisites.c.prerequisite_id,
+        secondaryjoin=lambda: Commitment.id == commitment_prerequisites.c.commitment_id,
+        back_populates="prerequisites",
+    )
+
+    @property
+    def prerequisite_ids(self) -> list[int]:
+        """The ids of the commitments this one depends on, smallest first."""
+        return sorted(c.id for c in self.prerequisites)
 
     @property
     def agreed_by(self) -> list[int]:
