@@ -27,7 +27,6 @@ from ..models import (
     REVIEW_CADENCES,
     Charter,
     CharterStatus,
-    CharterVisit,
     Comment,
     Commitment,
     CustomerCriterion,
@@ -35,6 +34,7 @@ from ..models import (
     ExpectationStatus,
     ProposalStatus,
     User,
+    measure_columns,
 )
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
@@ -43,6 +43,7 @@ from . import editing, prerequisites, telling
 from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
 from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
+from .visits import mark_visited  # noqa: F401 - re-exported: callers use ops.mark_visited
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -328,6 +329,7 @@ def add_commitment(
         created_by_id=actor.id,
         updated_by_id=actor.id,
         **fields,
+        **measure_columns(fields),
     )
     db.session.add(commitment)
     _touch(charter, actor, now)
@@ -413,7 +415,11 @@ def update_commitment(
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.lock_version == seen_lock_version)
         .values(
-            **fields, lock_version=seen_lock_version + 1, updated_at=now, updated_by_id=actor.id
+            **fields,
+            **measure_columns(fields),
+            lock_version=seen_lock_version + 1,
+            updated_at=now,
+            updated_by_id=actor.id,
         )
         .execution_options(synchronize_session=False)
     )
@@ -578,21 +584,3 @@ def set_comment_resolved(
     _touch(charter, actor, now)
     db.session.flush()
     return comment
-
-
-# ---------------------------------------------------------------- visits and home page
-
-
-def mark_visited(user: User, charter: Charter, now: datetime | None = None) -> None:
-    """Remember that ``user`` has seen the charter as it is now."""
-    now = now or utcnow()
-    visit = db.session.scalar(
-        select(CharterVisit).where(
-            CharterVisit.user_id == user.id, CharterVisit.charter_id == charter.id
-        )
-    )
-    if visit is None:
-        db.session.add(CharterVisit(user_id=user.id, charter_id=charter.id, seen_at=now))
-    else:
-        visit.seen_at = now
-    db.session.flush()
