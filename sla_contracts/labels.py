@@ -7,6 +7,7 @@ from flask_babel import lazy_pgettext
 
 from .models import (
     ActionStatus,
+    AssessmentCause,
     AssessmentResult,
     CharterStanding,
     CharterStatus,
@@ -176,6 +177,12 @@ RESULT_LABELS = {
     AssessmentResult.NOT_MEASURED: _l("Not measured"),
 }
 
+CAUSE_LABELS = {
+    AssessmentCause.OWN_SIDE: _l("Own side"),
+    AssessmentCause.OTHER_SIDE_PREREQUISITE: _l("A prerequisite the other side did not deliver"),
+    AssessmentCause.OUTSIDE: _l("An outside cause"),
+}
+
 DECISION_LABELS = {
     ReviewDecision.CONTINUE: _l("Continue"),
     ReviewDecision.AMEND: _l("Amend the charter"),
@@ -191,6 +198,10 @@ def review_status_label(status: ReviewStatus | str) -> str:
 
 def result_label(result: AssessmentResult | str | None) -> str:
     return str(RESULT_LABELS[AssessmentResult(result)]) if result else "—"
+
+
+def cause_label(cause: AssessmentCause | str | None) -> str:
+    return str(CAUSE_LABELS[AssessmentCause(cause)] if cause else _l("Cause not given"))
 
 
 def decision_label(decision: ReviewDecision | str | None) -> str:

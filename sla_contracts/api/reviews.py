@@ -23,6 +23,7 @@ from ..errors import ConflictError, ValidationError
 from ..extensions import db
 from ..models import (
     ActionStatus,
+    AssessmentCause,
     AssessmentResult,
     Review,
     ReviewAttendee,
@@ -30,7 +31,7 @@ from ..models import (
     ReviewStatus,
     User,
 )
-from ..reviews import access, meeting, scheduling
+from ..reviews import access, attribution, meeting, scheduling
 from ..reviews import operations as ops
 from ..reviews.meeting import save_meeting
 from ..reviews.meeting_input import (
@@ -70,6 +71,15 @@ from .schemas import (
 
 REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
 RESULTS = tuple(r.value for r in AssessmentResult)
+CAUSES = tuple(c.value for c in AssessmentCause)
+CAUSE_HELP = (
+    "Whose miss, for a missed or partly met result only (422 with any other result: send null "
+    "to clear it): own_side, other_side_prerequisite (name the commitment) or outside (say what)"
+)
+PREREQUISITE_HELP = (
+    "The other side's commitment not delivered: one this commitment depends on, or any of the "
+    "other side's commitments of the charter if it names none"
+)
 DECISIONS = tuple(d.value for d in ReviewDecision)
 ACTION_STATUSES = tuple(s.value for s in ActionStatus)
 SATISFACTION = {"minimum": 1, "maximum": 5}
@@ -96,6 +106,16 @@ class AssessmentSchema(Schema):
     )
     measured_value = Text(required=True)
     comment = Text(required=True)
+    cause = Text(
+        required=True,
+        allow_none=True,
+        choices=CAUSES,
+        metadata={"enum": [*CAUSES, None], "description": CAUSE_HELP},
+    )
+    prerequisite_commitment_id = Int(
+        required=True, allow_none=True, metadata={"description": PREREQUISITE_HELP}
+    )
+    cause_note = Text(required=True, metadata={"description": "What happened (outside cause)"})
 
 
 class ActionItemSchema(Schema):
@@ -182,6 +202,19 @@ class AssessmentInputSchema(Schema):
     result = Text(allow_none=True, choices=RESULTS, metadata={"enum": [*RESULTS, None]})
     measured_value = Text(max_length=meeting.MEASURED_MAX)
     comment = Text(max_length=meeting.TEXT_MAX)
+    cause = Text(
+        allow_none=True,
+        choices=CAUSES,
+        metadata={"enum": [*CAUSES, None], "description": CAUSE_HELP},
+    )
+    prerequisite_commitment_id = Id(
+        allow_none=True,
+        metadata={"description": f"{PREREQUISITE_HELP}; kept only with other_side_prerequisite"},
+    )
+    cause_note = Text(
+        max_length=attribution.NOTE_MAX,
+        metadata={"description": "What happened: required with outside"},
+    )
 
 
 class ActionItemInputSchema(Schema):
@@ -226,6 +259,9 @@ ASSESSMENT_EXAMPLE = {
     "result": "partly_met",
     "measured_value": "91",
     "comment": "",
+    "cause": "other_side_prerequisite",
+    "prerequisite_commitment_id": 12,
+    "cause_note": "",
 }
 ACTION_EXAMPLE = {
     "id": 5,

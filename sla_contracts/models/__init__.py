@@ -40,11 +40,13 @@ from .presence import CharterPresence
 from .readings import CriterionReading, Reading
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
+    MISSED_RESULTS,
     OPEN_REVIEW_STATUSES,
     REVIEW_TRANSITIONS,
     ActionItem,
     ActionStatus,
     Assessment,
+    AssessmentCause,
     AssessmentResult,
     Reminder,
     ReminderSettings,
@@ -124,7 +126,9 @@ __all__ = [
     "ActionItem",
     "ActionStatus",
     "Assessment",
+    "AssessmentCause",
     "AssessmentResult",
+    "MISSED_RESULTS",
     "Reminder",
     "ReminderSettings",
     "Review",

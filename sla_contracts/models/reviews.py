@@ -79,6 +79,19 @@ class AssessmentResult(enum.StrEnum):
     NOT_MEASURED = "not_measured"
 
 
+class AssessmentCause(enum.StrEnum):
+    """Whose miss it is: the providing side's, a prerequisite the other side did not deliver,
+    or a cause outside both."""
+
+    OWN_SIDE = "own_side"
+    OTHER_SIDE_PREREQUISITE = "other_side_prerequisite"
+    OUTSIDE = "outside"
+
+
+# The results that ask "whose miss?".
+MISSED_RESULTS = (AssessmentResult.MISSED, AssessmentResult.PARTLY_MET)
+
+
 class ActionStatus(enum.StrEnum):
     OPEN = "open"
     DONE = "done"
@@ -252,9 +265,22 @@ class Assessment(db.Model):
     )
     measured_value: Mapped[str] = mapped_column(String(64), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Whose miss (missed or partly met only): with the other side's prerequisite not delivered,
+    # which commitment of theirs; with an outside cause, what it was.
+    cause: Mapped[AssessmentCause | None] = mapped_column(
+        enum_column(AssessmentCause, "assessment_cause")
+    )
+    prerequisite_commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL"), index=True
+    )
+    cause_note: Mapped[str] = mapped_column(Text, default="")
 
     review: Mapped[Review] = relationship(back_populates="assessments")
     provider_department: Mapped[Department] = relationship()
+
+    @property
+    def is_miss(self) -> bool:
+        return self.result in MISSED_RESULTS
 
 
 class ActionItem(db.Model):

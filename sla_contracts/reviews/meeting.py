@@ -38,6 +38,7 @@ from ..models import (
     User,
 )
 from ..timeutil import utcnow
+from . import attribution
 from .access import require_editor
 from .meeting_input import (
     ACTION_FIELDS,
@@ -170,6 +171,7 @@ def check(review: Review, values: MeetingValues, *, closing: bool) -> tuple[_Cle
     issues: dict[FieldPath, str] = {}
     clean = _Clean(assessments={}, scalars={}, actions=[])
     results = {r.value for r in AssessmentResult}
+    options = attribution.prerequisite_options(review) if review.assessments else {}
     for assessment in review.assessments:
         raw = values.assessments.get(assessment.id, AssessmentValues())
         at = {name: FieldPath(name, assessment_id=assessment.id) for name in ASSESSMENT_FIELDS}
@@ -188,6 +190,7 @@ def check(review: Review, values: MeetingValues, *, closing: bool) -> tuple[_Cle
             "result": AssessmentResult(result) if result in results else None,
             "measured_value": measured,
             "comment": _text(raw.comment, at["comment"], TEXT_MAX, issues),
+            **attribution.check_cause(assessment, result, raw, options.get(assessment.id), issues),
         }
     unknown = set(values.assessments) - set(clean.assessments)
     for assessment_id in sorted(unknown):

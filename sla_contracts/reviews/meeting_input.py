@@ -27,7 +27,15 @@ SCALAR_FIELDS = (
     "minutes",
     "decision",
 )
-ASSESSMENT_FIELDS = ("result", "measured_value", "comment")
+ASSESSMENT_FIELDS = (
+    "result",
+    "measured_value",
+    "comment",
+    # Whose miss (see ``attribution``).
+    "cause",
+    "prerequisite_commitment_id",
+    "cause_note",
+)
 ACTION_FIELDS = ("title", "owner_department_id", "due_on", "status")
 
 
@@ -38,6 +46,9 @@ class AssessmentValues:
     result: str | None = None
     measured_value: str | None = None
     comment: str | None = None
+    cause: str | None = None
+    prerequisite_commitment_id: str | None = None
+    cause_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,9 @@ class MeetingValues:
                     result=a.result.value if a.result else "",
                     measured_value=a.measured_value or "",
                     comment=a.comment or "",
+                    cause=a.cause.value if a.cause else "",
+                    prerequisite_commitment_id=_number_text(a.prerequisite_commitment_id),
+                    cause_note=a.cause_note or "",
                 )
                 for a in review.assessments
             },

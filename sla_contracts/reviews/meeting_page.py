@@ -24,7 +24,14 @@ from .meeting_input import (
     MeetingValues,
 )
 
-ASSESSMENT_INPUTS = {"result": "result", "measured_value": "measured", "comment": "comment"}
+ASSESSMENT_INPUTS = {
+    "result": "result",
+    "measured_value": "measured",
+    "comment": "comment",
+    "cause": "cause",
+    "prerequisite_commitment_id": "prerequisite",
+    "cause_note": "cause-note",
+}
 ACTION_INPUTS = {
     "title": "title",
     "owner_department_id": "owner",
@@ -136,6 +143,11 @@ def shown(review: Review, path: FieldPath, value: str) -> str:
         return "—"
     if path.field == "result":
         return labels.result_label(value)
+    if path.field == "cause":
+        return labels.cause_label(value)
+    if path.field == "prerequisite_commitment_id":
+        titles = {c.id: c.title for c in review.charter.commitments}
+        return titles.get(int(value), value) if value.isdigit() else value
     if path.field == "decision":
         return labels.decision_label(value)
     if path.field == "status":

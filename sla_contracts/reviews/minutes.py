@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import force_locale
 
 from ..formats import collate, share_met_help
-from ..labels import action_status_label, decision_label, result_label
+from ..labels import action_status_label, cause_label, decision_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
 from .access import reviews_of
+from .attribution import misses_by_cause
 from .chart import history_chart
 
 TEMPLATE = "pdf/minutes.html"
@@ -18,6 +19,7 @@ def minutes_values(review: Review) -> dict:
     """Plain values for the minutes template (no ORM objects reach the renderer)."""
     charter = review.charter
     sides = []
+    titles = {c.id: c.title for c in charter.commitments}
     first, second = charter.sides  # the charter's one order: its title's
     for provider, beneficiary in ((first, second), (second, first)):
         sides.append(
@@ -34,6 +36,7 @@ def minutes_values(review: Review) -> dict:
                         "result_label": result_label(a.result),
                         "measured_value": a.measured_value,
                         "comment": a.comment,
+                        "cause": _cause_text(a, titles) if a.cause or a.is_miss else "",
                     }
                     for a in review.assessments
                     if a.provider_department_id == provider.id
@@ -60,6 +63,7 @@ def minutes_values(review: Review) -> dict:
         "attendees": collate(a.user.name for a in review.attendees),
         "sides": sides,
         "share_met": review.share_met,
+        "misses": [side.text for side in misses_by_cause(review)],
         "criterion_value": review.criterion_value,
         "satisfaction": [
             {"rater": rater.name, "rated": rated.name, "value": getattr(review, name)}
@@ -81,6 +85,14 @@ def minutes_values(review: Review) -> dict:
         "history": history,
         "share_met_help": share_met_help(),
     }
+
+
+def _cause_text(assessment, titles: dict[int, str]) -> str:
+    """ "A prerequisite the other side did not deliver: Orders before 14:00 — note"."""
+    text = cause_label(assessment.cause)
+    if assessment.prerequisite_commitment_id in titles:
+        text = f"{text}: {titles[assessment.prerequisite_commitment_id]}"
+    return f"{text} — {assessment.cause_note}" if assessment.cause_note else text
 
 
 def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:

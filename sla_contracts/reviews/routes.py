@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -33,6 +33,7 @@ from ..main.templating import NavLink, add_nav
 from ..main.waiting import WaitKind, waiting_for_current_user
 from ..models import (
     ActionItem,
+    AssessmentCause,
     AssessmentResult,
     Charter,
     Review,
@@ -42,7 +43,7 @@ from ..models import (
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import access, scheduling
+from . import access, attribution, scheduling
 from . import meeting_page as page
 from . import operations as ops
 from .chart import history_chart
@@ -68,10 +69,12 @@ def _setup(state) -> None:
         return {
             "review_status_label": labels.review_status_label,
             "result_label": labels.result_label,
+            "cause_label": labels.cause_label,
             "decision_label": labels.decision_label,
             "action_status_label": labels.action_status_label,
             "review_history_chart": history_chart,
             "review_for_charter": _charter_section,
+            "misses_by_cause": attribution.misses_by_cause,
             "share_met_help": formats.share_met_help,
         }
 
@@ -220,6 +223,9 @@ def _render_meeting(
             new_keys=new_keys,
             editable=editable,
             results=list(AssessmentResult),
+            causes=list(AssessmentCause),
+            prerequisite_options=attribution.prerequisite_options(review),
+            commitment_titles={c.id: c.title for c in review.charter.commitments},
             decisions=list(ReviewDecision),
             snapshot=snapshot,
             conflicts=conflicts or {},
@@ -256,6 +262,7 @@ def meeting(review_id: int):
     if outcome.ok:
         if intent == "close":
             flash(_("The review is closed. The minutes are sent to the attendees."), "success")
+            _warn_misses_without_cause(review)
         else:
             flash(_("Saved. You can finish the review later."), "success")
         return redirect(url_for("reviews.meeting", review_id=review.id))
@@ -286,6 +293,22 @@ def meeting(review_id: int):
     if isinstance(error, ConflictError):
         flash(error.message, "error")  # a save at the very same moment, without row locks
     return _render_meeting(review, page.recorded_inputs(review), new_keys, outcome.status)
+
+
+def _warn_misses_without_cause(review: Review) -> None:
+    """Closing does not wait for every cause, but says how many misses the minutes leave open."""
+    count = attribution.misses_without_cause(review)
+    if count:
+        flash(
+            ngettext(
+                "One missed or partly met commitment has no cause: the minutes say “cause not "
+                "given” for it.",
+                "%(num)d missed or partly met commitments have no cause: the minutes say “cause "
+                "not given” for them.",
+                count,
+            ),
+            "warning",
+        )
 
 
 @bp.route("/<int:review_id>/start", methods=["POST"])
