@@ -94,5 +94,8 @@ def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
             values["criterion"]["name"],
             values["criterion"]["unit"],
             b_first=values["b_first"],
+            target=values["criterion"]["target"],
+            data_table=False,
+            chart_id="minutes-chart",
         )
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)
