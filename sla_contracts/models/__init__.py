@@ -25,6 +25,7 @@ from .directory import (
     Role,
     User,
 )
+from .minutes import ReviewMinutesPdf
 from .negotiation import (
     Agreement,
     Expectation,
@@ -122,6 +123,7 @@ __all__ = [
     "ReminderSettings",
     "Review",
     "ReviewAttendee",
+    "ReviewMinutesPdf",
     "ReviewDecision",
     "ReviewStatus",
 ]

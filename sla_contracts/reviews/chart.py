@@ -302,11 +302,17 @@ def history_chart(
         return Markup("")
     label_a = _("Satisfaction of %(dept)s (1–5)", dept=name_a)
     label_b = _("Satisfaction of %(dept)s (1–5)", dept=name_b)
-    sat_a = Series(label_a, "s-sat-a", "circle", _points(reviews, lambda r: r.satisfaction_a_of_b))
-    sat_b = Series(
-        label_b, "s-sat-b", "square", _points(reviews, lambda r: r.satisfaction_b_of_a), dashed=True
-    )
-    satisfaction = [sat_b, sat_a] if b_first else [sat_a, sat_b]
+    sides = [
+        (label_a, "s-sat-a", lambda r: r.satisfaction_a_of_b),
+        (label_b, "s-sat-b", lambda r: r.satisfaction_b_of_a),
+    ]
+    if b_first:
+        sides.reverse()
+    # The side read first gets circles and a solid line, the other squares and dashes.
+    satisfaction = [
+        Series(label, css, shape, _points(reviews, read), dashed=shape == "square")
+        for (label, css, read), shape in zip(sides, ("circle", "square"), strict=True)
+    ]
     met = Series(
         _("Share of commitments met"),
         "s-met",
