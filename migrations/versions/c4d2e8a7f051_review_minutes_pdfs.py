@@ -1,7 +1,7 @@
 """the minutes PDF of a closed review is stored once per language, keyed by its content
 
 Revision ID: c4d2e8a7f051
-Revises: aac55a157cee
+Revises: b7d41c9e2f05
 Create Date: 2026-12-03 14:10:00
 
 Reviews closed before have no stored minutes: the first download renders and stores them.
@@ -13,7 +13,7 @@ from alembic import op
 import sla_contracts.timeutil
 
 revision = "c4d2e8a7f051"
-down_revision = "aac55a157cee"
+down_revision = "b7d41c9e2f05"
 branch_labels = None
 depends_on = None
 
