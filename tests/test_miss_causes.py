@@ -24,7 +24,7 @@ from sla_contracts.reviews.meeting_input import (
     MeetingSave,
     MeetingValues,
 )
-from sla_contracts.reviews.minutes import render_minutes_pdf
+from sla_contracts.reviews.minutes import minutes_document, render_minutes
 from tests.api_helpers import check_response
 from tests.plugins.reviews import plain
 from tests.test_meeting_merge import _form
@@ -367,7 +367,7 @@ def _closed(review, org):
 def test_minutes_pdf_shows_the_misses_by_cause(review, org, tmp_path):
     _closed(review, org)
     path = tmp_path / "minutes.pdf"
-    path.write_bytes(render_minutes_pdf(review, "en"))
+    path.write_bytes(render_minutes(*minutes_document(review, "en"), "en"))
     text = " ".join(
         subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
         .stdout.replace("\u2014", "—")
@@ -376,7 +376,7 @@ def test_minutes_pdf_shows_the_misses_by_cause(review, org, tmp_path):
     assert "Misses by cause" in text
     assert "Logistique: 2 misses — 1 own side, 1 prerequisite not delivered by Magasins" in text
     assert text.count("Cause:") == 2  # under each missed result, the narrow column wraps
-    path.write_bytes(render_minutes_pdf(review, "fr"))
+    path.write_bytes(render_minutes(*minutes_document(review, "fr"), "fr"))
     french = " ".join(
         subprocess.run(
             ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True

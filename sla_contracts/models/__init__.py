@@ -27,6 +27,7 @@ from .directory import (
     Role,
     User,
 )
+from .minutes import ReviewMinutesPdf
 from .negotiation import (
     Agreement,
     Expectation,
@@ -133,6 +134,7 @@ __all__ = [
     "ReminderSettings",
     "Review",
     "ReviewAttendee",
+    "ReviewMinutesPdf",
     "ReviewDecision",
     "ReviewStatus",
 ]

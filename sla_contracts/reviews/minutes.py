@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from ..formats import collate, share_met_help
 from ..labels import action_status_label, cause_label, decision_label, result_label
@@ -95,8 +96,8 @@ def _cause_text(assessment, titles: dict[int, str]) -> str:
     return f"{text} — {assessment.cause_note}" if assessment.cause_note else text
 
 
-def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
-    """Render the minutes of ``review`` in ``locale``."""
+def minutes_document(review: Review, locale: str = "fr") -> tuple[dict, Markup]:
+    """The minutes' plain values and their chart, in ``locale``: all the renderer needs."""
     with force_locale(locale):
         values = minutes_values(review)
         chart = history_chart(
@@ -106,5 +107,13 @@ def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
             values["criterion"]["name"],
             values["criterion"]["unit"],
             b_first=values["b_first"],
+            target=values["criterion"]["target"],
+            data_table=False,
+            chart_id="minutes-chart",
         )
+    return values, chart
+
+
+def render_minutes(values: dict, chart: Markup, locale: str = "fr") -> bytes:
+    """Render minutes from :func:`minutes_document`'s values (no database access)."""
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)
