@@ -1,7 +1,7 @@
 """assessments keep what the readings said
 
 Revision ID: c3e8a1f4b6d2
-Revises: b7d41c9e2f05
+Revises: c4d2e8a7f051
 Create Date: 2026-12-03 14:20:18
 
 A review started from now on keeps, per assessment, the result computed from the readings of
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3e8a1f4b6d2'
-down_revision = 'b7d41c9e2f05'
+down_revision = 'c4d2e8a7f051'
 branch_labels = None
 depends_on = None
 
