@@ -119,8 +119,10 @@ def _measure(
         if not counting and len(points) >= TREND_LENGTH:
             break
         point = Point(period, begun, value, outcome(value, target, direction, tolerance))
-        if counting and point.outcome == Outcome.MISSED and (
-            not points or _adjacent(point, points[-1])
+        if (
+            counting
+            and point.outcome == Outcome.MISSED
+            and (not points or _adjacent(point, points[-1]))
         ):
             streak, start = streak + 1, period
         else:
