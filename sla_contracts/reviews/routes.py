@@ -46,6 +46,7 @@ from . import access, scheduling
 from . import meeting_page as page
 from . import operations as ops
 from .chart import criterion_reading_points, history_chart
+from .readings_chart import commitment_readings_chart
 from .forms import ReminderSettingsForm, ScheduleForm
 from .meeting import save_meeting
 from .meeting_input import MeetingConflict, MeetingInvalid, MeetingSave
@@ -71,6 +72,7 @@ def _setup(state) -> None:
             "decision_label": labels.decision_label,
             "action_status_label": labels.action_status_label,
             "review_history_chart": history_chart,
+            "commitment_readings_chart": commitment_readings_chart,
             "review_for_charter": _charter_section,
             "share_met_help": formats.share_met_help,
         }
