@@ -47,10 +47,10 @@ from . import access, scheduling
 from . import meeting_page as page
 from . import operations as ops
 from .chart import criterion_reading_points, history_chart
-from .readings_chart import commitment_readings_chart
 from .forms import ReminderSettingsForm, ScheduleForm
 from .meeting import save_meeting
 from .meeting_input import MeetingConflict, MeetingInvalid, MeetingSave
+from .readings_chart import commitment_readings_chart
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
