@@ -40,12 +40,13 @@ from ..models import (
     ReviewDecision,
 )
 from ..permissions import can_edit, get_charter
+from ..readings.operations import period_under_review
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
 from . import access, scheduling
 from . import meeting_page as page
 from . import operations as ops
-from .chart import history_chart
+from .chart import criterion_reading_points, history_chart
 from .forms import ReminderSettingsForm, ScheduleForm
 from .meeting import save_meeting
 from .meeting_input import MeetingConflict, MeetingInvalid, MeetingSave
@@ -90,6 +91,7 @@ def _charter_section(charter: Charter) -> dict:
     return {
         "upcoming": upcoming,
         "history": history,
+        "criterion_readings": criterion_reading_points(charter, history),
         "can_edit": can_edit(current_user, charter),
     }
 
@@ -224,6 +226,7 @@ def _render_meeting(
             snapshot=snapshot,
             conflicts=conflicts or {},
             saved_by=saved_by,
+            period=period_under_review(review),
         ),
         status,
     )
