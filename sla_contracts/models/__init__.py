@@ -66,6 +66,7 @@ from .standing import (
     standing,
     standings,
 )
+from .surveys import SatisfactionAnswer
 
 __all__ = [
     "Agreement",
@@ -124,4 +125,5 @@ __all__ = [
     "ReviewAttendee",
     "ReviewDecision",
     "ReviewStatus",
+    "SatisfactionAnswer",
 ]

@@ -8,6 +8,7 @@ from ..formats import collate, share_met_help
 from ..labels import action_status_label, decision_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
+from . import survey
 from .access import reviews_of
 from .chart import history_chart
 
@@ -66,6 +67,7 @@ def minutes_values(review: Review) -> dict:
             for name, rater, rated in charter.satisfaction_sides
         ],
         "gap": review.satisfaction_gap,
+        "survey": survey.minutes_values(review),
         "irritants": review.irritants,
         "minutes": review.minutes,
         "decision": decision_label(review.decision),

@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
+from . import survey
 from .access import can_mark_done, ensure_active, require_editor
 from .minutes import render_minutes_pdf
 from .scheduling import send_cancellations
@@ -227,6 +228,7 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
                 )
             )
         review.version_number = current_version_number(charter)
+        survey.prefill(review)  # the survey's averages, editable at the meeting
     if review.status != ReviewStatus.IN_PROGRESS:
         review.transition(ReviewStatus.IN_PROGRESS)
     review.updated_at = now
