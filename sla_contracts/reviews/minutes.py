@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from ..formats import collate, share_met_help
 from ..labels import action_status_label, decision_label, result_label
@@ -85,8 +86,8 @@ def minutes_values(review: Review) -> dict:
     }
 
 
-def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
-    """Render the minutes of ``review`` in ``locale``."""
+def minutes_document(review: Review, locale: str = "fr") -> tuple[dict, Markup]:
+    """The minutes' plain values and their chart, in ``locale``: all the renderer needs."""
     with force_locale(locale):
         values = minutes_values(review)
         chart = history_chart(
@@ -96,5 +97,13 @@ def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
             values["criterion"]["name"],
             values["criterion"]["unit"],
             b_first=values["b_first"],
+            target=values["criterion"]["target"],
+            data_table=False,
+            chart_id="minutes-chart",
         )
+    return values, chart
+
+
+def render_minutes(values: dict, chart: Markup, locale: str = "fr") -> bytes:
+    """Render minutes from :func:`minutes_document`'s values (no database access)."""
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)

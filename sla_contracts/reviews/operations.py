@@ -44,7 +44,7 @@ from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
 from . import survey
 from .access import can_mark_done, ensure_active, require_editor
-from .minutes import render_minutes_pdf
+from .minutes_store import keep_rendered_minutes, stored_minutes_pdf
 from .scheduling import send_cancellations
 
 # ---------------------------------------------------------------- small helpers
@@ -276,8 +276,11 @@ def close_review(actor: User, review: Review, now: datetime, *, send_minutes: bo
 
 
 def minutes_pdf(review: Review, locale: str = "fr") -> bytes:
-    """The minutes of a closed review as a PDF, in ``locale``."""
-    return render_minutes_pdf(review, locale)
+    """The minutes of a closed review as a PDF, in ``locale``: the stored copy while current.
+
+    Ends the caller's transaction (see ``minutes_store.stored_minutes_pdf``).
+    """
+    return stored_minutes_pdf(review, locale)
 
 
 def minutes_file_name(review: Review, locale: str | None = None) -> str:
@@ -294,7 +297,8 @@ def _send_minutes(review: Review, now: datetime) -> None:
     for user in people.values():
         locale = user.locale if user.locale in ("fr", "en") else "fr"
         if locale not in pdfs:
-            pdfs[locale] = minutes_pdf(review, locale)
+            # Rendered in the closing transaction (as before) and stored with it.
+            pdfs[locale] = keep_rendered_minutes(review, locale)
         pdf = pdfs[locale]
         notifications.notify(
             "review_closed",

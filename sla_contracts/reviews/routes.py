@@ -301,8 +301,8 @@ def minutes_pdf(review_id: int):
     review = _load_review(review_id)
     if not review.is_closed:
         abort(404)
-    pdf = ops.minutes_pdf(review, str(get_locale() or "fr"))
-    return pdf_response(pdf, ops.minutes_file_name(review))
+    name = ops.minutes_file_name(review)
+    return pdf_response(ops.minutes_pdf(review, str(get_locale() or "fr")), name)
 
 
 # ---------------------------------------------------------------- action items
