@@ -11,7 +11,9 @@ import pytest
 from flask_babel import force_locale
 
 from sla_contracts.extensions import db
-from sla_contracts.reviews.chart import DODGE, MARK, history_chart
+from sla_contracts.models import Review
+from sla_contracts.readings import operations as readings
+from sla_contracts.reviews.chart import DODGE, MARK, Point, history_chart
 from sla_contracts.reviews.meeting import save_meeting
 from sla_contracts.reviews.meeting_input import AssessmentValues, MeetingSave, MeetingValues
 
@@ -107,7 +109,7 @@ def test_the_legend_and_the_table_say_in_words_what_the_colours_say():
 
 
 def test_readings_between_reviews_are_hollow_points_on_the_same_time_axis():
-    readings = [(date(2026, m, 15), 95.0 + m / 10) for m in range(1, 8)]
+    readings = [Point(date(2026, m, 15), 95.0 + m / 10, f"month {m}") for m in range(1, 8)]
     svg = str(history_chart(HISTORY, criterion="On time", unit="%", readings=readings))
     rings = _markers(svg, "s-crit-reading")
     assert len(rings) == 7 and 'data-marker="ring"' in svg
@@ -117,7 +119,8 @@ def test_readings_between_reviews_are_hollow_points_on_the_same_time_axis():
     labels = re.findall(r'text-anchor="middle" class="axis"[^>]*>([^<]*)<', svg)
     assert labels == ["10 Jan 2026", "10 Apr 2026", "10 Jul 2026"]  # the reviews' days only
     table = re.search(r"<tbody>(.*?)</tbody>", svg).group(1)
-    assert table.count("<tr>") == 3 + 7  # the reviews' days and the readings' days
+    assert table.count("<tr>") == 3 + 7  # the reviews' days and the readings' periods
+    assert '<th scope="row">month 3</th>' in table  # a reading is named by its period
 
 
 def test_an_empty_history_draws_nothing():
@@ -159,3 +162,60 @@ def test_charter_page_and_minutes_pdf_draw_the_same_chart(started_review, org, l
     assert "Reviews over time" in text and "Satisfaction (1 to 5)" in text
     assert "Target (dashed line)" in text  # the legend, in words
     assert "The chart's values as a table" not in text  # the PDF's own tables carry the values
+
+
+def _criterion_readings(org, months):
+    rows = [{"period": f"{y}-{m:02d}", "value": 2.0 + (m % 3) / 10} for y, m in months]
+    readings.enter_criterion_readings(
+        org.admin, org.criterion, rows, now=datetime(2027, 3, 1, tzinfo=UTC)
+    )
+    db.session.commit()
+
+
+def test_charter_page_draws_the_criterions_readings_around_the_reviews(
+    started_review, org, login_as, active
+):
+    _close(started_review, org)  # held 20 January 2027, quarterly charter
+    _criterion_readings(org, [(2026, 9), (2026, 10), (2026, 11), (2026, 12), (2027, 1), (2027, 2)])
+    page = plain(login_as(org.head_a).get(f"/charters/{active.id}").get_data(as_text=True))
+    chart = re.search(r'<svg class="review-chart".*?</details>', page, re.S).group(0)
+    rings = _markers(chart, "s-crit-reading")
+    # From one cadence before the first review (October) to today: September is left out.
+    assert len(rings) == 5
+    table = re.search(r"<tbody>(.*?)</tbody>", chart, re.S).group(1)
+    assert "October 2026" in table and "February 2027" in table and "September 2026" not in table
+
+
+def test_the_minutes_chart_stops_at_the_review(started_review, org, login_as, active):
+    _close(started_review, org)
+    _criterion_readings(org, [(2026, 12), (2027, 1), (2027, 2)])
+    from sla_contracts.reviews.minutes import minutes_document
+
+    _values, chart = minutes_document(db.session.get(Review, started_review.id), "en")
+    assert len(_markers(str(chart), "s-crit-reading")) == 2  # December and January, not February
+    pdf = login_as(org.head_a).get(f"/reviews/{started_review.id}/minutes.pdf")
+    assert "readings between reviews" in pdf_text(pdf.data)
+
+
+def test_the_charter_chart_costs_the_same_queries_with_many_readings(
+    started_review, org, login_as, active
+):
+    from sqlalchemy import event
+
+    _close(started_review, org)
+    reader = login_as(org.head_a)
+    counts = []
+    for months in ([(2026, 12)], [(y, m) for y in (2025, 2026) for m in range(1, 13)]):
+        _criterion_readings(org, months)
+        statements = [0]
+
+        def count(*_args, statements=statements):
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert reader.get(f"/charters/{active.id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        counts.append(statements[0])
+    assert counts[0] == counts[1], counts

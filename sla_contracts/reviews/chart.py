@@ -21,8 +21,13 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
-from ..formats import day, local_date, measure, number, percent
+from .. import periods
+from ..extensions import db
+from ..formats import day, local_date, measure, number, percent, period
+from ..models import Charter, CriterionReading
+from ..timeutil import add_months
 
 WIDTH, PAD_L, PAD_R = 520, 64, 44
 TITLE_H, PLOT_H, GAP, DATES_H = 18, 64, 14, 26
@@ -30,6 +35,7 @@ PANEL_H = TITLE_H + PLOT_H + GAP
 MARK = 4.0  # half the size of a marker
 DODGE = 2 * MARK + 1.5  # sideways step between two points that would overlap
 LABEL_SPACING = 64  # the least room between two date labels
+MAX_READINGS = 160  # three years of weekly readings: more would be a smudge, not a line
 # Colours as SVG presentation attributes, not a <style> element: the page's
 # Content-Security-Policy allows no inline styles, and the PDF renders them the same.
 COLOURS = {
@@ -48,6 +54,7 @@ TITLE = 'font-family="sans-serif" font-size="11" font-weight="bold" fill="#333"'
 class Point:
     on: date
     value: float
+    label: str = ""  # how the point's date is said (a reading's period), else its day
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,8 @@ def _panel(index: int, panel: Panel, axis: _TimeAxis) -> str:
             )
         fmt = s.fmt or number
         dots = "".join(
-            f"<g><title>{escape(s.label)}: {escape(fmt(p.value))} ({escape(day(p.on))})</title>"
+            f"<g><title>{escape(s.label)}: {escape(fmt(p.value))} "
+            f"({escape(p.label or day(p.on))})</title>"
             f"{marker(s.marker, px, py, colour, MARK * 0.8 if s.marker == 'ring' else MARK)}</g>"
             for px, py, p in points
         )
@@ -242,17 +250,21 @@ def marker_name(shape: str) -> str:
 
 def _data_table(series: list[Series], caption: str) -> str:
     """Every value of the chart, one row per date, for screen readers and anyone who asks."""
-    days = sorted({p.on for s in series for p in s.points})
+    labels: dict[date, str] = {}
+    for s in series:
+        for p in s.points:
+            if p.label or p.on not in labels:
+                labels[p.on] = p.label or day(p.on)
     by_series = [{p.on: p.value for p in s.points} for s in series]
     head = "".join(f'<th scope="col">{escape(s.label)}</th>' for s in series)
     summary, date_header = escape(_("The chart’s values as a table")), escape(_("Date"))
     rows = []
-    for on in days:
+    for on in sorted(labels):
         cells = "".join(
             f"<td>{escape((s.fmt or number)(values[on])) if on in values else '—'}</td>"
             for s, values in zip(series, by_series, strict=True)
         )
-        rows.append(f'<tr><th scope="row">{escape(day(on))}</th>{cells}</tr>')
+        rows.append(f'<tr><th scope="row">{escape(labels[on])}</th>{cells}</tr>')
     return (
         f'<details class="chart-data"><summary>{summary}'
         f'</summary><div class="table-wrap"><table class="striped"><caption>{escape(caption)}'
@@ -286,7 +298,7 @@ def history_chart(
     *,
     b_first: bool = False,
     target: float | None = None,
-    readings: Sequence[tuple[date, float]] = (),
+    readings: Sequence[Point] = (),
     data_table: bool = True,
     chart_id: str = "review-chart",
 ) -> Markup:
@@ -294,7 +306,8 @@ def history_chart(
 
     ``reviews``: closed reviews, oldest first (anything with ``held_at``, ``share_met``, the two
     satisfactions and ``criterion_value``). ``target``: the criterion's target, drawn as a
-    dashed line. ``readings``: the criterion's values between reviews, as (day, value).
+    dashed line. ``readings``: the criterion's values between reviews
+    (:func:`criterion_reading_points`).
     ``b_first``: the charter reads B before A (its title's order), so B's satisfaction leads.
     ``data_table``: add the values as a table (pages; the PDF's tables already carry them).
     """
@@ -340,7 +353,7 @@ def history_chart(
                 _("%(criterion)s, readings between reviews", criterion=label_crit),
                 "s-crit-reading",
                 "ring",
-                tuple(Point(on, float(v)) for on, v in readings),
+                tuple(readings),
                 fmt=in_unit,
             ),
         )
@@ -393,6 +406,33 @@ def history_chart(
     return Markup(svg)  # noqa: S704 - built from numbers and escaped text only
 
 
-def day_of_period(start: date, end: date) -> date:
-    """Where a period's reading sits on the time axis: the middle of the period."""
-    return date.fromordinal((start.toordinal() + end.toordinal()) // 2)
+def criterion_reading_points(
+    charter: Charter, reviews: Sequence, until: date | None = None
+) -> list[Point]:
+    """The charter's criterion readings to draw beside ``reviews``: one query, any data size.
+
+    From the period the first review judged (one review cadence before it) to ``until`` (the
+    day of the review whose minutes these are; today on the charter page), at most
+    ``MAX_READINGS`` of the latest, each in the middle of its period.
+    """
+    days = [_held_day(r) for r in reviews if r.held_at]
+    if not days:
+        return []
+    start = add_months(min(days), -charter.review_cadence_months).replace(day=1)  # by month
+    rows = db.session.execute(
+        select(CriterionReading.period, CriterionReading.period_start, CriterionReading.value)
+        .where(
+            CriterionReading.criterion_id == charter.criterion_id,
+            CriterionReading.period_start >= start,
+            *((CriterionReading.period_start <= until,) if until else ()),
+        )
+        .order_by(CriterionReading.period_start.desc())
+        .limit(MAX_READINGS)
+    ).all()
+    points = []
+    for key, first_day, value in reversed(rows):
+        kind = periods.kind_of_key(key)
+        last_day = periods.of(kind, first_day).end if kind else first_day
+        middle = date.fromordinal((first_day.toordinal() + last_day.toordinal()) // 2)
+        points.append(Point(middle, float(value), period(key) if kind else day(first_day)))
+    return points
