@@ -1,7 +1,7 @@
 """satisfaction survey before a review: each person of both sides rates the other side
 
 Revision ID: 3c5e7a9b1d24
-Revises: c4d2e8a7f051
+Revises: c3e8a1f4b6d2
 Create Date: 2026-12-03 14:00:48
 
 One row per person asked (or answering) and review; the score stays empty until they answer.
@@ -14,7 +14,7 @@ import sla_contracts.timeutil
 
 # revision identifiers, used by Alembic.
 revision = "3c5e7a9b1d24"
-down_revision = "c4d2e8a7f051"
+down_revision = "c3e8a1f4b6d2"
 branch_labels = None
 depends_on = None
 
