@@ -1,7 +1,7 @@
 """what a commitment depends on: the other side's commitments of the same charter
 
 Revision ID: b7d1e4a2c9f3
-Revises: c3e8a1f4b6d2
+Revises: 3c5e7a9b1d24
 Create Date: 2026-12-03 14:10:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7d1e4a2c9f3"
-down_revision = "c3e8a1f4b6d2"
+down_revision = "3c5e7a9b1d24"
 branch_labels = None
 depends_on = None
 

@@ -72,6 +72,7 @@ from .standing import (
     standing,
     standings,
 )
+from .surveys import SatisfactionAnswer
 
 __all__ = [
     "Agreement",
@@ -137,4 +138,5 @@ __all__ = [
     "ReviewMinutesPdf",
     "ReviewDecision",
     "ReviewStatus",
+    "SatisfactionAnswer",
 ]
