@@ -43,7 +43,7 @@ from ..models import (
 from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
 from .access import can_mark_done, ensure_active, require_editor
-from .minutes import render_minutes_pdf
+from .minutes_store import keep_rendered_minutes, stored_minutes_pdf
 from .scheduling import send_cancellations
 
 # ---------------------------------------------------------------- small helpers
@@ -274,8 +274,11 @@ def close_review(actor: User, review: Review, now: datetime, *, send_minutes: bo
 
 
 def minutes_pdf(review: Review, locale: str = "fr") -> bytes:
-    """The minutes of a closed review as a PDF, in ``locale``."""
-    return render_minutes_pdf(review, locale)
+    """The minutes of a closed review as a PDF, in ``locale``: the stored copy while current.
+
+    Ends the caller's transaction (see ``minutes_store.stored_minutes_pdf``).
+    """
+    return stored_minutes_pdf(review, locale)
 
 
 def minutes_file_name(review: Review, locale: str | None = None) -> str:
@@ -292,7 +295,8 @@ def _send_minutes(review: Review, now: datetime) -> None:
     for user in people.values():
         locale = user.locale if user.locale in ("fr", "en") else "fr"
         if locale not in pdfs:
-            pdfs[locale] = minutes_pdf(review, locale)
+            # Rendered in the closing transaction (as before) and stored with it.
+            pdfs[locale] = keep_rendered_minutes(review, locale)
         pdf = pdfs[locale]
         notifications.notify(
             "review_closed",
