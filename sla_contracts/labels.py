@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
+from .measures import TargetDirection
 from .models import (
     ActionStatus,
     AssessmentResult,
@@ -182,6 +183,29 @@ DECISION_LABELS = {
 }
 
 ACTION_STATUS_LABELS = {ActionStatus.OPEN: _l("Open"), ActionStatus.DONE: _l("Done")}
+
+
+# A commitment's status computed from its readings (``models.measured``).
+MEASURE_STATUS_LABELS = {
+    "met": RESULT_LABELS[AssessmentResult.MET],
+    "partly_met": RESULT_LABELS[AssessmentResult.PARTLY_MET],
+    "missed": RESULT_LABELS[AssessmentResult.MISSED],
+    "no_data": _l("No data"),
+    "not_measured": RESULT_LABELS[AssessmentResult.NOT_MEASURED],
+}
+
+
+def measure_status_label(status: str) -> str:
+    return str(MEASURE_STATUS_LABELS.get(str(status), status))
+
+
+def target_label(direction: TargetDirection | str | None, target: str) -> str:
+    """A target with its direction: "at least 95 %", "at most 48 h"."""
+    if direction is None:
+        return target
+    if TargetDirection(direction) == TargetDirection.AT_MOST:
+        return gettext("at most %(target)s", target=target)
+    return gettext("at least %(target)s", target=target)
 
 
 def review_status_label(status: ReviewStatus | str) -> str:

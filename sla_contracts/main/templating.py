@@ -62,6 +62,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(formats.number, "number")
     app.add_template_filter(formats.percent, "percent")
     app.add_template_filter(formats.measure, "measure")
+    # A reading's period as people say it: "février 2027", "T1 2027" (``formats.period``).
+    app.add_template_filter(formats.period, "period")
 
     @app.template_filter("collate")
     def collate(items, attribute: str | None = None) -> list:
@@ -88,6 +90,8 @@ def register(app: Flask) -> None:
             "share_link_status_label": labels.share_link_status_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,
+            "measure_status_label": labels.measure_status_label,
+            "target_label": labels.target_label,
             "cadence_label": labels.cadence_label,
             "field_label": labels.field_label,
             "field_labels": labels.field_labels,

@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import periods
 from ..extensions import db
-from ..measures import TargetDirection
 from ..models import Charter, Commitment, CriterionReading, Reading, User
 from .operations import RowError, period_kind_label
-
-DIRECTION_WORDS = {TargetDirection.AT_LEAST: _l("at least"), TargetDirection.AT_MOST: _l("at most")}
 
 
 @dataclass(frozen=True)
@@ -64,10 +60,6 @@ class Line:
     @property
     def measured(self) -> bool:
         return self.commitment.is_measured
-
-    @property
-    def direction(self) -> str:
-        return str(DIRECTION_WORDS[self.commitment.target_direction])
 
     @property
     def last(self) -> Entry | None:

@@ -31,6 +31,7 @@ from ..models import (
     ActionItem,
     ActionStatus,
     Assessment,
+    AssessmentResult,
     Charter,
     CharterVersion,
     ReminderSettings,
@@ -40,6 +41,7 @@ from ..models import (
     User,
     version_in_force,
 )
+from ..readings.operations import period_under_review
 from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
 from .access import can_mark_done, ensure_active, require_editor
@@ -214,7 +216,12 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
         commitments = sorted(
             charter.commitments, key=lambda c: (order[c.provider_department_id], c.position)
         )
+        # The meeting prepares itself: each result computed from the period's latest reading
+        # (editable at the meeting), the criterion's latest company-wide value.
+        found = period_under_review(review, now.date())
         for index, commitment in enumerate(commitments, start=1):
+            point = found.latest.get(commitment.id)
+            computed = AssessmentResult(point.outcome.value) if point is not None else None
             review.assessments.append(
                 Assessment(
                     commitment_id=commitment.id,
@@ -224,8 +231,15 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
                     indicator=commitment.indicator,
                     target=commitment.target,
                     unit=commitment.unit,
+                    result=computed,
+                    measured_value=formats.number(point.value) if point is not None else "",
+                    computed_result=computed,
+                    computed_value=point.value if point is not None else None,
+                    computed_period=point.period if point is not None else None,
                 )
             )
+        if review.criterion_value is None and found.criterion:
+            review.criterion_value = found.criterion[-1].value
         review.version_number = current_version_number(charter)
     if review.status != ReviewStatus.IN_PROGRESS:
         review.transition(ReviewStatus.IN_PROGRESS)

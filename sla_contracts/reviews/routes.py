@@ -40,6 +40,7 @@ from ..models import (
     ReviewDecision,
 )
 from ..permissions import can_edit, get_charter
+from ..readings.operations import period_under_review
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
 from . import access, scheduling
@@ -225,6 +226,7 @@ def _render_meeting(
             snapshot=snapshot,
             conflicts=conflicts or {},
             saved_by=saved_by,
+            period=period_under_review(review),
         ),
         status,
     )
