@@ -224,3 +224,17 @@ def decision_label(decision: ReviewDecision | str | None) -> str:
 
 def action_status_label(status: ActionStatus | str) -> str:
     return str(ACTION_STATUS_LABELS[ActionStatus(status)])
+
+
+# The survey's scores before a review, 1 to 5 (how satisfied one side is with the other).
+SATISFACTION_LABELS = {
+    1: _l("1 — not at all satisfied"),
+    2: _l("2 — not very satisfied"),
+    3: _l("3 — fairly satisfied"),
+    4: _l("4 — satisfied"),
+    5: _l("5 — fully satisfied"),
+}
+
+
+def satisfaction_label(score: int) -> str:
+    return str(SATISFACTION_LABELS.get(score, score))
