@@ -360,7 +360,7 @@ class CharterUpdateSchema(Schema):
     review_cadence_months = Int(choices=REVIEW_CADENCES)
 
 
-def _measure_fields() -> dict[str, Any]:
+def _measure_choices() -> dict[str, Any]:
     """How readings compare with the target, as co-writing chooses them (None: the default)."""
     return {
         "chosen_direction": Text(
@@ -389,7 +389,7 @@ CommitmentCreateSchema = Schema.from_dict(
             name: Text(required=required, max_length=max_length)
             for name, (required, max_length) in COMMITMENT_LIMITS.items()
         },
-        **_measure_fields(),
+        **_measure_choices(),
     },
     name="CommitmentCreate",
 )
@@ -400,7 +400,7 @@ CommitmentUpdateSchema = Schema.from_dict(
             name: Text(max_length=max_length)
             for name, (_required, max_length) in COMMITMENT_LIMITS.items()
         },
-        **_measure_fields(),
+        **_measure_choices(),
     },
     name="CommitmentUpdate",
 )
