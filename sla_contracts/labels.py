@@ -68,6 +68,8 @@ FIELD_LABELS = {
     "measurement_frequency": _l("How often"),
     "customer_impact": _l("How this serves the end-customer criterion"),
     "prerequisite_ids": _l("Depends on"),
+    "chosen_direction": _l("Direction of the target"),
+    "tolerance": _l("Tolerance"),
     "position": _l("Position"),
     "review_cadence_months": _l("Review cadence"),
     "criterion": _l("End-customer criterion"),

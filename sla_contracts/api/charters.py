@@ -403,7 +403,9 @@ def get_commitment(commitment):
 )
 def update_commitment(data, commitment):
     user = require_api_user()
-    require_change(_changes(data), [*COMMITMENT_LIMITS, "prerequisite_ids"])
+    require_change(
+        _changes(data), [*COMMITMENT_LIMITS, "target_direction", "tolerance", "prerequisite_ids"]
+    )
     seen = seen_version(data, current=lambda: CommitmentSchema().dump(commitment))
     with atomic():
         try:

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..formutil import options
 from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 
 
@@ -99,6 +100,19 @@ class CommitmentForm(FlaskForm):
             "“orders sent before 14:00”."
         ),
     )
+    # How the readings are compared with the target (see ``measure_fields``; the service checks).
+    chosen_direction = SelectField(
+        _l("Direction of the target"),
+        choices=options(
+            [
+                ("", _l("Taken from the target (default)")),
+                ("at_least", _l("At least the target")),
+                ("at_most", _l("At most the target")),
+            ]
+        ),
+        validators=[Optional()],
+    )
+    tolerance = StringField(_l("Tolerance (optional)"), validators=[Optional(), Length(max=32)])
     lock_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
     base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
 

@@ -49,6 +49,9 @@ def snapshot(charter: Charter) -> dict[str, Any]:
                 **{name: getattr(c, name) for name in COMMITMENT_FIELDS},
                 # The other side's commitments it depends on (ids of this snapshot's commitments).
                 "prerequisite_ids": depends.get(c.id, []),
+                # Chosen only: a commitment without them keeps the snapshot it always had.
+                **({"chosen_direction": c.chosen_direction.value} if c.chosen_direction else {}),
+                **({"tolerance": c.tolerance} if c.tolerance is not None else {}),
             }
             for c in sorted(charter.commitments, key=lambda c: (c.position, c.id))
         ],
@@ -162,7 +165,7 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
         before = old_by_id[cid]
         fields = [
             FieldChange(f, before.get(f), c.get(f))
-            for f in (*COMMITMENT_FIELDS, "position")
+            for f in (*COMMITMENT_FIELDS, "chosen_direction", "tolerance", "position")
             if before.get(f) != c.get(f)
         ]
         if (before.get("prerequisite_ids") or []) != (c.get("prerequisite_ids") or []):

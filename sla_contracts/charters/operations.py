@@ -42,6 +42,7 @@ from ..validation import clean_text
 from . import editing, prerequisites, telling
 from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
+from .measure_fields import clean_measure_fields
 from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
 from .visits import mark_visited  # noqa: F401 - re-exported: callers use ops.mark_visited
 
@@ -311,7 +312,7 @@ def add_commitment(
             ),
             field="provider_department_id",
         )
-    fields = clean_commitment_fields(data)
+    fields = {**clean_commitment_fields(data), **clean_measure_fields(data)}
     charter = lock_charter(charter)
     depends_on = prerequisites.clean(charter, provider_department_id, data.get("prerequisite_ids"))
     last = db.session.scalar(
@@ -388,7 +389,10 @@ def update_commitment(
     as_admin = ensure_owner(actor, commitment)
     if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
         raise ValidationError(_("lock_version is required."), field="lock_version")
-    fields: dict[str, Any] = clean_commitment_fields(data, partial=True)
+    fields: dict[str, Any] = {
+        **clean_commitment_fields(data, partial=True),
+        **clean_measure_fields(data, True),
+    }
     charter = lock_charter(charter)
     if "prerequisite_ids" in data:  # the other side's commitments it depends on
         fields["prerequisite_ids"] = prerequisites.clean(
