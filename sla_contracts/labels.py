@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from .models import (
+    ActionItem,
     ActionStatus,
     AssessmentResult,
     CharterStanding,
@@ -198,3 +200,11 @@ def decision_label(decision: ReviewDecision | str | None) -> str:
 
 def action_status_label(status: ActionStatus | str) -> str:
     return str(ACTION_STATUS_LABELS[ActionStatus(status)])
+
+
+def owner_label(action: ActionItem) -> str:
+    """Who owns an action: "Mia Martin (Logistique)", or the department alone for old ones."""
+    if action.owner is None:
+        return action.owner_department.name
+    return _("%(person)s (%(department)s)", person=action.owner.name,
+             department=action.owner_department.name)  # fmt: skip

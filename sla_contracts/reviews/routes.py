@@ -33,6 +33,7 @@ from ..main.templating import NavLink, add_nav
 from ..main.waiting import WaitKind, waiting_for_current_user
 from ..models import (
     ActionItem,
+    ActionStatus,
     AssessmentResult,
     Charter,
     Review,
@@ -70,6 +71,7 @@ def _setup(state) -> None:
             "result_label": labels.result_label,
             "decision_label": labels.decision_label,
             "action_status_label": labels.action_status_label,
+            "action_owner_label": labels.owner_label,
             "review_history_chart": history_chart,
             "review_for_charter": _charter_section,
             "share_met_help": formats.share_met_help,
@@ -106,6 +108,10 @@ def _load_review(review_id: int, *, write: bool = False) -> Review:
             selectinload(Review.charter).selectinload(Charter.commitments),
             selectinload(Review.assessments),
             selectinload(Review.actions).selectinload(ActionItem.owner_department),
+            selectinload(Review.actions).selectinload(ActionItem.owner),
+            selectinload(Review.carried_actions).selectinload(ActionItem.owner_department),
+            selectinload(Review.carried_actions).selectinload(ActionItem.owner),
+            selectinload(Review.carried_actions).selectinload(ActionItem.review),
             selectinload(Review.attendees).selectinload(ReviewAttendee.user),
         )
     ).one()
@@ -220,6 +226,8 @@ def _render_meeting(
             new_keys=new_keys,
             editable=editable,
             results=list(AssessmentResult),
+            action_statuses=list(ActionStatus),
+            owner_choices=page.owner_choices(review) if editable else [],
             decisions=list(ReviewDecision),
             snapshot=snapshot,
             conflicts=conflicts or {},
@@ -233,7 +241,7 @@ def _render_meeting(
 def meeting(review_id: int):
     review = _load_review(review_id)
     if request.method == "GET":
-        return _render_meeting(review, page.recorded_inputs(review), ["new0", "new1"])
+        return _render_meeting(review, page.recorded_inputs(review), page.BLANK_ROWS)
     access.require_editor(current_user, review)
     submitted = request.form.to_dict()
     seen_inputs = page.read_snapshot(review, submitted.get("snapshot", ""))
@@ -244,7 +252,7 @@ def meeting(review_id: int):
                 submitted[name] = seen_inputs[name]
     sent, action_keys = page.from_inputs(review, submitted)
     seen = page.from_inputs(review, seen_inputs)[0] if seen_inputs is not None else None
-    new_keys = page.new_action_keys(submitted) or ["new0", "new1"]
+    new_keys = page.new_action_keys(submitted) or page.BLANK_ROWS
     intent = submitted.get("intent", "save")
     try:
         lock_version = int(submitted.get("lock_version", ""))
