@@ -39,6 +39,9 @@ from flask import current_app
 from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
 
+from . import periods
+from .measures import parse_number  # noqa: F401  (the one reader of typed numbers)
+
 DATE_PATTERNS = {
     "full": "EEEE d MMMM y",
     "long": "d MMMM y",
@@ -96,32 +99,6 @@ def when(value: datetime | None, width: str = "full", *, zone: bool = True) -> s
         return ""
     text = moment(value, width)
     return f"{text} {zone_label()}" if zone else text
-
-
-def parse_number(value: object) -> float | None:
-    """Read a number as a person types it: "91,6", "92.35", "1 234,5", "1,234.5", "95 %".
-
-    The one parser of typed numbers (pages, the API's text fields, the review meeting). Either
-    separator is the decimal one; when both appear, the last one is, and the other groups
-    thousands. Spaces (also Babel's no-break ones) and a final "%" are ignored. None when the
-    text is not a number.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().removesuffix("%")
-    text = re.sub(r"[\s\u00a0\u202f']", "", text)
-    if "," in text and "." in text:
-        grouping = "," if text.rfind(",") < text.rfind(".") else "."
-        text = text.replace(grouping, "")
-    text = text.replace(",", ".")
-    if not _NUMBER_RE.fullmatch(text):
-        return None
-    return float(text)
-
-
-_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 
 
 def _pattern(decimals: int) -> str:
@@ -205,6 +182,20 @@ def ago(value: datetime, now: datetime) -> str:
     return format_timedelta(
         value - now, add_direction=True, threshold=1, locale=str(get_locale() or "fr")
     )
+
+
+def period(key: str) -> str:
+    """A reading's period as people say it: "février 2027", "semaine 3 de 2027", "T1 2027"."""
+    kind = periods.kind_of_key(key)
+    if kind is None:
+        return key
+    start = periods.parse(key, kind, today=date.max).start
+    if kind == periods.PeriodKind.MONTH:
+        return format_date(start, "LLLL y")
+    if kind == periods.PeriodKind.WEEK:
+        year, week, _weekday = start.isocalendar()
+        return _("week %(num)s of %(year)s", num=week, year=year)
+    return _("Q%(num)s %(year)s", num=(start.month - 1) // 3 + 1, year=start.year)
 
 
 def next_review(due_on: date | None, scheduled_at: datetime | None = None) -> str:

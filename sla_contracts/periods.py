@@ -88,6 +88,12 @@ def of(kind: PeriodKind, day: date) -> Period:
     return Period(date(day.year, 3 * quarter - 2, 1), kind, f"{day.year}-Q{quarter}")
 
 
+def kind_of_key(key: str) -> PeriodKind | None:
+    """The kind of a period's name ("2027-W03" → week), None when it names none."""
+    value = (key or "").strip().upper()
+    return next((kind for kind, pattern in _PATTERNS.items() if pattern.match(value)), None)
+
+
 def parse(text: str, kind: PeriodKind, *, today: date) -> Period:
     """Read ``text`` as a period of ``kind`` that has begun by ``today`` (PeriodError if not)."""
     value = (text or "").strip().upper()

@@ -32,6 +32,7 @@ from ..models import (
     Proposal,
     ProposalStatus,
     User,
+    measure_columns,
 )
 from ..permissions import can_edit
 from ..timeutil import utcnow
@@ -404,6 +405,7 @@ def accept_proposal(actor: User, proposal: Proposal, now: datetime | None = None
         .where(Commitment.id == commitment.id)
         .values(
             **proposal.changes,
+            **measure_columns(proposal.changes),
             lock_version=Commitment.lock_version + 1,
             updated_at=now,
             updated_by_id=actor.id,

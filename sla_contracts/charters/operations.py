@@ -35,6 +35,7 @@ from ..models import (
     ExpectationStatus,
     ProposalStatus,
     User,
+    measure_columns,
 )
 from ..permissions import can_edit, is_head_of
 from ..timeutil import utcnow
@@ -327,6 +328,7 @@ def add_commitment(
         created_by_id=actor.id,
         updated_by_id=actor.id,
         **fields,
+        **measure_columns(fields),
     )
     db.session.add(commitment)
     _touch(charter, actor, now)
@@ -406,7 +408,11 @@ def update_commitment(
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.lock_version == seen_lock_version)
         .values(
-            **fields, lock_version=seen_lock_version + 1, updated_at=now, updated_by_id=actor.id
+            **fields,
+            **measure_columns(fields),
+            lock_version=seen_lock_version + 1,
+            updated_at=now,
+            updated_by_id=actor.id,
         )
         .execution_options(synchronize_session=False)
     )

@@ -13,6 +13,7 @@ from .charters import (
     Comment,
     Commitment,
     Revision,
+    measure_columns,
     named_b_first,
     version_sides,
 )
@@ -35,6 +36,7 @@ from .negotiation import (
 )
 from .notifications import MAIL_MODES, MailQueueEntry, Notification, OutboxEmail
 from .presence import CharterPresence
+from .readings import CriterionReading, Reading
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     OPEN_REVIEW_STATUSES,
@@ -83,6 +85,7 @@ __all__ = [
     "pending_version",
     "version_sides",
     "named_b_first",
+    "measure_columns",
     "version_in_force",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",
@@ -93,6 +96,8 @@ __all__ = [
     "CharterStatus",
     "CharterVisit",
     "CharterPresence",
+    "CriterionReading",
+    "Reading",
     "Comment",
     "Commitment",
     "CustomerCriterion",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import CharterStateError
 from ..extensions import db
+from ..measures import TargetDirection, guess_direction, target_value, tolerance_of
 from ..timeutil import UTCDateTime, utcnow
 from .directory import CustomerCriterion, Department, User, enum_column
 from .negotiation import Agreement, Expectation, Proposal
@@ -198,6 +200,14 @@ class Commitment(db.Model):
     measurement_method: Mapped[str] = mapped_column(Text, default="")
     measurement_frequency: Mapped[str] = mapped_column(String(64), default="")
     customer_impact: Mapped[str] = mapped_column(Text)
+    # The target as a number (see ``measures``): the one number of ``target``'s text, kept in
+    # step with it on every save; None for a free-text target (not measured). The direction and
+    # the tolerance are the ones chosen (None: guessed from the text, 5 % of the target).
+    target_value: Mapped[float | None] = mapped_column(Float)
+    chosen_direction: Mapped[TargetDirection | None] = mapped_column(
+        enum_column(TargetDirection, "target_direction")
+    )
+    tolerance: Mapped[float | None] = mapped_column(Float)
     position: Mapped[int] = mapped_column(Integer, default=0)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -216,6 +226,23 @@ class Commitment(db.Model):
     proposals: Mapped[list[Proposal]] = relationship(
         back_populates="commitment", cascade="all, delete-orphan", order_by="Proposal.id"
     )
+
+    @property
+    def is_measured(self) -> bool:
+        """Its target is a number: readings can be entered and compared with it."""
+        return self.target_value is not None
+
+    @property
+    def target_direction(self) -> TargetDirection:
+        """At least or at most: the one chosen, else what the target and indicator say."""
+        return self.chosen_direction or guess_direction(self.target, self.indicator)
+
+    @property
+    def effective_tolerance(self) -> float | None:
+        """How far from the target still counts as partly met (None when not measured)."""
+        if self.target_value is None:
+            return None
+        return tolerance_of(self.target_value, self.tolerance)
 
     @property
     def agreed_by(self) -> list[int]:
@@ -253,6 +280,15 @@ class Commitment(db.Model):
             )
         ]
         return max(answered, key=lambda p: (p.decided_at, p.id), default=None)
+
+
+def measure_columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """The number kept in step with a commitment's target text, for a write of ``fields``.
+
+    Every write of a commitment's fields (adding, saving, accepting a proposal) adds these to
+    its values, so ``target_value`` always is the number ``target`` says.
+    """
+    return {"target_value": target_value(fields["target"])} if "target" in fields else {}
 
 
 COMMITMENT_FIELDS = (

@@ -347,6 +347,23 @@ def _review_overdue(p: Params) -> str:
 
 
 @message(
+    "readings_missed_in_a_row",
+    subject=lambda p: _("Missed twice in a row: %(commitment)s", commitment=p["commitment"]),
+)
+def _readings_missed_in_a_row(p: Params) -> str:
+    return ngettext(
+        "“%(commitment)s” (charter “%(title)s”) missed its target %(num)d period in a row, "
+        "since %(period)s.",
+        "“%(commitment)s” (charter “%(title)s”) missed its target %(num)d periods in a row, "
+        "since %(period)s.",
+        p["count"],
+        commitment=p["commitment"],
+        title=p["title"],
+        period=formats.period(p["since"]),
+    )
+
+
+@message(
     "action_due_soon",
     subject=lambda p: _("Action due soon: %(action)s", action=p["action"]),
 )

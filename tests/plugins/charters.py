@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from sla_contracts.extensions import db
-from sla_contracts.models import Agreement, Charter, CharterStatus, Commitment, Department
+from sla_contracts.models import (
+    Agreement,
+    Charter,
+    CharterStatus,
+    Commitment,
+    Department,
+    measure_columns,
+)
 from tests.signing_helpers import sign_both
 
 COMMITMENT_DEFAULTS = {
@@ -52,6 +59,7 @@ def make_commitment(app) -> Callable[..., Commitment]:
             title=title,
             position=position,
             **{**COMMITMENT_DEFAULTS, **fields},
+            **measure_columns({**COMMITMENT_DEFAULTS, **fields}),
         )
         if agreed:
             agreed_by_both(commitment, charter)
@@ -97,6 +105,7 @@ def make_charter(app, org) -> Callable[..., Charter]:
                     title=f"{side} commitment {i + 1}",
                     position=i + 1,
                     **COMMITMENT_DEFAULTS,
+                    **measure_columns(COMMITMENT_DEFAULTS),
                 )
                 if agreed:
                     agreed_by_both(commitment, charter)

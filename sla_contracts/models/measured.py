@@ -1,0 +1,187 @@
+"""Where commitments stand on their readings (issue 13, point 3): computed, not typed.
+
+Each measured commitment's status comes from its latest reading compared with its target
+(``measures.outcome``): met, partly met, missed; "no data" before any reading; "not measured"
+for a free-text target. The trend is the last readings, oldest first; the streak counts the
+missed periods in a row ending with the latest reading (consecutive periods: a gap breaks it);
+two make an early warning. A charter's share met counts partly met as half, like a review's.
+
+Two statements whatever the number of charters: the commitments' targets, then their last
+readings through one window query (``ROW_NUMBER() OVER (PARTITION BY commitment …)``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from .. import periods
+from ..extensions import db
+from ..measures import Outcome, TargetDirection, guess_direction, outcome
+from .charters import Commitment
+from .readings import Reading
+
+# How many readings back a status looks: the trend shows the last TREND_LENGTH, the streak
+# counts up to STREAK_WINDOW.
+TREND_LENGTH = 6
+STREAK_WINDOW = 24
+WARNING_STREAK = 2
+
+NO_DATA = "no_data"
+NOT_MEASURED = "not_measured"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One reading as a status reads it."""
+
+    period: str
+    start: date
+    value: float
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A commitment's computed standing: status, last reading, trend and streak of misses."""
+
+    status: str  # met / partly_met / missed / no_data / not_measured
+    target: float | None
+    direction: TargetDirection | None
+    tolerance: float | None
+    last: Point | None = None
+    trend: tuple[Point, ...] = ()
+    streak: int = 0
+    streak_start: str | None = None  # the first missed period of the streak
+
+    @property
+    def warning(self) -> bool:
+        """Two missed periods in a row, or more: both heads are told once, the page shows it."""
+        return self.streak >= WARNING_STREAK
+
+
+@dataclass(frozen=True)
+class CharterMeasure:
+    """A charter's computed standing: its commitments' measures and the share met."""
+
+    measures: dict[int, Measure]
+
+    def _counted(self) -> list[Measure]:
+        kept = (Outcome.MET, Outcome.PARTLY_MET, Outcome.MISSED)
+        return [m for m in self.measures.values() if m.status in kept]
+
+    @property
+    def share_met(self) -> float | None:
+        """Share of commitments met on their latest reading (partly met counts half)."""
+        counted = self._counted()
+        if not counted:
+            return None
+        score = sum(
+            1.0 if m.status == Outcome.MET else 0.5 if m.status == Outcome.PARTLY_MET else 0.0
+            for m in counted
+        )
+        return score / len(counted)
+
+    @property
+    def missed(self) -> int:
+        return sum(1 for m in self.measures.values() if m.status == Outcome.MISSED)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for m in self.measures.values() if m.warning)
+
+
+def _adjacent(earlier: Point, later: Point) -> bool:
+    """The two readings are of consecutive periods (a week, a month or a quarter apart)."""
+    kind = periods.kind_of_key(later.period)
+    return kind is not None and periods.of(kind, later.start).previous().start == earlier.start
+
+
+def _measure(
+    target: float | None,
+    direction: TargetDirection,
+    tolerance: float | None,
+    rows: list[tuple[str, date, float]],
+) -> Measure:
+    """The measure of one commitment from its readings, latest first."""
+    if target is None:
+        return Measure(NOT_MEASURED, None, None, None)
+    points = [
+        Point(period, start, value, outcome(value, target, direction, tolerance))
+        for period, start, value in rows
+    ]
+    if not points:
+        return Measure(NO_DATA, target, direction, tolerance)
+    streak, start = 0, None
+    for index, point in enumerate(points):
+        if point.outcome != Outcome.MISSED:
+            break
+        if index and not _adjacent(point, points[index - 1]):
+            break
+        streak, start = streak + 1, point.period
+    return Measure(
+        points[0].outcome.value,
+        target,
+        direction,
+        tolerance,
+        last=points[0],
+        trend=tuple(reversed(points[:TREND_LENGTH])),
+        streak=streak,
+        streak_start=start,
+    )
+
+
+def charter_measures(charter_ids: Collection[int]) -> dict[int, CharterMeasure]:
+    """Each charter's computed standing, in two statements whatever their number."""
+    if not charter_ids:
+        return {}
+    targets = db.session.execute(
+        select(
+            Commitment.id,
+            Commitment.charter_id,
+            Commitment.target,
+            Commitment.indicator,
+            Commitment.target_value,
+            Commitment.chosen_direction,
+            Commitment.tolerance,
+        ).where(Commitment.charter_id.in_(list(charter_ids)))
+    ).all()
+    readings = _latest_readings(charter_ids)
+    by_charter: dict[int, dict[int, Measure]] = {charter_id: {} for charter_id in charter_ids}
+    for row in targets:
+        direction = row.chosen_direction or guess_direction(row.target, row.indicator)
+        by_charter[row.charter_id][row.id] = _measure(
+            row.target_value, direction, row.tolerance, readings.get(row.id, [])
+        )
+    return {charter_id: CharterMeasure(found) for charter_id, found in by_charter.items()}
+
+
+def _latest_readings(charter_ids: Collection[int]) -> dict[int, list[tuple[str, date, float]]]:
+    """The last STREAK_WINDOW readings of every commitment of these charters, latest first."""
+    rank = (
+        func.row_number()
+        .over(partition_by=Reading.commitment_id, order_by=Reading.period_start.desc())
+        .label("rank")
+    )
+    ranked = (
+        select(Reading.commitment_id, Reading.period, Reading.period_start, Reading.value, rank)
+        .where(Reading.charter_id.in_(list(charter_ids)))
+        .subquery()
+    )
+    found: dict[int, list[tuple[str, date, float]]] = defaultdict(list)
+    for row in db.session.execute(
+        select(ranked.c.commitment_id, ranked.c.period, ranked.c.period_start, ranked.c.value)
+        .where(ranked.c.rank <= STREAK_WINDOW)
+        .order_by(ranked.c.commitment_id, ranked.c.period_start.desc())
+    ):
+        found[row.commitment_id].append((row.period, row.period_start, row.value))
+    return found
+
+
+def charter_measure(charter_id: int) -> CharterMeasure:
+    """One charter's computed standing (the charter page, the API)."""
+    return charter_measures([charter_id])[charter_id]

@@ -1,0 +1,1 @@
+"""Readings between reviews (issue 13): entering them (``operations``), by form, CSV or API."""
