@@ -22,68 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
+from benchmarks.seed import company  # noqa: E402
 from sla_contracts import create_app  # noqa: E402
 from sla_contracts.api.auth import issue_token  # noqa: E402
 from sla_contracts.extensions import db  # noqa: E402
-from sla_contracts.models import (  # noqa: E402
-    Charter,
-    Commitment,
-    CustomerCriterion,
-    Department,
-    Direction,
-    User,
-)
 from sla_contracts.timeutil import utcnow  # noqa: E402
-
-
-def seed(count: int) -> User:
-    db.drop_all()
-    db.create_all()
-    admin = User(email="admin@example.com", name="Ada Admin", password_hash="-", is_admin=True)
-    criterion = CustomerCriterion(
-        name="Taux de rupture en rayon",
-        definition="Part des références absentes du rayon à l'ouverture.",
-        unit="%",
-        direction=Direction.LOWER_IS_BETTER,
-        target=2.0,
-    )
-    departments = [Department(name=f"Département {i:02d}", code=f"D{i:02d}") for i in range(40)]
-    db.session.add_all([admin, criterion, *departments])
-    db.session.flush()
-    charters = []
-    for i in range(count):
-        a, b = departments[i % 40], departments[(i * 7 + 1) % 40]
-        if a is b:
-            b = departments[(i + 1) % 40]
-        charters.append(
-            Charter(
-                title=f"Charte {i:05d} : {a.name} ⇄ {b.name}",
-                department_a_id=a.id,
-                department_b_id=b.id,
-                criterion_id=criterion.id,
-                review_cadence_months=3,
-                created_by_id=admin.id,
-            )
-        )
-    db.session.add_all(charters)
-    db.session.flush()
-    for charter in charters:
-        for side, provider in enumerate((charter.department_a_id, charter.department_b_id)):
-            db.session.add(
-                Commitment(
-                    charter_id=charter.id,
-                    provider_department_id=provider,
-                    title="Livrer avant 7 h",
-                    service_standard="Chaque magasin livré avant l'ouverture.",
-                    indicator="Part des livraisons avant 7 h",
-                    target="98",
-                    unit="%",
-                    customer_impact="Des rayons pleins à l'ouverture.",
-                    position=side + 1,
-                )
-            )
-    db.session.commit()
-    return admin
 
 
 def main() -> None:
@@ -96,7 +39,7 @@ def main() -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         with app.app_context():
             started = time.perf_counter()
-            admin = seed(args.charters)
+            admin = company(args.charters)
             raw, _token = issue_token(admin, utcnow())
             db.session.commit()
             print(f"seeded {args.charters} charters in {time.perf_counter() - started:.1f} s")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from functools import cache
 
 DEFAULT_TOLERANCE_SHARE = 0.05
 
@@ -87,18 +88,23 @@ def target_value(text: str) -> float | None:
     return parse_number(numbers[0])
 
 
+# One pattern for every mark, the longest first ("moins de" before "moins", "<=" before "<").
+_MARKS = {m: TargetDirection.AT_MOST for m in _AT_MOST_MARKS} | {
+    m: TargetDirection.AT_LEAST for m in _AT_LEAST_MARKS
+}
+_MARK_RE = re.compile(
+    "(?<![a-z])("
+    + "|".join(re.escape(m) for m in sorted(_MARKS, key=len, reverse=True))
+    + ")(?![a-z])"
+)
+
+
+@cache
 def guess_direction(target: str, indicator: str = "") -> TargetDirection:
     """Which way a target goes when nobody chose: what its text says, else its indicator's words."""
-    folded = _fold(target)
-    # The longest mark wins ("moins de" before "min", "<=" before "<").
-    marks = sorted(
-        [(m, TargetDirection.AT_MOST) for m in _AT_MOST_MARKS]
-        + [(m, TargetDirection.AT_LEAST) for m in _AT_LEAST_MARKS],
-        key=lambda pair: -len(pair[0]),
-    )
-    for mark, direction in marks:
-        if re.search(rf"(?<![a-z]){re.escape(mark)}(?![a-z])", folded):
-            return direction
+    found = _MARK_RE.search(_fold(target))
+    if found is not None:
+        return _MARKS[found.group(1)]
     words = _fold(indicator)
     if any(word in words for word in _AT_MOST_WORDS):
         return TargetDirection.AT_MOST

@@ -62,6 +62,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(formats.number, "number")
     app.add_template_filter(formats.percent, "percent")
     app.add_template_filter(formats.measure, "measure")
+    # A reading's period as people say it: "février 2027", "T1 2027" (``formats.period``).
+    app.add_template_filter(formats.period, "period")
 
     @app.template_filter("collate")
     def collate(items, attribute: str | None = None) -> list:

@@ -26,6 +26,7 @@ from .directory import (
     Role,
     User,
 )
+from .minutes import ReviewMinutesPdf
 from .negotiation import (
     Agreement,
     Expectation,
@@ -127,6 +128,7 @@ __all__ = [
     "ReminderSettings",
     "Review",
     "ReviewAttendee",
+    "ReviewMinutesPdf",
     "ReviewDecision",
     "ReviewStatus",
 ]

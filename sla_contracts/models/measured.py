@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -35,8 +36,7 @@ NO_DATA = "no_data"
 NOT_MEASURED = "not_measured"
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
     """One reading as a status reads it."""
 
     period: str
@@ -110,19 +110,24 @@ def _measure(
     """The measure of one commitment from its readings, latest first."""
     if target is None:
         return Measure(NOT_MEASURED, None, None, None)
-    points = [
-        Point(period, start, value, outcome(value, target, direction, tolerance))
-        for period, start, value in rows
-    ]
-    if not points:
+    if not rows:
         return Measure(NO_DATA, target, direction, tolerance)
-    streak, start = 0, None
-    for index, point in enumerate(points):
-        if point.outcome != Outcome.MISSED:
+    # The trend's readings, and further back only as long as the streak of misses goes on.
+    points: list[Point] = []
+    streak, start, counting = 0, None, True
+    for period, begun, value in rows:
+        if not counting and len(points) >= TREND_LENGTH:
             break
-        if index and not _adjacent(point, points[index - 1]):
-            break
-        streak, start = streak + 1, point.period
+        point = Point(period, begun, value, outcome(value, target, direction, tolerance))
+        if (
+            counting
+            and point.outcome == Outcome.MISSED
+            and (not points or _adjacent(point, points[-1]))
+        ):
+            streak, start = streak + 1, period
+        else:
+            counting = False
+        points.append(point)
     return Measure(
         points[0].outcome.value,
         target,
@@ -173,12 +178,13 @@ def _latest_readings(charter_ids: Collection[int]) -> dict[int, list[tuple[str, 
         .subquery()
     )
     found: dict[int, list[tuple[str, date, float]]] = defaultdict(list)
-    for row in db.session.execute(
+    rows = db.session.connection().execute(
         select(ranked.c.commitment_id, ranked.c.period, ranked.c.period_start, ranked.c.value)
         .where(ranked.c.rank <= STREAK_WINDOW)
         .order_by(ranked.c.commitment_id, ranked.c.period_start.desc())
-    ):
-        found[row.commitment_id].append((row.period, row.period_start, row.value))
+    )
+    for commitment_id, period, start, value in rows:
+        found[commitment_id].append((period, start, value))
     return found
 
 

@@ -264,6 +264,14 @@ class Assessment(db.Model):
     )
     measured_value: Mapped[str] = mapped_column(String(64), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
+    # What the readings said when the review started (issue 13): the result computed from the
+    # latest reading of the period under review, its value and period. The meeting may change
+    # ``result``; the computed one stays shown beside it. None: no reading, or not measured.
+    computed_result: Mapped[AssessmentResult | None] = mapped_column(
+        enum_column(AssessmentResult, "assessment_computed_result")
+    )
+    computed_value: Mapped[float | None] = mapped_column(Float)
+    computed_period: Mapped[str | None] = mapped_column(String(8))
 
     review: Mapped[Review] = relationship(back_populates="assessments")
     provider_department: Mapped[Department] = relationship()

@@ -12,6 +12,7 @@ import gc
 import logging
 import mimetypes
 import os
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -28,6 +29,12 @@ from weasyprint import HTML  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 log = logging.getLogger(__name__)
+
+# Renders are CPU-bound Python: more than one at a time in a process only shares the
+# interpreter between them (and slows every other request of the process, including the
+# ones holding a write transaction). Callers that render on a request path (signed charters,
+# review minutes) take this slot, so a process renders one PDF at a time.
+RENDER_SLOT = threading.BoundedSemaphore(1)
 
 
 class FetchRefused(ValueError):

@@ -21,14 +21,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from .. import periods
 from ..audit.operations import record_event
 from ..directory.queries import heads_of
 from ..errors import CharterStateError, Forbidden, ValidationError
 from ..extensions import db
-from ..measures import parse_number
+from ..measures import outcome, parse_number
 from ..models import (
     Charter,
     CharterStatus,
@@ -37,6 +37,8 @@ from ..models import (
     CustomerCriterion,
     Membership,
     Reading,
+    Review,
+    ReviewStatus,
     Role,
     User,
     measured,
@@ -416,3 +418,62 @@ def criterion_readings_of(
     if end is not None:
         query = query.where(CriterionReading.period_start <= end)
     return list(db.session.scalars(query.order_by(CriterionReading.period_start)))
+
+
+@dataclass(frozen=True)
+class PeriodUnderReview:
+    """What the readings say for a review: since the previous review was held, until today."""
+
+    since: date | None  # the day the previous review was held; None: the first review
+    until: date  # date.max: up to the latest reading
+    # Each measured commitment's latest reading of the period, compared with its target.
+    latest: dict[int, measured.Point]
+    # The criterion's company-wide values of the period, oldest first.
+    criterion: list[CriterionReading]
+
+
+def period_under_review(review: Review, today: date | None = None) -> PeriodUnderReview:
+    """The readings of the period a review looks at, in three statements.
+
+    From the day the previous review was held (its readings of periods begun since) to
+    ``today`` (no bound when None: no reading is of a future period), or to the day this
+    review was held once it is.
+    """
+    charter = review.charter
+    earlier = select(func.max(Review.held_at)).where(
+        Review.charter_id == charter.id,
+        Review.status == ReviewStatus.CLOSED,
+        Review.id != review.id,
+    )
+    if review.held_at is not None:  # a closed review looks at what came before it
+        earlier = earlier.where(Review.held_at < review.held_at)
+        today = min(today or date.max, review.held_at.date())
+    held = db.session.scalar(earlier)
+    today = today or date.max
+    since = held.date() if held is not None else None
+    query = select(Reading).where(Reading.charter_id == charter.id, Reading.period_start <= today)
+    if since is not None:
+        query = query.where(Reading.period_start >= since)
+    last: dict[int, Reading] = {}
+    for reading in db.session.scalars(query.order_by(Reading.period_start)):
+        last[reading.commitment_id] = reading
+    latest: dict[int, measured.Point] = {}
+    for commitment in charter.commitments:
+        reading = last.get(commitment.id)
+        if reading is None or commitment.target_value is None:
+            continue
+        latest[commitment.id] = measured.Point(
+            reading.period,
+            reading.period_start,
+            reading.value,
+            outcome(
+                reading.value,
+                commitment.target_value,
+                commitment.target_direction,
+                commitment.tolerance,
+            ),
+        )
+    values = [
+        r for r in criterion_readings_of(charter.criterion, start=since) if r.period_start <= today
+    ]
+    return PeriodUnderReview(since, today, latest, values)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import force_locale
+from markupsafe import Markup
 
-from ..formats import collate, share_met_help
+from ..formats import collate, local_date, share_met_help
 from ..labels import action_status_label, decision_label, owner_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
 from .access import reviews_of
-from .chart import history_chart
+from .chart import criterion_reading_points, history_chart
 
 TEMPLATE = "pdf/minutes.html"
 
@@ -83,16 +84,27 @@ def minutes_values(review: Review) -> dict:
     }
 
 
-def render_minutes_pdf(review: Review, locale: str = "fr") -> bytes:
-    """Render the minutes of ``review`` in ``locale``."""
+def minutes_document(review: Review, locale: str = "fr") -> tuple[dict, Markup]:
+    """The minutes' plain values and their chart, in ``locale``: all the renderer needs."""
     with force_locale(locale):
         values = minutes_values(review)
+        history = values.pop("history")
+        held = local_date(review.held_at) if review.held_at else None
         chart = history_chart(
-            values.pop("history"),
+            history,
             values["department_a"],
             values["department_b"],
             values["criterion"]["name"],
             values["criterion"]["unit"],
             b_first=values["b_first"],
+            target=values["criterion"]["target"],
+            readings=criterion_reading_points(review.charter, history, until=held),
+            data_table=False,
+            chart_id="minutes-chart",
         )
+    return values, chart
+
+
+def render_minutes(values: dict, chart: Markup, locale: str = "fr") -> bytes:
+    """Render minutes from :func:`minutes_document`'s values (no database access)."""
     return render_pdf(TEMPLATE, locale=locale, chart=chart, **values)

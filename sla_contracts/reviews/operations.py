@@ -31,6 +31,7 @@ from ..models import (
     ActionItem,
     ActionStatus,
     Assessment,
+    AssessmentResult,
     Charter,
     CharterVersion,
     ReminderSettings,
@@ -40,10 +41,11 @@ from ..models import (
     User,
     version_in_force,
 )
+from ..readings.operations import period_under_review
 from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
 from .access import can_mark_done, ensure_active, require_editor
-from .minutes import render_minutes_pdf
+from .minutes_store import keep_rendered_minutes, stored_minutes_pdf
 from .scheduling import send_cancellations
 
 # ---------------------------------------------------------------- small helpers
@@ -215,7 +217,12 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
         commitments = sorted(
             charter.commitments, key=lambda c: (order[c.provider_department_id], c.position)
         )
+        # The meeting prepares itself: each result computed from the period's latest reading
+        # (editable at the meeting), the criterion's latest company-wide value.
+        found = period_under_review(review, now.date())
         for index, commitment in enumerate(commitments, start=1):
+            point = found.latest.get(commitment.id)
+            computed = AssessmentResult(point.outcome.value) if point is not None else None
             review.assessments.append(
                 Assessment(
                     commitment_id=commitment.id,
@@ -225,8 +232,15 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
                     indicator=commitment.indicator,
                     target=commitment.target,
                     unit=commitment.unit,
+                    result=computed,
+                    measured_value=formats.number(point.value) if point is not None else "",
+                    computed_result=computed,
+                    computed_value=point.value if point is not None else None,
+                    computed_period=point.period if point is not None else None,
                 )
             )
+        if review.criterion_value is None and found.criterion:
+            review.criterion_value = found.criterion[-1].value
         review.version_number = current_version_number(charter)
         review.carried_actions = open_actions_before(review)
     if review.status != ReviewStatus.IN_PROGRESS:
@@ -291,8 +305,11 @@ def close_review(actor: User, review: Review, now: datetime, *, send_minutes: bo
 
 
 def minutes_pdf(review: Review, locale: str = "fr") -> bytes:
-    """The minutes of a closed review as a PDF, in ``locale``."""
-    return render_minutes_pdf(review, locale)
+    """The minutes of a closed review as a PDF, in ``locale``: the stored copy while current.
+
+    Ends the caller's transaction (see ``minutes_store.stored_minutes_pdf``).
+    """
+    return stored_minutes_pdf(review, locale)
 
 
 def minutes_file_name(review: Review, locale: str | None = None) -> str:
@@ -309,7 +326,8 @@ def _send_minutes(review: Review, now: datetime) -> None:
     for user in people.values():
         locale = user.locale if user.locale in ("fr", "en") else "fr"
         if locale not in pdfs:
-            pdfs[locale] = minutes_pdf(review, locale)
+            # Rendered in the closing transaction (as before) and stored with it.
+            pdfs[locale] = keep_rendered_minutes(review, locale)
         pdf = pdfs[locale]
         notifications.notify(
             "review_closed",

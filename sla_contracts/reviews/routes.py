@@ -41,12 +41,13 @@ from ..models import (
     ReviewDecision,
 )
 from ..permissions import can_edit, get_charter
+from ..readings.operations import period_under_review
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
 from . import access, scheduling
 from . import meeting_page as page
 from . import operations as ops
-from .chart import history_chart
+from .chart import criterion_reading_points, history_chart
 from .forms import ReminderSettingsForm, ScheduleForm
 from .meeting import save_meeting
 from .meeting_input import MeetingConflict, MeetingInvalid, MeetingSave
@@ -92,6 +93,7 @@ def _charter_section(charter: Charter) -> dict:
     return {
         "upcoming": upcoming,
         "history": history,
+        "criterion_readings": criterion_reading_points(charter, history),
         "can_edit": can_edit(current_user, charter),
     }
 
@@ -232,6 +234,7 @@ def _render_meeting(
             snapshot=snapshot,
             conflicts=conflicts or {},
             saved_by=saved_by,
+            period=period_under_review(review),
         ),
         status,
     )
@@ -309,8 +312,8 @@ def minutes_pdf(review_id: int):
     review = _load_review(review_id)
     if not review.is_closed:
         abort(404)
-    pdf = ops.minutes_pdf(review, str(get_locale() or "fr"))
-    return pdf_response(pdf, ops.minutes_file_name(review))
+    name = ops.minutes_file_name(review)
+    return pdf_response(ops.minutes_pdf(review, str(get_locale() or "fr")), name)
 
 
 # ---------------------------------------------------------------- action items

@@ -30,7 +30,7 @@ from ..errors import CharterStateError, NotFound
 from ..extensions import db
 from ..labels import cadence_label, direction_label
 from ..models import Charter, CharterVersion, User, version_sides
-from ..pdf import render_pdf
+from ..pdf import RENDER_SLOT, render_pdf
 from ..timeutil import add_months
 from ..transaction import atomic
 from .versions import sha256_hex, valid_signatures
@@ -142,19 +142,13 @@ def render_version_pdf(version: CharterVersion) -> bytes:
         return render_pdf(PDF_TEMPLATE, locale=version.language, **pdf_values(version))
 
 
-# Renders are CPU-bound Python: more than one at a time in a process only shares the
-# interpreter between them (and slows every other request of the process, including the
-# ones holding a write transaction). One at a time keeps the renderer bounded.
-_RENDER_SLOT = threading.BoundedSemaphore(1)
-
-
 def _render_outside_transaction(version: CharterVersion) -> bytes:
     """Read what the PDF shows, end the transaction, then render (no lock held meanwhile)."""
     language = version.language
     with force_locale(language):
         values = pdf_values(version)
     db.session.commit()
-    with _RENDER_SLOT, force_locale(language):
+    with RENDER_SLOT, force_locale(language):
         return render_pdf(PDF_TEMPLATE, locale=language, **values)
 
 
