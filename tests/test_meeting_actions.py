@@ -312,3 +312,25 @@ def test_action_reminders_go_to_the_owner_or_else_the_departments_heads(active, 
         return sorted(rows)
 
     assert told() == sorted([(org.member_a.id, mine.id), (org.head_b.id, old.id)])
+
+
+def test_an_owner_who_left_stays_on_the_carried_action_until_someone_else_is_chosen(
+    earlier, org, login_as
+):
+    org.member_b.archived_at = LATER
+    review = _started(earlier, org)
+    head = login_as(org.head_a)
+    url = f"/reviews/{review.id}"
+    page = head.get(url).get_data(as_text=True)
+    key = f"action-{earlier.open.id}-owner"
+    value = f"{org.stores.id}-{org.member_b.id}"
+    assert f'<option value="{value}" selected>Max Member (Magasins)</option>' in page
+    form = _form(page)
+    assert form[key] == value
+    assert head.post(url, {**form, "irritants": "Docks"}).status_code == 302
+    refused = head.post(url, {**_form(head.get(url).get_data(as_text=True)),
+                              "action-new0-title": "New", "action-new0-owner": value,
+                              "action-new0-due": "2027-05-01"})  # fmt: skip
+    assert refused.status_code == 422  # a new action cannot go to someone who left
+    db.session.expire_all()
+    assert db.session.get(ActionItem, earlier.open.id).owner_user_id == org.member_b.id

@@ -266,13 +266,16 @@ def _check_action(
         issues[at["title"]] = _("An action needs a title.")
     owner = int(owner_text) if owner_text.isdigit() else None
     person = int(person_text) if person_text.isdigit() else None
+    kept = existing is not None and person is not None and person == existing.owner_user_id
     if person_text:
-        if person not in sides:
+        if person not in sides and not kept:  # an owner who left since may stay as they were
             first, second = review.charter.sides
             issues[at["owner_user_id"]] = _(
                 "The owner must be a member of %(a)s or %(b)s.", a=first.name, b=second.name
             )
             person = None
+        elif person not in sides:
+            owner = existing.owner_department_id
         elif owner not in sides[person]:
             owner = sides[person][0]  # the department follows from the person
     elif existing is None or existing.owner_user_id is not None:

@@ -218,6 +218,7 @@ def _render_meeting(
     editable = review.is_open and can_edit(current_user, review.charter)
     if snapshot is None:
         snapshot = page.snapshot(review, page.recorded_inputs(review))
+    choices = page.owner_choices(review) if editable else []
     return (
         render_template(
             "reviews/meeting.html",
@@ -229,7 +230,8 @@ def _render_meeting(
             editable=editable,
             results=list(AssessmentResult),
             action_statuses=list(ActionStatus),
-            owner_choices=page.owner_choices(review) if editable else [],
+            owner_choices=choices,
+            owner_values={f"{d.id}-{u.id}" for d, people in choices for u in people},
             decisions=list(ReviewDecision),
             snapshot=snapshot,
             conflicts=conflicts or {},
