@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from .charters.routes import bp as charters_bp
     from .main.routes import bp as main_bp
     from .notifications import init_app as notifications_init
+    from .reviews import survey_routes  # noqa: F401 - routes on reviews_bp
     from .reviews.routes import bp as reviews_bp
 
     app.register_blueprint(auth_bp)

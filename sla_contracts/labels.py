@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
+from .measures import TargetDirection
 from .models import (
     ActionItem,
     ActionStatus,
@@ -186,6 +186,29 @@ DECISION_LABELS = {
 ACTION_STATUS_LABELS = {ActionStatus.OPEN: _l("Open"), ActionStatus.DONE: _l("Done")}
 
 
+# A commitment's status computed from its readings (``models.measured``).
+MEASURE_STATUS_LABELS = {
+    "met": RESULT_LABELS[AssessmentResult.MET],
+    "partly_met": RESULT_LABELS[AssessmentResult.PARTLY_MET],
+    "missed": RESULT_LABELS[AssessmentResult.MISSED],
+    "no_data": _l("No data"),
+    "not_measured": RESULT_LABELS[AssessmentResult.NOT_MEASURED],
+}
+
+
+def measure_status_label(status: str) -> str:
+    return str(MEASURE_STATUS_LABELS.get(str(status), status))
+
+
+def target_label(direction: TargetDirection | str | None, target: str) -> str:
+    """A target with its direction: "at least 95 %", "at most 48 h"."""
+    if direction is None:
+        return target
+    if TargetDirection(direction) == TargetDirection.AT_MOST:
+        return gettext("at most %(target)s", target=target)
+    return gettext("at least %(target)s", target=target)
+
+
 def review_status_label(status: ReviewStatus | str) -> str:
     return str(REVIEW_STATUS_LABELS[ReviewStatus(status)])
 
@@ -202,9 +225,23 @@ def action_status_label(status: ActionStatus | str) -> str:
     return str(ACTION_STATUS_LABELS[ActionStatus(status)])
 
 
+# The survey's scores before a review, 1 to 5 (how satisfied one side is with the other).
+SATISFACTION_LABELS = {
+    1: _l("1 — not at all satisfied"),
+    2: _l("2 — not very satisfied"),
+    3: _l("3 — fairly satisfied"),
+    4: _l("4 — satisfied"),
+    5: _l("5 — fully satisfied"),
+}
+
+
+def satisfaction_label(score: int) -> str:
+    return str(SATISFACTION_LABELS.get(score, score))
+
+
 def owner_label(action: ActionItem) -> str:
     """Who owns an action: "Mia Martin (Logistique)", or the department alone for old ones."""
     if action.owner is None:
         return action.owner_department.name
-    return _("%(person)s (%(department)s)", person=action.owner.name,
+    return gettext("%(person)s (%(department)s)", person=action.owner.name,
              department=action.owner_department.name)  # fmt: skip

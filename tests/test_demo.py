@@ -201,3 +201,37 @@ def test_a_demo_draft_is_in_negotiation(seeded):
     assert [c.title for c in ready.unagreed_commitments] == ["Fournisseurs tenus au délai"]
     half = ready.unagreed_commitments[0]
     assert half.agreed_by == [charter.department_a_id]
+
+
+def test_seed_demo_measures_a_year_and_shows_a_warning(seeded):
+    """Issue 13: a year of readings for the charters in force, one streak of two misses that
+    warned the pair's heads, reviews prepared from the readings, the criteria tracked."""
+    from sla_contracts.models import (
+        Assessment,
+        CriterionReading,
+        Notification,
+        Reading,
+        measured,
+    )
+
+    active = db.session.scalars(select(Charter).where(Charter.status == CharterStatus.ACTIVE)).all()
+    found = measured.charter_measures([c.id for c in active])
+    statuses = [m.status for f in found.values() for m in f.measures.values()]
+    assert {"met", "partly_met", "missed"} <= set(statuses)
+    assert sum(f.warnings for f in found.values()) == 1
+    assert db.session.scalar(select(func.count()).select_from(Reading)) >= 12 * len(active)
+    warned = db.session.scalars(
+        select(Notification).where(Notification.kind == "readings_missed_in_a_row")
+    ).all()
+    streak = next(f for f in found.values() if f.warnings)
+    charter = db.session.get(Charter, next(cid for cid, f in found.items() if f is streak))
+    heads = {
+        m.user_id
+        for d in (charter.department_a, charter.department_b)
+        for m in d.memberships
+        if m.role == Role.HEAD
+    }
+    assert {n.user_id for n in warned} == heads
+    assert db.session.scalar(select(func.count(Assessment.computed_result))) > 0
+    tracked = db.session.scalars(select(CriterionReading.criterion_id).distinct()).all()
+    assert len(tracked) == db.session.scalar(select(func.count()).select_from(CustomerCriterion))

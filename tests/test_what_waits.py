@@ -12,10 +12,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from sla_contracts import periods
 from sla_contracts.extensions import db
+from sla_contracts.main.dashboard import home_for
 from sla_contracts.main.waiting import WaitKind, what_waits_for
 from sla_contracts.models import ActionItem, CharterStatus, Notification, User
 from sla_contracts.notifications import inbox
+from sla_contracts.readings import operations as readings_ops
 from sla_contracts.reviews import operations as review_ops
 from sla_contracts.signing import amendments
 
@@ -177,6 +180,11 @@ def _home_queries(browser) -> int:
     return len(statements)
 
 
+def _last_two_months(today: datetime) -> tuple[str, str]:
+    this = periods.of(periods.PeriodKind.MONTH, today.date())
+    return this.previous().previous().key, this.previous().key
+
+
 def _fill(org, make_charter, n: int, today: datetime) -> None:
     for i in range(n):
         signing = make_charter(f"À signer {i}", commitments=(1, 1))
@@ -194,6 +202,18 @@ def _fill(org, make_charter, n: int, today: datetime) -> None:
                 due_on=date.today(),
             )
         )
+        db.session.flush()
+        # Two missed months in a row: the home page lists the charter with misses.
+        readings_ops.enter_readings(
+            org.head_a,
+            active,
+            [
+                {"commitment_id": c.id, "period": p, "value": 10}
+                for c in active.commitments
+                for p in _last_two_months(today)
+            ],
+            now=today,
+        )
     db.session.commit()
 
 
@@ -206,6 +226,7 @@ def test_home_and_inbox_take_a_bounded_number_of_queries(org, make_charter, logi
     big = _home_queries(browser)
     waiting = what_waits_for(org.head_b, today)
     assert [waiting.count(k) for k in WaitKind] == [13, 13, 13, 13]
+    assert len(home_for(org.head_b).misses) == 13
     print(f"home + inbox queries: {small} (1 of each) and {big} (13 of each)")
     assert big == small, (small, big)
 

@@ -1,7 +1,7 @@
 """actions owned by a person; a review's carried-over actions
 
 Revision ID: b3f1a7c2d905
-Revises: c3e8a1f4b6d2
+Revises: 3c5e7a9b1d24
 Create Date: 2026-12-03 14:10:00
 
 An action item gains the person who owns it (``owner_user_id``; actions from before keep only
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b3f1a7c2d905"
-down_revision = "c3e8a1f4b6d2"
+down_revision = "3c5e7a9b1d24"
 branch_labels = None
 depends_on = None
 

@@ -60,6 +60,11 @@ TAGS = (
     ),
     ("signing", "Submitting, signing, signed versions and their PDFs, verification"),
     ("reviews", "Periodic reviews of a charter in force"),
+    (
+        "readings",
+        "Measured values between reviews: each commitment's per period, the end-customer "
+        "criterion's per month",
+    ),
     ("inbox", "The caller's notifications"),
     ("meta", "This document and the reference"),
 )

@@ -33,6 +33,12 @@ from .negotiation_schemas import (
     ExpectationSchema,
     ReadinessSchema,
 )
+from .reading_schemas import (
+    MEASURE_EXAMPLE,
+    MEASURE_FIELDS,
+    MeasuredCommitment,
+    measured_commitments,
+)
 from .schemas import (
     Bool,
     Day,
@@ -70,12 +76,13 @@ def _beneficiary(commitment: Commitment) -> int:
     return commitment.charter.other_department_id(commitment.provider_department_id)
 
 
-def _ordered_commitments(charter: Charter) -> list[Commitment]:
-    """A's commitments first, then B's, each side in its order."""
+def _ordered_commitments(charter: Charter) -> list[MeasuredCommitment]:
+    """A's commitments first, then B's, each side in its order, their standings computed once."""
     side = {charter.department_a_id: 0, charter.department_b_id: 1}
-    return sorted(
+    ordered = sorted(
         charter.commitments, key=lambda c: (side[c.provider_department_id], c.position, c.id)
     )
+    return measured_commitments(charter, ordered)
 
 
 def _changes_since_previous(revision: Revision):
@@ -130,6 +137,11 @@ class CommitmentSchema(Schema):
     indicator = Text(required=True)
     target = Text(required=True)
     unit = Text(required=True)
+    target_value = MEASURE_FIELDS["target_value"]
+    target_direction = MEASURE_FIELDS["target_direction"]
+    tolerance = MEASURE_FIELDS["tolerance"]
+    status_computed = MEASURE_FIELDS["status_computed"]
+    last_reading = MEASURE_FIELDS["last_reading"]
     measurement_method = Text(required=True)
     measurement_frequency = Text(required=True)
     customer_impact = Text(required=True)
@@ -409,6 +421,7 @@ COMMITMENT_EXAMPLE = {
     "measurement_method": "Heure de réception scannée au quai du magasin",
     "measurement_frequency": "Mensuelle",
     "customer_impact": "Les rayons sont remplis avant l'arrivée des premiers clients.",
+    **MEASURE_EXAMPLE,
     "agreed_by": [1],
     "open_proposals": [9],
     "created_by": {"id": 4, "name": "Claire Dubois"},

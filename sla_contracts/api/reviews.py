@@ -30,7 +30,7 @@ from ..models import (
     ReviewStatus,
     User,
 )
-from ..reviews import access, meeting, scheduling
+from ..reviews import access, meeting, scheduling, survey
 from ..reviews import operations as ops
 from ..reviews.meeting import save_meeting
 from ..reviews.meeting_input import (
@@ -127,6 +127,33 @@ class ActionItemSchema(Schema):
     done_at = When(required=True, allow_none=True)
 
 
+class SurveySideSchema(Schema):
+    """What one side answered about the other in the survey before the meeting."""
+
+    department_id = Id(required=True, source=lambda s: s.rater.id)
+    rated_department_id = Id(required=True, source=lambda s: s.rated.id)
+    asked = Int(required=True, minimum=0, metadata={"description": "People of this side asked"})
+    answered = Int(required=True, minimum=0)
+    counts = List(
+        Int(minimum=0),
+        required=True,
+        source=lambda s: [s.counts[n] for n in sorted(s.counts)],
+        metadata={"description": "Answers per score, from 1 to 5", "minItems": 5, "maxItems": 5},
+    )
+    average = Number(required=True, allow_none=True, metadata={"minimum": 1, "maximum": 5})
+    irritants = List(Text(), required=True)
+
+
+class SurveySchema(Schema):
+    """The satisfaction survey asked before the meeting: shown once the review has started."""
+
+    sides = List(Nested(SurveySideSchema), required=True)
+    gap = Number(
+        required=True, allow_none=True, metadata={"minimum": 0, "description": "Between averages"}
+    )
+    gap_flagged = Bool(required=True, source=lambda s: s.is_gap_large)
+
+
 class ReviewSchema(Schema):
     """A review with its meeting, assessments and actions."""
 
@@ -174,6 +201,13 @@ class ReviewSchema(Schema):
     assessments = List(Nested(AssessmentSchema), required=True)
     actions = List(
         Nested(ActionItemSchema), required=True, source=lambda review: review.meeting_actions
+    )
+    survey = Nested(
+        SurveySchema,
+        required=True,
+        allow_none=True,
+        source=survey.results,
+        metadata={"description": "null until the review starts: answers stay hidden before"},
     )
 
 
@@ -292,6 +326,30 @@ REVIEW_EXAMPLE = {
     "overdue_since": None,
     "assessments": [ASSESSMENT_EXAMPLE],
     "actions": [ACTION_EXAMPLE],
+    "survey": {
+        "sides": [
+            {
+                "department_id": 1,
+                "rated_department_id": 2,
+                "asked": 6,
+                "answered": 5,
+                "counts": [0, 0, 1, 3, 1],
+                "average": 4.0,
+                "irritants": [],
+            },
+            {
+                "department_id": 2,
+                "rated_department_id": 1,
+                "asked": 9,
+                "answered": 7,
+                "counts": [1, 4, 2, 0, 0],
+                "average": 2.14,
+                "irritants": ["Quais encombrés le lundi"],
+            },
+        ],
+        "gap": 1.86,
+        "gap_flagged": False,
+    },
 }
 PLANNED_EXAMPLE = {
     **REVIEW_EXAMPLE,
@@ -306,6 +364,7 @@ PLANNED_EXAMPLE = {
     "irritants": "",
     "assessments": [],
     "actions": [],
+    "survey": None,
 }
 CREATE_EXAMPLE = {
     "scheduled_at": "2027-03-01T14:00:00+01:00",
@@ -328,6 +387,7 @@ def _options():
         selectinload(Review.actions),
         selectinload(Review.carried_actions),
         selectinload(Review.attendees).selectinload(ReviewAttendee.user),
+        selectinload(Review.survey_answers),
     )
 
 

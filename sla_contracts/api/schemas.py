@@ -349,7 +349,8 @@ class ErrorBodySchema(Schema):
     details = Dict(
         metadata={
             "description": "validation_error: errors (field → messages), unknown_fields, "
-            "missing_fields; conflict: current_lock_version and current (the current "
+            "missing_fields; entering readings, rows refused: errors as a list of {index, "
+            "field, message}; conflict: current_lock_version and current (the current "
             "content); not_ready: open_expectations and unagreed_commitments (ids); "
             "not_owner: provider_department_id; rate_limited: retry_after"
         }

@@ -40,12 +40,13 @@ from ..models import (
     Expectation,
     Proposal,
     Revision,
+    measured,
     pending_version,
 )
 from ..permissions import can_edit, get_charter
 from ..timeutil import utcnow
 from ..transaction import atomic, attempt
-from . import edit_page, editing, live, negotiation, telling
+from . import edit_page, editing, live, measures_view, negotiation, telling
 from . import operations as ops
 from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
@@ -173,6 +174,9 @@ def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
         .options(selectinload(Comment.author), selectinload(Comment.resolved_by))
         .order_by(Comment.created_at, Comment.id)
     ).all()
+    # In force: where each commitment stands on its readings (two statements).
+    active = charter.status == CharterStatus.ACTIVE
+    measure = measured.charter_measure(charter.id) if active else None
     return render_template(
         "charters/show.html",
         charter=charter,
@@ -185,6 +189,8 @@ def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
         poll_seconds=live.poll_seconds(charter.status),
         readiness=negotiation.readiness(charter),
         failed=failed,
+        measure=measure,
+        measures_view=measures_view,
     )
 
 

@@ -211,6 +211,8 @@ CHARTERS: list[dict[str, Any]] = [
         "criterion": RUPTURE,
         "cadence": 3,
         "status": "active",
+        # Its first measured commitment missed the last two months: the early warning shows.
+        "readings_streak": True,
         "opened_days_ago": 220,
         "commitments_a": [
             c(

@@ -31,8 +31,10 @@ from ..models import (
     Role,
     User,
 )
+from ..readings.operations import criterion_readings_of
 from ..timeutil import utcnow
 from . import data
+from .readings import seed_criterion_readings, seed_readings
 
 # Drafting starts at 09:00 UTC on the day a charter was opened, one step per hour after that.
 STEP = timedelta(hours=1)
@@ -69,6 +71,10 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         spec["code"]: _department(admin, spec, password_hash, result) for spec in data.DEPARTMENTS
     }
     criteria = {spec["name"]: _criterion(admin, spec, result) for spec in data.CRITERIA}
+    with notifications.inbox_only():
+        for criterion in criteria.values():
+            if not criterion_readings_of(criterion):
+                seed_criterion_readings(criterion, admin, now)
     for spec in data.CHARTERS:
         if _charter_exists(spec["title"]):
             continue
@@ -364,6 +370,8 @@ def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> N
     )
     from ..reviews.demo import seed_reviews
 
+    # A year of readings first, so that the reviews held since prepared themselves from them.
+    seed_readings(charter, head_a, now, streak=spec.get("readings_streak", False))
     seed_reviews(charter, spec.get("reviews", []), now)
     if status == "ended" and charter.status.value != "ended":  # a review may have ended it
         ended_at = now - timedelta(days=max(min(reviews_days, default=2) - 1, 1))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Charter, CharterStatus, User, standings
+from ..models import Charter, CharterStatus, User, measured, standings
 from ..permissions import readable_charters
 from .waiting import Waiting, what_waits_for
 
@@ -19,6 +19,8 @@ class Home:
     # versions awaiting signatures) where its amendment is worked on.
     by_status: dict[CharterStatus, list[Charter]] = field(default_factory=dict)
     waiting: Waiting | None = None
+    # Charters in force with a commitment missed on its latest reading, and where they stand.
+    misses: list[tuple[Charter, measured.CharterMeasure]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -53,7 +55,16 @@ def home_for(user: User, now: datetime | None = None, waiting: Waiting | None = 
             home.by_status[CharterStatus.ACTIVE].append(charter)
         home.by_status[charter.status].append(charter)
     home.waiting = waiting or what_waits_for(user, now)
+    home.misses = _with_misses(home.by_status[CharterStatus.ACTIVE])
     return home
+
+
+def _with_misses(charters: list[Charter]) -> list[tuple[Charter, measured.CharterMeasure]]:
+    """The charters in force with misses, most warnings and misses first (two statements)."""
+    in_force = [c for c in charters if c.status == CharterStatus.ACTIVE]
+    found = measured.charter_measures([c.id for c in in_force])
+    missing = [(c, found[c.id]) for c in in_force if found[c.id].missed]
+    return sorted(missing, key=lambda pair: (-pair[1].warnings, -pair[1].missed))
 
 
 __all__ = ["SECTIONS", "Home", "home_for"]

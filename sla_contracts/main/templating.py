@@ -90,6 +90,8 @@ def register(app: Flask) -> None:
             "share_link_status_label": labels.share_link_status_label,
             "role_label": labels.role_label,
             "direction_label": labels.direction_label,
+            "measure_status_label": labels.measure_status_label,
+            "target_label": labels.target_label,
             "cadence_label": labels.cadence_label,
             "field_label": labels.field_label,
             "field_labels": labels.field_labels,

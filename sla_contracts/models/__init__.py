@@ -69,6 +69,7 @@ from .standing import (
     standing,
     standings,
 )
+from .surveys import SatisfactionAnswer
 
 __all__ = [
     "Agreement",
@@ -131,4 +132,5 @@ __all__ = [
     "ReviewMinutesPdf",
     "ReviewDecision",
     "ReviewStatus",
+    "SatisfactionAnswer",
 ]

@@ -32,9 +32,10 @@ from .outbox import (
     withdraw_unsent,
 )
 from .preferences import locale_of, wants_email
-from .texts import CANCELLED, INVITED, MOVED, REMOVED, SIGNED, VOIDED
+from .texts import ANSWERED, CANCELLED, INVITED, MOVED, REMOVED, SIGNED, VOIDED
 
 __all__ = [
+    "ANSWERED",
     "CANCELLED",
     "INVITED",
     "LEASE",

@@ -159,6 +159,7 @@ def _when(value: str) -> str:
 # How a request was done (``Notification.done_reason``): a line by whom and on which day.
 SIGNED = "signed"
 VOIDED = "voided"
+ANSWERED = "answered"
 
 
 def render_done(reason: str | None, by: str | None, done_at: datetime) -> str:
@@ -172,6 +173,8 @@ def render_done(reason: str | None, by: str | None, done_at: datetime) -> str:
                 day=day,
             )
         return _("Nothing left to sign — the version was withdrawn on %(day)s", day=day)
+    if reason == ANSWERED:
+        return _("Done — answered on %(day)s", day=day)
     if by:
         return _("Done — signed by %(name)s on %(day)s", name=by, day=day)
     return _("Done on %(day)s", day=day)
@@ -294,6 +297,32 @@ def _review_invitation(p: Params) -> str:
         "You are invited to the review meeting of “%(title)s” on %(when)s.",
         title=title,
         when=when,
+    )
+
+
+@message(
+    "review_survey",
+    subject=lambda p: _(
+        "Before the review of “%(title)s”: how well does %(dept)s serve you?",
+        title=p["title"],
+        dept=p["rated"],
+    ),
+    body=lambda p: (
+        _review_survey(p)
+        + "\n"
+        + _(
+            "Your answer stays hidden from %(dept)s until the review starts. Answer here:",
+            dept=p["rated"],
+        )
+    ),
+    asks_action=True,
+)
+def _review_survey(p: Params) -> str:
+    return _(
+        "Before the review of “%(title)s”, rate %(dept)s from 1 to 5 and name one irritant if "
+        "you have one.",
+        title=p["title"],
+        dept=p["rated"],
     )
 
 

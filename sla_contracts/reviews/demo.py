@@ -41,6 +41,13 @@ def seed_reviews(charter: Charter, specs: list[dict[str, Any]], now: datetime) -
         ops.start_review(head, review, now=when)
         assessments = {}
         for index, assessment in enumerate(review.assessments):
+            if assessment.computed_result is not None:  # prepared from the readings: kept
+                assessments[assessment.id] = AssessmentValues(
+                    result=assessment.computed_result.value,
+                    measured_value=assessment.measured_value,
+                    comment="",
+                )
+                continue
             result = _PATTERN[(index + number) % len(_PATTERN)]
             target = parse_number(assessment.target)
             measured = ""

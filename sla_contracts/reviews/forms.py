@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..models.surveys import IRRITANT_MAX
 from .scheduling import LINK_MAX, LOCATION_MAX
 
 
@@ -35,4 +36,15 @@ class ReminderSettingsForm(FlaskForm):
     action_due_soon_days = IntegerField(
         _l("Remind before an action's due date (days)"),
         validators=[InputRequired(), NumberRange(0, 90)],
+    )
+
+
+class SurveyForm(FlaskForm):
+    """The satisfaction survey before a review (the service checks the score)."""
+
+    # Shown as five labelled radio buttons (templates/reviews/survey.html).
+    score = StringField(_l("Your score"), validators=[Optional()])
+    irritant = StringField(
+        _l("One irritant, if you have one (optional)"),
+        validators=[Optional(), Length(max=IRRITANT_MAX)],
     )

@@ -9,6 +9,7 @@ from ..formats import collate, local_date, share_met_help
 from ..labels import action_status_label, decision_label, owner_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
+from . import survey
 from .access import reviews_of
 from .chart import criterion_reading_points, history_chart
 
@@ -67,6 +68,7 @@ def minutes_values(review: Review) -> dict:
             for name, rater, rated in charter.satisfaction_sides
         ],
         "gap": review.satisfaction_gap,
+        "survey": survey.minutes_values(review),
         "irritants": review.irritants,
         "minutes": review.minutes,
         "decision": decision_label(review.decision),

@@ -44,6 +44,7 @@ from ..models import (
 from ..readings.operations import period_under_review
 from ..signing.amendments import end_charter, open_amendment
 from ..timeutil import add_months, utcnow
+from . import survey
 from .access import can_mark_done, ensure_active, require_editor
 from .minutes_store import keep_rendered_minutes, stored_minutes_pdf
 from .scheduling import send_cancellations
@@ -243,6 +244,7 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
             review.criterion_value = found.criterion[-1].value
         review.version_number = current_version_number(charter)
         review.carried_actions = open_actions_before(review)
+        survey.prefill(review)  # the survey's averages, editable at the meeting
     if review.status != ReviewStatus.IN_PROGRESS:
         review.transition(ReviewStatus.IN_PROGRESS)
     review.updated_at = now

@@ -22,6 +22,7 @@ from ..errors import ReviewStateError, ValidationError
 from ..extensions import db
 from ..models import Charter, Membership, Review, ReviewAttendee, ReviewStatus, User
 from ..timeutil import utcnow
+from . import survey
 from .access import ensure_active, require_editor
 from .ics import meeting_ics
 
@@ -221,6 +222,7 @@ def schedule_meeting(
     db.session.flush()
     db.session.refresh(review, ["attendees"])
     _send_invitations(review, "REQUEST", [a.user for a in review.attendees], now)
+    survey.ask(review, now)  # both sides rate each other before the meeting, asked once
     record_event(
         "review_rescheduled" if was_scheduled else "review_scheduled",
         actor=actor,
