@@ -53,15 +53,24 @@ def _short(text: str) -> str:
 
 
 def commitment_readings_chart(
-    charter: Charter, *, today: date | None = None, chart_id: str = "readings-chart"
+    charter: Charter,
+    *,
+    until: date | None = None,
+    chart_id: str = "readings-chart",
+    data_table: bool = True,
 ) -> Markup:
-    """One panel per measured commitment that has readings (the last three years), or nothing."""
-    today = today or utcnow().date()
+    """One panel per measured commitment that has readings, or nothing.
+
+    The three years up to ``until`` (the review's day in its minutes; on pages, now).
+    ``data_table``: add the values as a table (pages).
+    """
+    last = until or utcnow().date()
     rows = db.session.execute(
         select(Reading.commitment_id, Reading.period, Reading.period_start, Reading.value)
         .where(
             Reading.charter_id == charter.id,
-            Reading.period_start >= add_months(today, -12 * YEARS_SHOWN),
+            Reading.period_start >= add_months(last, -12 * YEARS_SHOWN),
+            *((Reading.period_start <= until,) if until else ()),
         )
         .order_by(Reading.commitment_id, Reading.period_start)
     ).all()
@@ -135,6 +144,7 @@ def commitment_readings_chart(
         f"{''.join(draw_panel(i, p, axis) for i, p in enumerate(panels))}"
         f"{date_labels(labels, axis, height)}</svg>"
         f"{legend(key, True)}"
-        f"{values_table(every, caption)}"
     )
+    if data_table:
+        svg += values_table(every, caption)
     return Markup(svg)  # noqa: S704 - built from numbers and escaped text only
