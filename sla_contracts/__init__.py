@@ -141,6 +141,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(verify_bp)
     app.register_blueprint(share_bp)
 
+    from .readings.routes import bp as readings_bp
+
+    app.register_blueprint(readings_bp)
+
 
 def register_commands(app: Flask) -> None:
     """Attach the command-line commands."""

@@ -95,6 +95,9 @@ def defaults() -> dict:
         # Scheduler inside the web process (development default only).
         "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", False),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Form fields in memory (Flask's default is 500 kB): a previewed CSV file of readings
+        # comes back signed in a hidden field to be confirmed.
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         # Reverse proxies in front of the app (0: none). Behind one, set 1 so that the client's
         # address (X-Forwarded-For) and scheme are used: otherwise the login rate limit counts
         # every client as the proxy's address, and one attacker locks everybody out.

@@ -66,6 +66,8 @@ FIELD_LABELS = {
     "measurement_method": _l("How it is measured"),
     "measurement_frequency": _l("How often"),
     "customer_impact": _l("How this serves the end-customer criterion"),
+    "chosen_direction": _l("Direction of the target"),
+    "tolerance": _l("Tolerance"),
     "position": _l("Position"),
     "review_cadence_months": _l("Review cadence"),
     "criterion": _l("End-customer criterion"),

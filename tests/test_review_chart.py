@@ -207,6 +207,13 @@ def test_the_charter_chart_costs_the_same_queries_with_many_readings(
     counts = []
     for months in ([(2026, 12)], [(y, m) for y in (2025, 2026) for m in range(1, 13)]):
         _criterion_readings(org, months)
+        rows = [
+            {"commitment_id": c.id, "period": f"{y}-{m:02d}", "value": 95}
+            for c in active.commitments
+            for y, m in months
+        ]
+        readings.enter_readings(org.head_a, active, rows, now=datetime(2027, 3, 1, tzinfo=UTC))
+        db.session.commit()
         statements = [0]
 
         def count(*_args, statements=statements):
@@ -219,3 +226,60 @@ def test_the_charter_chart_costs_the_same_queries_with_many_readings(
             event.remove(db.engine, "before_cursor_execute", count)
         counts.append(statements[0])
     assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------- the commitments' readings
+
+
+def test_each_measured_commitment_gets_a_panel_with_its_target(org, login_as, active):
+    first, second = active.commitments_by(active.sides[0].id)
+    other_side = active.commitments_by(active.sides[1].id)[0]
+    rows = [
+        {"commitment_id": c.id, "period": f"2027-{m:02d}", "value": v}
+        for c, values in ((first, (96, 95, 95)), (other_side, (90, 97, 95)))
+        for m, v in zip((1, 2, 3), values, strict=True)
+    ]
+    readings.enter_readings(org.head_a, active, rows, now=datetime(2027, 3, 10, tzinfo=UTC))
+    db.session.commit()
+    page = plain(login_as(org.member_b).get(f"/charters/{active.id}").get_data(as_text=True))
+    chart = re.search(r'<svg class="review-chart readings-chart".*?</details>', page, re.S).group(0)
+    assert "Readings of the commitments" in page
+    # Two panels (the commitment without readings has none), each with its target line.
+    assert chart.count('<g class="target"><title>Target 95%</title>') == 2
+    assert f"{active.sides[0].code} · {first.title}" in chart and second.title not in chart
+    assert len(_markers(chart, "s-sat-a")) == 3 and len(_markers(chart, "s-sat-b")) == 3
+    assert 'data-marker="circle"' in chart and 'data-marker="square"' in chart
+    table = re.search(r"<tbody>(.*?)</tbody>", chart, re.S).group(1)
+    assert [h for h in re.findall(r'<th scope="row">([^<]*)</th>', table)] == [
+        "January 2027",
+        "February 2027",
+        "March 2027",
+    ]
+
+
+def test_no_readings_no_commitment_panel(org, login_as, active):
+    page = login_as(org.head_a).get(f"/charters/{active.id}").get_data(as_text=True)
+    assert "readings-chart" not in page
+
+
+def test_the_minutes_draw_the_commitments_readings_up_to_the_review(
+    started_review, org, login_as, active
+):
+    commitment = active.commitments_by(active.sides[0].id)[0]
+    _close(started_review, org)  # held 20 January 2027
+    rows = [
+        {"commitment_id": commitment.id, "period": p, "value": v}
+        for p, v in (("2026-12", 93), ("2027-01", 96), ("2027-02", 97))
+    ]
+    readings.enter_readings(org.head_a, active, rows, now=datetime(2027, 3, 10, tzinfo=UTC))
+    db.session.commit()
+    from sla_contracts.reviews.minutes import minutes_document
+
+    values, _chart = minutes_document(db.session.get(Review, started_review.id), "en")
+    drawn = str(values["readings_chart"])
+    assert len(_markers(drawn, "s-sat-a")) == 2  # December and January, not February
+    assert "<details" not in drawn  # the PDF carries no page widgets
+    text = plain(
+        pdf_text(login_as(org.head_a).get(f"/reviews/{started_review.id}/minutes.pdf").data)
+    )
+    assert "Readings of the commitments" in text and "Target 95%" in text

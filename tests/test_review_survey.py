@@ -323,3 +323,27 @@ def test_the_minutes_pdf_shows_each_sides_distribution(scheduled, org, login_as)
         "score 4: 1 · score 5: 1 · Answered: 2 of 2 asked · average 4.5"
     ) in text
     assert "score 2: 1" in text and "Answered: 1 of 2 asked · average 2" in text
+
+
+def test_a_french_reader_is_asked_in_french(planned_review, org, smtp):
+    org.member_b.locale = "fr"
+    db.session.commit()
+    _schedule(planned_review, org)
+    jobs.deliver_outbox(REVIEW_NOW)
+    (message,) = [m for rcpt, m in smtp.inbox.messages if rcpt == [org.member_b.email]
+                  and "avis" in m["Subject"]]  # fmt: skip
+    assert message["Subject"] == (
+        "Avant la revue de « Logistique ⇄ Magasins » : votre avis sur le service rendu par "
+        "Logistique"
+    )
+    body = message.get_body(("plain",)).get_content()
+    assert "notez de 1 à 5 le service rendu par Logistique" in body
+    assert "reste cachée pour Logistique jusqu’au début de la revue" in body
+
+
+def test_a_cancelled_review_takes_no_answer(scheduled, org, login_as):
+    ops.cancel_open_review(scheduled.charter, org.head_a, REVIEW_NOW)
+    db.session.commit()
+    refused = _answer(login_as, org.member_a, scheduled, 3)
+    assert refused.status_code == 409
+    assert "This review was cancelled: the survey is closed." in refused.get_data(as_text=True)

@@ -7,6 +7,8 @@ the signed versions…) are fields with ``source=``, read from the ORM object an
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from sqlalchemy import select
 
@@ -47,6 +49,7 @@ from .schemas import (
     Int,
     List,
     Nested,
+    Number,
     PageArgs,
     PersonSchema,
     Raw,
@@ -357,6 +360,26 @@ class CharterUpdateSchema(Schema):
     review_cadence_months = Int(choices=REVIEW_CADENCES)
 
 
+def _measure_choices() -> dict[str, Any]:
+    """How readings compare with the target, as co-writing chooses them (None: the default)."""
+    return {
+        "chosen_direction": Text(
+            data_key="target_direction",
+            allow_none=True,
+            choices=("at_least", "at_most"),
+            metadata={"description": "Chosen direction; null: taken from the target's text"},
+        ),
+        "tolerance": Number(
+            allow_none=True,
+            metadata={
+                "minimum": 0,
+                "description": "How far from the target still counts as partly met, in its "
+                "unit; null: 5 % of the target",
+            },
+        ),
+    }
+
+
 CommitmentCreateSchema = Schema.from_dict(
     {
         "provider_department_id": Id(
@@ -366,6 +389,7 @@ CommitmentCreateSchema = Schema.from_dict(
             name: Text(required=required, max_length=max_length)
             for name, (required, max_length) in COMMITMENT_LIMITS.items()
         },
+        **_measure_choices(),
     },
     name="CommitmentCreate",
 )
@@ -376,6 +400,7 @@ CommitmentUpdateSchema = Schema.from_dict(
             name: Text(max_length=max_length)
             for name, (_required, max_length) in COMMITMENT_LIMITS.items()
         },
+        **_measure_choices(),
     },
     name="CommitmentUpdate",
 )

@@ -402,7 +402,7 @@ def get_commitment(commitment):
 )
 def update_commitment(data, commitment):
     user = require_api_user()
-    require_change(_changes(data), list(COMMITMENT_LIMITS))
+    require_change(_changes(data), [*COMMITMENT_LIMITS, "target_direction", "tolerance"])
     seen = seen_version(data, current=lambda: CommitmentSchema().dump(commitment))
     with atomic():
         try:

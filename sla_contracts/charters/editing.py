@@ -25,6 +25,7 @@ from ..errors import ConflictError
 from ..extensions import db
 from ..formats import and_list
 from ..models import COMMITMENT_FIELDS, Charter, Commitment, Revision, User
+from .measure_fields import MEASURE_FIELDS
 
 CHARTER_FIELDS = ("title", "criterion_id", "review_cadence_months")
 # How far back the history is read to find who set a field (only on a conflict).
@@ -107,7 +108,8 @@ def charter_values(charter: Charter) -> dict[str, str]:
 
 def commitment_values(commitment: Commitment) -> dict[str, str]:
     """The commitment's fields as its edit form shows them."""
-    return {name: _text(getattr(commitment, name)) for name in COMMITMENT_FIELDS}
+    names = (*COMMITMENT_FIELDS, *MEASURE_FIELDS)
+    return {name: _text(getattr(commitment, name)) for name in names}
 
 
 def _in_snapshot(snapshot: dict, field: str, commitment_id: int | None) -> str | None:

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..formutil import options
 from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 
 
@@ -72,6 +73,19 @@ class CommitmentForm(FlaskForm):
         area=True,
         description=_l("One sentence: why keeping this promise moves the shared criterion."),
     )
+    # How the readings are compared with the target (see ``measure_fields``; the service checks).
+    chosen_direction = SelectField(
+        _l("Direction of the target"),
+        choices=options(
+            [
+                ("", _l("Taken from the target (default)")),
+                ("at_least", _l("At least the target")),
+                ("at_most", _l("At most the target")),
+            ]
+        ),
+        validators=[Optional()],
+    )
+    tolerance = StringField(_l("Tolerance (optional)"), validators=[Optional(), Length(max=32)])
     lock_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
     base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
 

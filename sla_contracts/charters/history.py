@@ -45,6 +45,9 @@ def snapshot(charter: Charter) -> dict[str, Any]:
                 "provider_department_id": c.provider_department_id,
                 "position": c.position,
                 **{name: getattr(c, name) for name in COMMITMENT_FIELDS},
+                # Chosen only: a commitment without them keeps the snapshot it always had.
+                **({"chosen_direction": c.chosen_direction.value} if c.chosen_direction else {}),
+                **({"tolerance": c.tolerance} if c.tolerance is not None else {}),
             }
             for c in sorted(charter.commitments, key=lambda c: (c.position, c.id))
         ],
@@ -158,7 +161,7 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
         before = old_by_id[cid]
         fields = [
             FieldChange(f, before.get(f), c.get(f))
-            for f in (*COMMITMENT_FIELDS, "position")
+            for f in (*COMMITMENT_FIELDS, "chosen_direction", "tolerance", "position")
             if before.get(f) != c.get(f)
         ]
         if fields:

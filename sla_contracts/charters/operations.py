@@ -43,6 +43,7 @@ from ..validation import clean_text
 from . import editing, telling
 from .balance import Balance, balance  # noqa: F401 - re-exported: callers use ops.balance
 from .history import record_revision
+from .measure_fields import clean_measure_fields
 from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
 
 TITLE_MAX = 200
@@ -311,7 +312,7 @@ def add_commitment(
             ),
             field="provider_department_id",
         )
-    fields = clean_commitment_fields(data)
+    fields = {**clean_commitment_fields(data), **clean_measure_fields(data)}
     charter = lock_charter(charter)
     last = db.session.scalar(
         select(func.max(Commitment.position)).where(
@@ -386,7 +387,7 @@ def update_commitment(
     as_admin = ensure_owner(actor, commitment)
     if isinstance(seen_lock_version, bool) or not isinstance(seen_lock_version, int):
         raise ValidationError(_("lock_version is required."), field="lock_version")
-    fields = clean_commitment_fields(data, partial=True)
+    fields = {**clean_commitment_fields(data, partial=True), **clean_measure_fields(data, True)}
     charter = lock_charter(charter)
     overridden: list[editing.Overridden] = []
     if base is not None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.sessions import quiet_session, session_claim
 from ..errors import ConflictError, NotFound
 from ..extensions import db
-from ..formats import and_list, collate, local
+from ..formats import and_list, collate, local, number
 from ..formutil import options
 from ..labels import activity_label, cadence_label, field_labels, status_label
 from ..main.errors import error_response
@@ -50,6 +50,7 @@ from . import edit_page, editing, live, measures_view, negotiation, telling
 from . import operations as ops
 from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
+from .measure_fields import MEASURE_FIELDS
 from .ownership import may_act_for
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
@@ -370,7 +371,8 @@ def new_commitment(charter_id: int):
 
 
 def _commitment_data(form: CommitmentForm) -> dict:
-    return {name: getattr(form, name).data or "" for name in ops.COMMITMENT_LIMITS}
+    names = (*ops.COMMITMENT_LIMITS, *MEASURE_FIELDS)
+    return {name: getattr(form, name).data or "" for name in names}
 
 
 @bp.route("/<int:charter_id>/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
@@ -391,6 +393,8 @@ def edit_commitment(charter_id: int, commitment_id: int):
     form = CommitmentForm(obj=commitment)
     if request.method == "GET":
         form.base.data = edit_page.token(charter, commitment)
+        if commitment.tolerance is not None:  # in the reader's language: "2,5"
+            form.tolerance.data = number(commitment.tolerance)
     provider = commitment.provider_department
     beneficiary = db.session.get(Department, charter.other_department_id(provider.id))
     status, conflict = 200, []

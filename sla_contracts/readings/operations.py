@@ -286,11 +286,9 @@ def _write(
     return written
 
 
-def enter_readings(
-    actor: User, charter: Charter, rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None
-) -> Written:
-    """Enter a batch of a charter's readings: ``[{"commitment_id", "period", "value", "note"}]``."""
-    now = now or utcnow()
+def _checked_for(
+    actor: User, charter: Charter, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> tuple[dict[int, periods.PeriodKind | None], list[_Row]]:
     if not can_read(actor, charter):
         raise Forbidden(_("Only the members of the charter's two departments enter its readings."))
     if charter.status != CharterStatus.ACTIVE:
@@ -306,6 +304,25 @@ def enter_readings(
         _("This commitment is not one of this charter's."),
         now.date(),
     )
+    return kinds, checked
+
+
+def check_readings(
+    actor: User, charter: Charter, rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None
+) -> int:
+    """The checks of ``enter_readings`` without writing (a CSV preview): the number of valid rows.
+
+    Raises what ``enter_readings`` would raise (``ReadingsRejected`` naming every bad row).
+    """
+    return len(_checked_for(actor, charter, rows, now or utcnow())[1])
+
+
+def enter_readings(
+    actor: User, charter: Charter, rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None
+) -> Written:
+    """Enter a batch of a charter's readings: ``[{"commitment_id", "period", "value", "note"}]``."""
+    now = now or utcnow()
+    kinds, checked = _checked_for(actor, charter, rows, now)
     extra = {c: {"charter_id": charter.id} for c in kinds}
     written = _write(Reading, "commitment_id", checked, actor, now, extra)
     if written.created or written.updated:

@@ -112,7 +112,7 @@ def marker(shape: str, x: float, y: float, colour: str, size: float = MARK) -> s
     return f'<circle cx="{x}" cy="{y}" r="{size}" fill="{colour}" {edge}/>'
 
 
-class _TimeAxis:
+class TimeAxis:
     """Dates to x positions: proportional to time, one date alone in the middle."""
 
     def __init__(self, days: Iterable[date]):
@@ -136,7 +136,7 @@ def _dodged(placed: list[tuple[float, float]], x: float, y: float) -> float:
     return round(x + step, 1)
 
 
-def _panel(index: int, panel: Panel, axis: _TimeAxis) -> str:
+def draw_panel(index: int, panel: Panel, axis: TimeAxis) -> str:
     top = index * PANEL_H + TITLE_H
     span = (panel.high - panel.low) or 1.0
 
@@ -195,22 +195,22 @@ def _panel(index: int, panel: Panel, axis: _TimeAxis) -> str:
     return "".join(out)
 
 
-def _date_labels(days: Sequence[date], axis: _TimeAxis, height: int) -> str:
-    """The reviews' days along the bottom, leaving out a label that would overlap the last one."""
+def date_labels(labels: Sequence[tuple[date, str]], axis: TimeAxis, height: int) -> str:
+    """Dates along the bottom, leaving out a label that would overlap the one before it."""
     out, last_x = [], None
-    for on in sorted(set(days)):
+    for on, text in sorted(set(labels)):
         x = axis.x(on)
         if last_x is not None and x - last_x < LABEL_SPACING:
             continue
         out.append(
             f'<text x="{x}" y="{height - 8}" text-anchor="middle" class="axis" {AXIS}>'
-            f"{escape(day(on))}</text>"
+            f"{escape(text)}</text>"
         )
         last_x = x
     return "".join(out)
 
 
-def _legend(series: list[Series], target_label: str) -> str:
+def legend(series: list[Series], with_target: bool) -> str:
     items = []
     for s in series:
         colour = COLOURS[s.css]
@@ -225,7 +225,7 @@ def _legend(series: list[Series], target_label: str) -> str:
             f'<li data-marker="{s.marker}">{sample} {escape(s.label)} '
             f'<span class="visually-hidden">({escape(marker_name(s.marker))})</span></li>'
         )
-    if target_label:
+    if with_target:
         dashed = escape(_("Target (dashed line)"))
         items.append(
             '<li data-marker="target"><svg class="legend-mark" width="26" height="12" '
@@ -248,7 +248,7 @@ def marker_name(shape: str) -> str:
     }[shape]
 
 
-def _data_table(series: list[Series], caption: str) -> str:
+def values_table(series: list[Series], caption: str) -> str:
     """Every value of the chart, one row per date, for screen readers and anyone who asks."""
     labels: dict[date, str] = {}
     for s in series:
@@ -379,7 +379,7 @@ def history_chart(
     ]
     every = [s for p in panels for s in p.series]
     review_days = [_held_day(r) for r in reviews if r.held_at]
-    axis = _TimeAxis([*review_days, *(p.on for s in every for p in s.points)])
+    axis = TimeAxis([*review_days, *(p.on for s in every for p in s.points)])
     height = 3 * PANEL_H + DATES_H
     title = escape(_("Reviews over time"))
     first, last = min(review_days, default=None), max(review_days, default=None)
@@ -397,12 +397,12 @@ def history_chart(
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{title}</title>'
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>'
-        f"{''.join(_panel(i, p, axis) for i, p in enumerate(panels))}"
-        f"{_date_labels(review_days, axis, height)}</svg>"
-        f"{_legend(every, target_label)}"
+        f"{''.join(draw_panel(i, p, axis) for i, p in enumerate(panels))}"
+        f"{date_labels([(d, day(d)) for d in review_days], axis, height)}</svg>"
+        f"{legend(every, bool(target_label))}"
     )
     if data_table:
-        svg += _data_table(every, _("Reviews over time"))
+        svg += values_table(every, _("Reviews over time"))
     return Markup(svg)  # noqa: S704 - built from numbers and escaped text only
 
 

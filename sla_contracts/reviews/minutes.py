@@ -12,6 +12,7 @@ from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint rend
 from . import survey
 from .access import reviews_of
 from .chart import criterion_reading_points, history_chart
+from .readings_chart import commitment_readings_chart
 
 TEMPLATE = "pdf/minutes.html"
 
@@ -103,6 +104,9 @@ def minutes_document(review: Review, locale: str = "fr") -> tuple[dict, Markup]:
             readings=criterion_reading_points(review.charter, history, until=held),
             data_table=False,
             chart_id="minutes-chart",
+        )
+        values["readings_chart"] = commitment_readings_chart(
+            review.charter, until=held, chart_id="minutes-readings", data_table=False
         )
     return values, chart
 

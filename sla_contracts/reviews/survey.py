@@ -131,6 +131,8 @@ def answer(
     locked = db.session.scalar(
         select(Review.status).where(Review.id == review.id).with_for_update()
     )
+    if locked == ReviewStatus.CANCELLED:
+        raise ReviewStateError(_("This review was cancelled: the survey is closed."))
     if locked not in ANSWERING:
         raise ReviewStateError(_("The review has started: the survey is closed."))
     value = _score(score)
