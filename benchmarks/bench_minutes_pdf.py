@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, func, select  # noqa: E402
+from sqlalchemy import delete, event, func, select  # noqa: E402
 
 from sla_contracts import create_app  # noqa: E402
 from sla_contracts.extensions import db  # noqa: E402
@@ -107,11 +107,21 @@ def main() -> None:
     print(f"chart), read in {language!r} by a head of the charter")
     first = download()
     print(f"  first download (render and store):   {ms(first)}   renders: {len(RENDERS)}")
+    statements = [0]
+
+    def count(*_args) -> None:
+        statements[0] += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
     times = sorted(download() for _ in range(args.downloads))
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", count)
     print(
         f"  next {len(times)} downloads (stored copy):  median {ms(statistics.median(times))}, "
         f"p90 {ms(times[int(len(times) * 0.9)])}   renders: {len(RENDERS)}"
     )
+    print(f"  statements per stored download: {statements[0] / len(times):.0f}")
     print(f"  speed-up first / median next: {first / statistics.median(times):.0f}x")
     with app.app_context():
         department = db.session.get(Review, review_id).charter.department_a

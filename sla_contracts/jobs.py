@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from . import notifications
 from .extensions import db
@@ -262,7 +263,11 @@ class _Directory:
         action_ids = {d.action_id for d in chunk if d.action_id}
         self.actions = {
             a.id: a
-            for a in db.session.scalars(select(ActionItem).where(ActionItem.id.in_(action_ids)))
+            for a in db.session.scalars(
+                select(ActionItem)
+                .where(ActionItem.id.in_(action_ids))
+                .options(selectinload(ActionItem.owner))
+            )
         }
         self.admins = list(
             db.session.scalars(
@@ -274,8 +279,10 @@ class _Directory:
         people: dict[int, User] = {}
         charter = self.charters[due.charter_id]
         if due.action_id:
-            owner = self.actions[due.action_id].owner_department_id
-            departments: Iterable[int] = [owner]
+            action = self.actions[due.action_id]
+            if action.owner is not None and action.owner.archived_at is None:
+                return [action.owner]  # the person who owns it; heads see it on their home page
+            departments: Iterable[int] = [action.owner_department_id]
         else:
             departments = charter.department_ids
         for department_id in departments:

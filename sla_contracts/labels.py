@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .measures import TargetDirection
 from .models import (
+    ActionItem,
     ActionStatus,
     AssessmentCause,
     AssessmentResult,
@@ -250,3 +251,11 @@ SATISFACTION_LABELS = {
 
 def satisfaction_label(score: int) -> str:
     return str(SATISFACTION_LABELS.get(score, score))
+
+
+def owner_label(action: ActionItem) -> str:
+    """Who owns an action: "Mia Martin (Logistique)", or the department alone for old ones."""
+    if action.owner is None:
+        return action.owner_department.name
+    return gettext("%(person)s (%(department)s)", person=action.owner.name,
+             department=action.owner_department.name)  # fmt: skip

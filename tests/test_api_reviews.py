@@ -66,7 +66,7 @@ def test_head_plans_schedules_fills_and_closes_a_review(app, org, active):
         "decision": "continue", "close": True,
         "assessments": [{"id": a["id"], "result": "met", "measured_value": "96"}
                         for a in body["assessments"]],
-        "actions": [{"title": "Second quai", "owner_department_id": org.logistics.id,
+        "actions": [{"title": "Second quai", "owner_user_id": org.member_a.id,
                      "due_on": "2030-03-01"}],
     })  # fmt: skip
     assert closing.status_code == 200, closing.get_json()
@@ -148,7 +148,7 @@ def test_review_patch_errors_name_api_fields_not_form_inputs(app, org, active):
     names = set(error["details"]["errors"])
     assert names == {
         "assessments[0].measured_value", "assessments[1].id",
-        "actions[0].owner_department_id", "actions[1].id",
+        "actions[0].owner_user_id", "actions[1].id",
     }  # fmt: skip
     assert all(isinstance(m, list) and m for m in error["details"]["errors"].values())
     assert error["field"] in names

@@ -20,6 +20,7 @@ def test_head_fills_closes_review_and_downloads_minutes(
     charter.next_review_on = date(2027, 1, 20)
     db.session.commit()
     charter_id, email, logistics_id = charter.id, org.head_a.email, org.logistics.id
+    owner = f"{logistics_id}-{org.member_a.id}"  # a person of Logistique owns the action
     # End the test's transaction: on SQLite it holds the write lock the server needs.
     db.session.commit()
 
@@ -53,7 +54,7 @@ def test_head_fills_closes_review_and_downloads_minutes(
     page.locator("input[type=radio][value=partly_met]").last.check()
     page.locator("input[name$='-measured']").last.fill("88")
     page.fill("input[name='action-new0-title']", "Book a second dock")
-    page.select_option("select[name='action-new0-owner']", str(logistics_id))
+    page.select_option("select[name='action-new0-owner']", owner)
     page.fill("input[name='action-new0-due']", "2027-02-15")
     page.locator("input[name=decision][value=continue]").check()
     page.get_by_role("button", name="Close the review").click()

@@ -144,3 +144,19 @@ def test_the_api_writes_the_direction_and_tolerance(make_charter, org, api_as):
     commitment = ops.get_commitment(cid)
     db.session.refresh(commitment)
     assert commitment.chosen_direction is None and commitment.tolerance is None
+
+
+def test_the_commitment_card_shows_how_readings_are_compared(make_charter, org, login_as):
+    charter = make_charter(commitments=(2, 0))
+    chosen, guessed = charter.commitments
+    chosen.chosen_direction, chosen.tolerance = TargetDirection.AT_MOST, 2.5
+    db.session.commit()
+    page = plain(login_as(org.head_b).get(f"/charters/{charter.id}").get_data(as_text=True))
+    card = page[page.index(f'id="commitment-{chosen.id}"') :]
+    card = card[: card.index("</article>")]
+    assert "Readings compared with" in card and "at most 95%" in card
+    assert "tolerance: 2.5%" in card and "direction read from the target" not in card
+    other = page[page.index(f'id="commitment-{guessed.id}"') :]
+    other = other[: other.index("</article>")]
+    assert "at least 95%" in other and "default tolerance: 5% of the target" in other
+    assert "(direction read from the target)" in other

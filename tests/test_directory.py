@@ -317,3 +317,12 @@ def test_company_map_leaves_out_archived_departments_and_flags_overdue(org, make
     assert pair.main.is_overdue
     assert company.overdue == [pair]
     assert not ops.company_map(today=date(2025, 12, 1)).overdue
+
+
+def test_a_name_sqlite_cannot_fold_is_still_refused_twice(org):
+    """SQLite's lower() folds ASCII only: "Æther" twice must be a 422, not a 500."""
+    ops.create_criterion(org.admin, {**CRITERION, "name": "Æther"})
+    db.session.flush()
+    with pytest.raises(ValidationError) as caught:
+        ops.create_criterion(org.admin, {**CRITERION, "name": "Æther"})
+    assert caught.value.field == "name"

@@ -265,7 +265,7 @@ def test_refused_values_are_named_by_domain_path(review, org):
     assert set(caught.value.details["errors"]) == {
         "satisfaction_a_of_b",
         f"assessments[{first}].result",
-        "actions[0].owner_department_id",
+        "actions[0].owner_user_id",
     }
     assert caught.value.field == f"assessments[{first}].result"
 

@@ -63,7 +63,7 @@ def _close(review, org, *, send_minutes=False):
         actions=(
             ActionValues(
                 title="Book a second dock",
-                owner_department_id=str(org.logistics.id),
+                owner_user_id=str(org.member_a.id),
                 due_on="2027-02-15",
                 status="open",
             ),

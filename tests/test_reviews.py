@@ -312,7 +312,7 @@ def test_meeting_page_saves_half_filled_and_keeps_it(review, org, login_as):
             f"assessment-{first}-measured": "91,5",
             "irritants": "Quais encombrés le lundi",
             "action-new0-title": "Book a second dock",
-            "action-new0-owner": str(org.logistics.id),
+            "action-new0-owner": f"{org.logistics.id}-{org.member_a.id}",
             "action-new0-due": "2027-02-15",
             "intent": "save",
         },
@@ -323,7 +323,9 @@ def test_meeting_page_saves_half_filled_and_keeps_it(review, org, login_as):
     assert review.irritants == "Quais encombrés le lundi"
     assert review.assessments[0].measured_value == "91,5"
     assert review.assessments[0].result.value == "partly_met"
-    assert [a.title for a in review.actions] == ["Book a second dock"]
+    assert [(a.title, a.owner_user_id, a.owner_department_id) for a in review.actions] == [
+        ("Book a second dock", org.member_a.id, org.logistics.id)
+    ]
     again = head.get(f"/reviews/{review.id}").get_data(as_text=True)
     assert "Quais encombrés le lundi" in again and "Book a second dock" in again
     assert 'value="partly_met" checked' in again
@@ -365,7 +367,7 @@ def test_bad_values_are_refused_with_422_and_kept(review, org, login_as):
     body = response.get_data(as_text=True)
     assert "Satisfaction is a score from 1 to 5." in body
     assert "give the measured value as a number" in body
-    assert "Choose the department that owns the action." in body
+    assert "Choose the person who owns the action." in body
     assert "An action needs a due date." in body
     assert "kept text" in body and "about ninety" in body
     db.session.expire_all()
@@ -570,7 +572,7 @@ def test_plan_review_is_unique_per_charter(active, org):
 def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as):
     _schedule(review, org)
     _started(review, org)
-    action = ActionValues(title="Book a second dock", owner_department_id=str(org.logistics.id),
+    action = ActionValues(title="Book a second dock", owner_user_id=str(org.member_a.id),
                           due_on="2027-02-15", status="open")  # fmt: skip
     data = _full_data(review, org, irritants="Quais encombrés <le lundi>", actions=(action,))
     _save(org.head_a, review, data, close=True, now=datetime(2027, 1, 20, 15, 0, tzinfo=UTC))
@@ -579,7 +581,7 @@ def test_minutes_pdf_is_downloadable_and_sent_to_attendees(review, org, login_as
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     text = pdf_text(response.data)
     for expected in ("A commitment 1", "B commitment 2", "Quais encombrés <le lundi>",
-                     "Book a second dock", "Continue", "Logistique"):  # fmt: skip
+                     "Book a second dock", "Continue", "Mia Member (Logistique)"):  # fmt: skip
         assert expected in text, expected
     sent = [m for m in _outbox(org.member_b.email) if m.attachment]
     assert len(sent) == 1 and sent[0].attachment.startswith(b"%PDF")

@@ -1,7 +1,7 @@
 """what a commitment depends on: the other side's commitments of the same charter
 
 Revision ID: b7d1e4a2c9f3
-Revises: 3c5e7a9b1d24
+Revises: b3f1a7c2d905
 Create Date: 2026-12-03 14:10:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7d1e4a2c9f3"
-down_revision = "3c5e7a9b1d24"
+down_revision = "b3f1a7c2d905"
 branch_labels = None
 depends_on = None
 

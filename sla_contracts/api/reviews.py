@@ -119,11 +119,29 @@ class AssessmentSchema(Schema):
 
 
 class ActionItemSchema(Schema):
-    """One line of the review's action plan."""
+    """One line of the review's action plan (those carried over from earlier reviews first)."""
 
     id = Id(required=True)
+    review_id = Int(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The review that decided it: another one for an action carried "
+            "over, still open when this review started"
+        },
+    )
     title = Text(required=True)
-    owner_department_id = Id(required=True)
+    owner_department_id = Id(
+        required=True, metadata={"description": "The owner's department (follows from them)"}
+    )
+    owner_user_id = Int(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The person who owns it, a member of either department (null for "
+            "actions from before people owned them)"
+        },
+    )
     due_on = Day(required=True)
     status = Text(required=True, choices=ACTION_STATUSES)
     done_at = When(required=True, allow_none=True)
@@ -201,7 +219,9 @@ class ReviewSchema(Schema):
     )
     overdue_since = Day(required=True, allow_none=True)
     assessments = List(Nested(AssessmentSchema), required=True)
-    actions = List(Nested(ActionItemSchema), required=True)
+    actions = List(
+        Nested(ActionItemSchema), required=True, source=lambda review: review.meeting_actions
+    )
     survey = Nested(
         SurveySchema,
         required=True,
@@ -256,7 +276,18 @@ class ActionItemInputSchema(Schema):
 
     id = Id(metadata={"description": "Omit to add an action"})
     title = Text(max_length=meeting.ACTION_TITLE_MAX)
-    owner_department_id = Id(metadata={"description": "One of the charter's two departments"})
+    owner_user_id = Id(
+        metadata={
+            "description": "The person who owns it, a member of either department (required "
+            "for a new action); their department owns it"
+        }
+    )
+    owner_department_id = Id(
+        metadata={
+            "description": "Which side the owner acts for, if they belong to both (else it "
+            "follows from the owner)"
+        }
+    )
     due_on = Day()
     status = Text(choices=ACTION_STATUSES)
 
@@ -299,8 +330,10 @@ ASSESSMENT_EXAMPLE = {
 }
 ACTION_EXAMPLE = {
     "id": 5,
+    "review_id": 12,
     "title": "Réserver un second quai",
     "owner_department_id": 1,
+    "owner_user_id": 7,
     "due_on": "2027-04-01",
     "status": "open",
     "done_at": None,
@@ -378,9 +411,7 @@ UPDATE_EXAMPLE = {
     "lock_version": 4,
     "satisfaction_a_of_b": 4,
     "assessments": [{"id": 40, "result": "met", "measured_value": "96"}],
-    "actions": [
-        {"title": "Réserver un second quai", "owner_department_id": 1, "due_on": "2027-04-01"}
-    ],
+    "actions": [{"title": "Réserver un second quai", "owner_user_id": 7, "due_on": "2027-04-01"}],
 }
 
 # ---------------------------------------------------------------- helpers
@@ -390,6 +421,7 @@ def _options():
     return (
         selectinload(Review.assessments),
         selectinload(Review.actions),
+        selectinload(Review.carried_actions),
         selectinload(Review.attendees).selectinload(ReviewAttendee.user),
         selectinload(Review.survey_answers),
     )
@@ -558,8 +590,9 @@ def get_review(review):
     errors=(400, 403, 404, 409, 422, 428),
     description="A planned review starts with its first PATCH: it becomes in_progress and "
     "gets one assessment per commitment of the version in force. Assessments are named by "
-    "id; an action with an id changes it, one without "
-    "adds it. Errors name fields as sent (`assessments[0].result`, `actions[1].due_on`), or "
+    "id; an action with an id changes it (those carried over from earlier reviews too: the "
+    "same action, not a copy), one without adds it (`owner_user_id` required). Errors name "
+    "fields as sent (`assessments[0].result`, `actions[1].due_on`), or "
     "`assessments[id=40].result` for one not sent (closing needs every result). 409 "
     "`invalid_state` once the review is closed or cancelled.",
 )

@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "review_closed": _l("Review closed"),
     "review_cancelled": _l("Review cancelled: the charter ended"),
     "action_done": _l("Action item done"),
+    "action_updated": _l("Action item updated at a review"),
     "readings_entered": _l("Readings entered"),
     "criterion_readings_entered": _l("Criterion values entered"),
 }

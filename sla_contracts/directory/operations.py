@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..audit.operations import record_event
 from ..auth.passwords import hash_password
@@ -53,7 +53,8 @@ def _clean_code(code: Any) -> str:
 
 
 def _unique(model, column, value, field_name: str, exclude_id: int | None = None) -> None:
-    query = select(model.id).where(func.lower(column) == value.lower())
+    # SQLite's lower() folds ASCII only: the exact value is compared too ("Æther" twice).
+    query = select(model.id).where(or_(column == value, func.lower(column) == value.lower()))
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if db.session.scalar(query) is not None:

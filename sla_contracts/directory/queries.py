@@ -51,6 +51,23 @@ def members_of(department_ids: Iterable[int]) -> list[User]:
     )
 
 
+def members_by_department(department_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The active people of each of these departments (a person in two is in both), by name."""
+    ids = list(department_ids)
+    people: dict[int, list[User]] = {department_id: [] for department_id in ids}
+    if not ids:
+        return people
+    rows = db.session.execute(
+        select(Membership.department_id, User)
+        .join(User, User.id == Membership.user_id)
+        .where(User.archived_at.is_(None), Membership.department_id.in_(ids))
+        .order_by(User.id)
+    ).all()
+    for department_id, user in rows:
+        people[department_id].append(user)
+    return {d: collate(users, key=lambda u: u.name) for d, users in people.items()}
+
+
 @dataclass
 class NamePage:
     """One page of a list sorted by name, with what the pager needs."""

@@ -10,7 +10,8 @@
   has left to do (``todo``: expectations to answer, proposals to decide, lines to agree);
 - ``review``: open reviews of their charters (as a head, or invited) due within the reminder
   window or overdue: to schedule, to prepare, in progress;
-- ``action``: open action items of their departments due within the "due soon" window or late.
+- ``action``: open action items they own (or, for a head, their departments own; for a member,
+  their departments own without naming anyone) due within the "due soon" window or late.
 
 Each kind is computed when first asked for, so the menu (sign and action counts) does not pay
 for the home page's lists; ``waiting_for_current_user`` remembers the answer for the request.
@@ -299,9 +300,19 @@ class Waiting:
 
     @cached_property
     def actions(self) -> list[WaitingItem]:
-        """Open action items of the person's departments, late or due within the window."""
+        """Open actions the person owns, late or due within the window; a head also sees their
+        departments' actions, and a member those of their departments that name no one."""
         if not self.departments:
             return []
+        concerned = or_(
+            ActionItem.owner_user_id == self.user.id,
+            and_(
+                ActionItem.owner_user_id.is_(None),
+                ActionItem.owner_department_id.in_(self.departments),
+            ),
+        )
+        if self.heads:
+            concerned = or_(concerned, ActionItem.owner_department_id.in_(self.heads))
         # The "due soon" window comes with the rows (one query, the settings joined in).
         rows = db.session.execute(
             select(ActionItem, ReminderSettings.action_due_soon_days)
@@ -309,11 +320,15 @@ class Waiting:
             .outerjoin(ReminderSettings, true())
             .where(
                 ActionItem.status == ActionStatus.OPEN,
-                ActionItem.owner_department_id.in_(self.departments),
+                concerned,
                 ActionItem.due_on <= self.today + timedelta(days=MAX_DUE_SOON_DAYS),
                 Charter.status != CharterStatus.ENDED,
             )
-            .options(joinedload(ActionItem.charter), joinedload(ActionItem.owner_department))
+            .options(
+                joinedload(ActionItem.charter),
+                joinedload(ActionItem.owner_department),
+                joinedload(ActionItem.owner),
+            )
             .order_by(ActionItem.due_on, ActionItem.id)
         ).all()
         actions = [

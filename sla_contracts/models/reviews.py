@@ -170,6 +170,12 @@ class Review(db.Model):
     actions: Mapped[list[ActionItem]] = relationship(
         back_populates="review", order_by="ActionItem.id"
     )
+    # The charter's actions still open when this review started, decided at earlier reviews:
+    # the meeting's first rows, the same rows updated (not copies).
+    carried_actions: Mapped[list[ActionItem]] = relationship(
+        secondary="review_carried_actions",
+        order_by="[ActionItem.due_on, ActionItem.id]",
+    )
 
     @property
     def is_open(self) -> bool:
@@ -192,6 +198,12 @@ class Review(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == ReviewStatus.CLOSED
+
+    @property
+    def meeting_actions(self) -> list[ActionItem]:
+        """The meeting's action plan: the actions carried over first, then its own."""
+        own = {a.id for a in self.actions}
+        return [a for a in self.carried_actions if a.id not in own] + list(self.actions)
 
     @property
     def meeting_on(self) -> date:
@@ -291,8 +303,21 @@ class Assessment(db.Model):
         return self.result in MISSED_RESULTS
 
 
+review_carried_actions = db.Table(
+    "review_carried_actions",
+    db.Column("review_id", ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True),
+    db.Column(
+        "action_id",
+        ForeignKey("action_items.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
 class ActionItem(db.Model):
-    """One line of a review's action plan, owned by a department."""
+    """One line of a review's action plan, owned by a person of either side (and so by their
+    department; actions from before people owned them name only the department)."""
 
     __tablename__ = "action_items"
 
@@ -304,6 +329,9 @@ class ActionItem(db.Model):
         ForeignKey("reviews.id", ondelete="SET NULL"), index=True
     )
     owner_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[ActionStatus] = mapped_column(
@@ -317,7 +345,8 @@ class ActionItem(db.Model):
     charter: Mapped[Charter] = relationship()
     review: Mapped[Review | None] = relationship(back_populates="actions")
     owner_department: Mapped[Department] = relationship()
-    done_by: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
 
     @property
     def is_done(self) -> bool:

@@ -65,6 +65,7 @@ def actions_for(user: User, today: date) -> list[ActionItem]:
     query = select(ActionItem).options(
         selectinload(ActionItem.charter),
         selectinload(ActionItem.owner_department),
+        selectinload(ActionItem.owner),
         selectinload(ActionItem.done_by),
     )
     if not user.is_admin:

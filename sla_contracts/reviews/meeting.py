@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import merging
 from ..audit.operations import record_event
+from ..directory.queries import members_by_department
 from ..errors import ConflictError, ValidationError
 from ..extensions import db
 from ..formats import parse_number
@@ -229,35 +230,70 @@ def check(review: Review, values: MeetingValues, *, closing: bool) -> tuple[_Cle
     elif closing:
         issues[FieldPath("decision")] = _("Record the decision before closing.")
 
+    sides = _owner_sides(review) if values.actions else {}
     for index, row in enumerate(values.actions):
-        action = _check_action(review, index, row, issues)
+        action = _check_action(review, index, row, issues, sides)
         if action is not None:
             clean.actions.append(action)
     return clean, issues
 
 
-def _check_action(review: Review, index: int, row: ActionValues, issues: dict) -> dict | None:
+def _owner_sides(review: Review) -> dict[int, list[int]]:
+    """Person id → the charter's departments they belong to, in the charter's order."""
+    sides: dict[int, list[int]] = {}
+    people = members_by_department(review.charter.department_ids)
+    for department in review.charter.sides:
+        for user in people.get(department.id, []):
+            sides.setdefault(user.id, []).append(department.id)
+    return sides
+
+
+def _check_action(
+    review: Review, index: int, row: ActionValues, issues: dict, sides: dict[int, list[int]]
+) -> dict | None:
     at = {name: FieldPath(name, action_index=index) for name in (*ACTION_FIELDS, "id")}
     title = _text(row.title, at["title"], ACTION_TITLE_MAX, issues)
     owner_text = (row.owner_department_id or "").strip()
+    person_text = (row.owner_user_id or "").strip()
     due_text = (row.due_on or "").strip()
     status_text = (row.status or "open").strip()
-    if row.id is None and not (title or due_text or owner_text):
+    if row.id is None and not (title or due_text or owner_text or person_text):
         return None  # an empty new row
-    if row.id is not None and row.id not in {a.id for a in review.actions}:
-        issues[at["id"]] = _("No such action.")
-        return None
+    existing = None
+    if row.id is not None:
+        existing = next((a for a in review.meeting_actions if a.id == row.id), None)
+        if existing is None:
+            issues[at["id"]] = _("No such action.")
+            return None
     if not title:
         issues[at["title"]] = _("An action needs a title.")
     owner = int(owner_text) if owner_text.isdigit() else None
-    if owner not in review.charter.department_ids:
+    person = int(person_text) if person_text.isdigit() else None
+    kept = existing is not None and person is not None and person == existing.owner_user_id
+    if person_text:
+        if person not in sides and not kept:  # an owner who left since may stay as they were
+            first, second = review.charter.sides
+            issues[at["owner_user_id"]] = _(
+                "The owner must be a member of %(a)s or %(b)s.", a=first.name, b=second.name
+            )
+            person = None
+        elif person not in sides:
+            owner = existing.owner_department_id
+        elif owner not in sides[person]:
+            owner = sides[person][0]  # the department follows from the person
+    elif existing is None or existing.owner_user_id is not None:
+        issues[at["owner_user_id"]] = _("Choose the person who owns the action.")
+    elif owner not in review.charter.department_ids:
+        # An action from before people owned actions: its department alone still owns it.
         issues[at["owner_department_id"]] = _("Choose the department that owns the action.")
-    try:
-        due = date.fromisoformat(due_text) if due_text else None
-    except ValueError:
-        due = None
-    if due is None:
+    due = None
+    if not due_text:
         issues[at["due_on"]] = _("An action needs a due date.")
+    else:
+        try:
+            due = date.fromisoformat(due_text)
+        except ValueError:
+            issues[at["due_on"]] = _("Give the due date as a date, for example 2027-03-31.")
     if status_text not in {s.value for s in ActionStatus}:
         issues[at["status"]] = _("Choose open or done.")
         status_text = "open"
@@ -265,6 +301,7 @@ def _check_action(review: Review, index: int, row: ActionValues, issues: dict) -
         "id": row.id,
         "title": title,
         "owner_department_id": owner,
+        "owner_user_id": person,
         "due_on": due,
         "status": ActionStatus(status_text),
     }
@@ -278,7 +315,11 @@ def _lock(review: Review) -> Review:
     return db.session.execute(
         select(Review)
         .where(Review.id == review.id)
-        .options(selectinload(Review.assessments), selectinload(Review.actions))
+        .options(
+            selectinload(Review.assessments),
+            selectinload(Review.actions),
+            selectinload(Review.carried_actions),
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
@@ -360,15 +401,19 @@ def _write(actor: User, review: Review, clean: _Clean, now: datetime) -> None:
             setattr(assessment, name, value)
     for name, value in clean.scalars.items():
         setattr(review, name, value)
-    existing = {a.id: a for a in review.actions}
+    existing = {a.id: a for a in review.meeting_actions}
+    changed: list[tuple[ActionItem, dict[str, Any]]] = []
     for row in clean.actions:
         if row["id"] is None:
             action = ActionItem(charter_id=review.charter_id, created_at=now)
             review.actions.append(action)
+            before = None
         else:
             action = existing[row["id"]]
+            before = _action_state(action)
         action.title = row["title"]
         action.owner_department_id = row["owner_department_id"]
+        action.owner_user_id = row["owner_user_id"]
         action.due_on = row["due_on"]
         if row["status"] == ActionStatus.DONE and action.status != ActionStatus.DONE:
             action.done_at, action.done_by_id = now, actor.id
@@ -377,6 +422,11 @@ def _write(actor: User, review: Review, clean: _Clean, now: datetime) -> None:
         action.status = row["status"]
         if action.status == ActionStatus.DONE or (action.due_on and action.due_on >= now.date()):
             action.overdue_since = None
+        if before is not None:
+            after = _action_state(action)
+            diff = {k: v for k, v in after.items() if before[k] != v}
+            if diff:
+                changed.append((action, diff))
     if review.status != ReviewStatus.IN_PROGRESS:
         review.transition(ReviewStatus.IN_PROGRESS)
     db.session.flush()
@@ -389,3 +439,25 @@ def _write(actor: User, review: Review, clean: _Clean, now: datetime) -> None:
         data={"lock_version": review.lock_version},
         now=now,
     )
+    for action, diff in changed:
+        # The same row, whichever review decided it: each change in the trail on its own.
+        record_event(
+            "action_updated",
+            actor=actor,
+            object_type="action_item",
+            object_id=action.id,
+            charter_id=review.charter_id,
+            data={"review_id": review.id, "changes": diff},
+            now=now,
+        )
+
+
+def _action_state(action: ActionItem) -> dict[str, Any]:
+    """An action's fields as JSON values, to tell what a save changed."""
+    return {
+        "title": action.title,
+        "owner_department_id": action.owner_department_id,
+        "owner_user_id": action.owner_user_id,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "status": action.status.value if action.status else None,
+    }

@@ -5,7 +5,8 @@ their page showed when they opened it (``seen``; the API has none) and the lock 
 read. Values are text as people typed them ("3,5", "4", "met"); ``None`` means "not sent":
 the recorded value stays. Errors and conflicts name fields by domain path
 (:class:`FieldPath`): ``criterion_value``, ``assessments[<id>].result``,
-``actions[<index in the input>].owner_department_id``.
+``actions[<index in the input>].owner_user_id``. The actions are the meeting's: those carried
+over from earlier reviews first, then its own (``Review.meeting_actions``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ ASSESSMENT_FIELDS = (
     "prerequisite_commitment_id",
     "cause_note",
 )
-ACTION_FIELDS = ("title", "owner_department_id", "due_on", "status")
+ACTION_FIELDS = ("title", "owner_department_id", "owner_user_id", "due_on", "status")
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,16 @@ class AssessmentValues:
 
 @dataclass(frozen=True)
 class ActionValues:
-    """One line of the action plan; ``id`` None for a new action."""
+    """One line of the action plan; ``id`` None for a new action.
+
+    The owner is a person (``owner_user_id``); their department follows from them (it is only
+    read to choose between the two sides of a person who belongs to both).
+    """
 
     id: int | None = None
     title: str | None = None
     owner_department_id: str | None = None
+    owner_user_id: str | None = None
     due_on: str | None = None
     status: str | None = None
 
@@ -101,10 +107,11 @@ class MeetingValues:
                     id=a.id,
                     title=a.title,
                     owner_department_id=str(a.owner_department_id),
+                    owner_user_id=_number_text(a.owner_user_id),
                     due_on=a.due_on.isoformat(),
                     status=a.status.value,
                 )
-                for a in review.actions
+                for a in review.meeting_actions
             ),
         )
 

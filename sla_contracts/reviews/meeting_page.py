@@ -14,7 +14,9 @@ from datetime import datetime
 from flask_babel import format_decimal
 
 from .. import formats, labels, merging
-from ..models import Review
+from ..directory.queries import members_by_department
+from ..extensions import db
+from ..models import Department, Review, User
 from .meeting import NUMBER_INPUT_DECIMALS
 from .meeting_input import (
     SCALAR_FIELDS,
@@ -32,13 +34,26 @@ ASSESSMENT_INPUTS = {
     "prerequisite_commitment_id": "prerequisite",
     "cause_note": "cause-note",
 }
+# The owner is one select whose options are "<department id>-<person id>" (a person of either
+# side, in the department they act for), or "<department id>" for an action from before people
+# owned actions: both owner fields are that one input.
 ACTION_INPUTS = {
     "title": "title",
     "owner_department_id": "owner",
+    "owner_user_id": "owner",
     "due_on": "due",
     "status": "status",
 }
+OWNER_FIELDS = ("owner_department_id", "owner_user_id")
 NEW_ACTION_RE = re.compile(r"^action-(new\d{1,2})-title$")
+# The blank rows a page offers: all it has without the script, which adds and removes rows.
+BLANK_ROWS = ["new0", "new1", "new2"]
+
+
+def owner_choices(review: Review) -> list[tuple[Department, list[User]]]:
+    """Who may own an action: each side's people (in the charter's order), by name."""
+    people = members_by_department(review.charter.department_ids)
+    return [(side, people.get(side.id, [])) for side in review.charter.sides]
 
 
 def new_action_keys(form: Mapping[str, str]) -> list[str]:
@@ -81,9 +96,25 @@ def to_inputs(values: MeetingValues, action_keys: list[str]) -> dict[str, str]:
             inputs[f"assessment-{assessment_id}-measured"] = measured
     for key, item in zip(action_keys, values.actions, strict=True):
         for name, suffix in ACTION_INPUTS.items():
-            if getattr(item, name) is not None:
+            if name not in OWNER_FIELDS and getattr(item, name) is not None:
                 inputs[f"action-{key}-{suffix}"] = getattr(item, name)
+        if item.owner_department_id is not None or item.owner_user_id is not None:
+            inputs[f"action-{key}-owner"] = owner_value(item)
     return inputs
+
+
+def owner_value(item: ActionValues) -> str:
+    """The owner select's value: "<department>-<person>", "<department>" or ""."""
+    department, person = item.owner_department_id or "", item.owner_user_id or ""
+    return f"{department}-{person}" if person else department
+
+
+def _owner_fields(value: str | None) -> dict[str, str | None]:
+    """The owner select's value as the two owner fields (None when the page did not send it)."""
+    if value is None:
+        return {"owner_department_id": None, "owner_user_id": None}
+    department, _sep, person = value.strip().partition("-")
+    return {"owner_department_id": department, "owner_user_id": person}
 
 
 def recorded_inputs(review: Review) -> dict[str, str]:
@@ -101,15 +132,20 @@ def from_inputs(review: Review, form: Mapping[str, str]) -> tuple[MeetingValues,
         names = {name: f"assessment-{a.id}-{suffix}" for name, suffix in ASSESSMENT_INPUTS.items()}
         if any(n in form for n in names.values()):
             assessments[a.id] = AssessmentValues(**{k: form.get(n) for k, n in names.items()})
-    keys = [str(a.id) for a in review.actions if f"action-{a.id}-title" in form]
+    keys = [str(a.id) for a in review.meeting_actions if f"action-{a.id}-title" in form]
     keys += new_action_keys(form)
     actions = []
     for key in keys:
-        names = {name: f"action-{key}-{suffix}" for name, suffix in ACTION_INPUTS.items()}
+        names = {
+            name: f"action-{key}-{suffix}"
+            for name, suffix in ACTION_INPUTS.items()
+            if name not in OWNER_FIELDS
+        }
         actions.append(
             ActionValues(
                 id=None if key.startswith("new") else int(key),
                 **{k: form.get(n) for k, n in names.items()},
+                **_owner_fields(form.get(f"action-{key}-owner")),
             )
         )
     values = MeetingValues(
@@ -152,6 +188,9 @@ def shown(review: Review, path: FieldPath, value: str) -> str:
         return labels.decision_label(value)
     if path.field == "status":
         return labels.action_status_label(value)
+    if path.field == "owner_user_id":
+        person = db.session.get(User, int(value)) if value.isdigit() else None
+        return person.name if person is not None else value
     if path.field == "owner_department_id":
         return review.charter.department_names.get(int(value), value) if value.isdigit() else value
     if path.field == "due_on":

@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from ..formats import collate, local_date, share_met_help
-from ..labels import action_status_label, cause_label, decision_label, result_label
+from ..labels import action_status_label, cause_label, decision_label, owner_label, result_label
 from ..models import Review
 from ..pdf import render_pdf  # the signing feature's restricted WeasyPrint renderer
 from . import survey
@@ -80,11 +80,11 @@ def minutes_values(review: Review) -> dict:
         "actions": [
             {
                 "title": a.title,
-                "owner": a.owner_department.name,
+                "owner": owner_label(a),
                 "due_on": a.due_on,
                 "status": action_status_label(a.status),
             }
-            for a in review.actions
+            for a in review.meeting_actions
         ],
         "history": history,
         "share_met_help": share_met_help(),

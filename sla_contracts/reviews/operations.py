@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import formats, notifications
@@ -206,7 +206,8 @@ def update_reminder_settings(
 
 
 def start_review(actor: User, review: Review, now: datetime | None = None) -> Review:
-    """Copy the commitments in force into the review (once) and mark it in progress."""
+    """Copy the commitments in force into the review, bring back the charter's open actions
+    (once), and mark it in progress."""
     now = now or utcnow()
     require_editor(actor, review)
     review.ensure_open()
@@ -242,12 +243,28 @@ def start_review(actor: User, review: Review, now: datetime | None = None) -> Re
         if review.criterion_value is None and found.criterion:
             review.criterion_value = found.criterion[-1].value
         review.version_number = current_version_number(charter)
+        review.carried_actions = open_actions_before(review)
         survey.prefill(review)  # the survey's averages, editable at the meeting
     if review.status != ReviewStatus.IN_PROGRESS:
         review.transition(ReviewStatus.IN_PROGRESS)
     review.updated_at = now
     db.session.flush()
     return review
+
+
+def open_actions_before(review: Review) -> list[ActionItem]:
+    """The charter's actions not done, decided before ``review``: its meeting's first rows."""
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .where(
+                ActionItem.charter_id == review.charter_id,
+                ActionItem.status != ActionStatus.DONE,
+                or_(ActionItem.review_id.is_(None), ActionItem.review_id != review.id),
+            )
+            .order_by(ActionItem.due_on, ActionItem.id)
+        )
+    )
 
 
 def close_review(actor: User, review: Review, now: datetime, *, send_minutes: bool = True) -> None:

@@ -33,6 +33,7 @@ from ..main.templating import NavLink, add_nav
 from ..main.waiting import WaitKind, waiting_for_current_user
 from ..models import (
     ActionItem,
+    ActionStatus,
     AssessmentCause,
     AssessmentResult,
     Charter,
@@ -74,6 +75,7 @@ def _setup(state) -> None:
             "cause_label": labels.cause_label,
             "decision_label": labels.decision_label,
             "action_status_label": labels.action_status_label,
+            "action_owner_label": labels.owner_label,
             "review_history_chart": history_chart,
             "commitment_readings_chart": commitment_readings_chart,
             "review_for_charter": _charter_section,
@@ -113,6 +115,10 @@ def _load_review(review_id: int, *, write: bool = False) -> Review:
             selectinload(Review.charter).selectinload(Charter.commitments),
             selectinload(Review.assessments),
             selectinload(Review.actions).selectinload(ActionItem.owner_department),
+            selectinload(Review.actions).selectinload(ActionItem.owner),
+            selectinload(Review.carried_actions).selectinload(ActionItem.owner_department),
+            selectinload(Review.carried_actions).selectinload(ActionItem.owner),
+            selectinload(Review.carried_actions).selectinload(ActionItem.review),
             selectinload(Review.attendees).selectinload(ReviewAttendee.user),
         )
     ).one()
@@ -217,6 +223,7 @@ def _render_meeting(
     editable = review.is_open and can_edit(current_user, review.charter)
     if snapshot is None:
         snapshot = page.snapshot(review, page.recorded_inputs(review))
+    choices = page.owner_choices(review) if editable else []
     return (
         render_template(
             "reviews/meeting.html",
@@ -230,6 +237,9 @@ def _render_meeting(
             causes=list(AssessmentCause),
             prerequisite_options=attribution.prerequisite_options(review),
             commitment_titles={c.id: c.title for c in review.charter.commitments},
+            action_statuses=list(ActionStatus),
+            owner_choices=choices,
+            owner_values={f"{d.id}-{u.id}" for d, people in choices for u in people},
             decisions=list(ReviewDecision),
             snapshot=snapshot,
             conflicts=conflicts or {},
@@ -244,7 +254,7 @@ def _render_meeting(
 def meeting(review_id: int):
     review = _load_review(review_id)
     if request.method == "GET":
-        return _render_meeting(review, page.recorded_inputs(review), ["new0", "new1"])
+        return _render_meeting(review, page.recorded_inputs(review), page.BLANK_ROWS)
     access.require_editor(current_user, review)
     submitted = request.form.to_dict()
     seen_inputs = page.read_snapshot(review, submitted.get("snapshot", ""))
@@ -255,7 +265,7 @@ def meeting(review_id: int):
                 submitted[name] = seen_inputs[name]
     sent, action_keys = page.from_inputs(review, submitted)
     seen = page.from_inputs(review, seen_inputs)[0] if seen_inputs is not None else None
-    new_keys = page.new_action_keys(submitted) or ["new0", "new1"]
+    new_keys = page.new_action_keys(submitted) or page.BLANK_ROWS
     intent = submitted.get("intent", "save")
     try:
         lock_version = int(submitted.get("lock_version", ""))

@@ -510,3 +510,100 @@
     ready();
   }
 })();
+
+// The review meeting's action plan (templates/reviews/meeting.html): "Add an action" (hidden
+// until this script shows it) adds a blank row, a copy of the <template> named by the table's
+// data-row-template whose fields are named action-__key__-…, renamed with the first free key
+// (new0 … new99, as the server reads them); "Remove" on a row not saved yet takes it out before
+// anything is sent. Without the script the page offers a fixed number of blank rows.
+(function () {
+  "use strict";
+
+  var KEY = /__key__/g;
+  var MAX_ROWS = 100;
+
+  function freeKey(plan) {
+    var used = {};
+    plan.querySelectorAll("tr[data-action-key]").forEach(function (row) {
+      used[row.getAttribute("data-action-key")] = true;
+    });
+    for (var n = 0; n < MAX_ROWS; n += 1) {
+      if (!used["new" + n]) {
+        return "new" + n;
+      }
+    }
+    return null;
+  }
+
+  function addRow(plan) {
+    var template = document.getElementById(plan.getAttribute("data-row-template"));
+    var key = freeKey(plan);
+    if (!template || !key) {
+      return;
+    }
+    var row = template.content.firstElementChild.cloneNode(true);
+    row.setAttribute("data-action-key", key);
+    row.querySelectorAll("[name], [id], [for]").forEach(function (field) {
+      ["name", "id", "for"].forEach(function (attribute) {
+        var value = field.getAttribute(attribute);
+        if (value) {
+          field.setAttribute(attribute, value.replace(KEY, key));
+        }
+      });
+    });
+    row.querySelectorAll("[data-remove-action]").forEach(function (button) {
+      button.hidden = false;
+    });
+    plan.querySelector("tbody").appendChild(row);
+    var first = row.querySelector("input, select");
+    if (first) {
+      first.focus();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) {
+      return;
+    }
+    var add = event.target.closest("[data-add-action]");
+    if (add) {
+      event.preventDefault();
+      var plan = document.getElementById(add.getAttribute("data-add-action"));
+      if (plan) {
+        addRow(plan);
+      }
+      return;
+    }
+    var remove = event.target.closest("[data-remove-action]");
+    if (remove) {
+      event.preventDefault();
+      var row = remove.closest("tr");
+      var table = row && row.closest("table");
+      if (row) {
+        row.remove();
+      }
+      var again = table && document.querySelector("[data-add-action='" + table.id + "']");
+      if (again) {
+        again.focus();
+      }
+    }
+  });
+
+  function ready() {
+    if (!document.querySelector("[data-add-action]")) {
+      return;
+    }
+    document.querySelectorAll("[data-add-action], [data-remove-action]").forEach(function (button) {
+      button.hidden = false;
+    });
+    document.querySelectorAll("[data-no-script]").forEach(function (hint) {
+      hint.hidden = true;
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+})();
