@@ -23,7 +23,6 @@ from ..errors import ConflictError, ValidationError
 from ..extensions import db
 from ..models import (
     ActionStatus,
-    AssessmentCause,
     AssessmentResult,
     Review,
     ReviewAttendee,
@@ -31,7 +30,7 @@ from ..models import (
     ReviewStatus,
     User,
 )
-from ..reviews import access, attribution, meeting, scheduling, survey
+from ..reviews import access, meeting, scheduling, survey
 from ..reviews import operations as ops
 from ..reviews.meeting import save_meeting
 from ..reviews.meeting_input import (
@@ -49,6 +48,7 @@ from ..timeutil import utcnow
 from ..transaction import atomic
 from .auth import loads, location, require_api_user
 from .blueprint import bp, operation, validation_error
+from .cause_schemas import CauseAnswer, CauseInput
 from .charters import _charter
 from .etags import if_match, require_change, seen_version, versioned
 from .pages import page_query
@@ -71,15 +71,6 @@ from .schemas import (
 
 REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
 RESULTS = tuple(r.value for r in AssessmentResult)
-CAUSES = tuple(c.value for c in AssessmentCause)
-CAUSE_HELP = (
-    "Whose miss, for a missed or partly met result only (422 with any other result: send null "
-    "to clear it): own_side, other_side_prerequisite (name the commitment) or outside (say what)"
-)
-PREREQUISITE_HELP = (
-    "The other side's commitment not delivered: one this commitment depends on, or any of the "
-    "other side's commitments of the charter if it names none"
-)
 DECISIONS = tuple(d.value for d in ReviewDecision)
 ACTION_STATUSES = tuple(s.value for s in ActionStatus)
 SATISFACTION = {"minimum": 1, "maximum": 5}
@@ -91,7 +82,7 @@ def _attendees(review: Review) -> list:
     return [a.user for a in review.attendees]
 
 
-class AssessmentSchema(Schema):
+class AssessmentSchema(CauseAnswer):
     """One commitment's result at the review, with what was promised (copied at the start)."""
 
     id = Id(required=True)
@@ -106,16 +97,6 @@ class AssessmentSchema(Schema):
     )
     measured_value = Text(required=True)
     comment = Text(required=True)
-    cause = Text(
-        required=True,
-        allow_none=True,
-        choices=CAUSES,
-        metadata={"enum": [*CAUSES, None], "description": CAUSE_HELP},
-    )
-    prerequisite_commitment_id = Int(
-        required=True, allow_none=True, metadata={"description": PREREQUISITE_HELP}
-    )
-    cause_note = Text(required=True, metadata={"description": "What happened (outside cause)"})
 
 
 class ActionItemSchema(Schema):
@@ -249,26 +230,13 @@ class ReviewCreateSchema(Schema):
     attendee_ids = List(Id(), metadata={"description": "Users of either department"})
 
 
-class AssessmentInputSchema(Schema):
+class AssessmentInputSchema(CauseInput):
     """One assessment to fill, named by its id; only the keys sent change."""
 
     id = Id(required=True)
     result = Text(allow_none=True, choices=RESULTS, metadata={"enum": [*RESULTS, None]})
     measured_value = Text(max_length=meeting.MEASURED_MAX)
     comment = Text(max_length=meeting.TEXT_MAX)
-    cause = Text(
-        allow_none=True,
-        choices=CAUSES,
-        metadata={"enum": [*CAUSES, None], "description": CAUSE_HELP},
-    )
-    prerequisite_commitment_id = Id(
-        allow_none=True,
-        metadata={"description": f"{PREREQUISITE_HELP}; kept only with other_side_prerequisite"},
-    )
-    cause_note = Text(
-        max_length=attribution.NOTE_MAX,
-        metadata={"description": "What happened: required with outside"},
-    )
 
 
 class ActionItemInputSchema(Schema):
