@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -15,6 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "sla_contracts" / "translations"
+CATALOGUE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def known_french() -> dict:
@@ -67,7 +69,11 @@ def main() -> int:
     french = known_french()
     missing = []
     for lang in ("fr", "en"):
-        catalog = Catalog(locale=lang, project="Réciproque", fuzzy=False)
+        # A fixed date and no line numbers: the catalogue changes only when a message does, so
+        # two branches that each add a message do not conflict on every line that moved.
+        catalog = Catalog(
+            locale=lang, project="Réciproque", fuzzy=False, creation_date=CATALOGUE_DATE
+        )
         for message in template:
             if not message.id:
                 continue
@@ -86,7 +92,7 @@ def main() -> int:
         out = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as fh:
-            write_po(fh, catalog, width=100, omit_header=False)
+            write_po(fh, catalog, width=100, omit_header=False, include_lineno=False)
     for msgid in missing:
         print(f"missing French: {msgid!r}", file=sys.stderr)
     return 1 if missing else 0

@@ -210,6 +210,19 @@ def measure_status_label(status: str) -> str:
     return str(MEASURE_STATUS_LABELS.get(str(status), status))
 
 
+TARGET_DIRECTION_LABELS = {
+    TargetDirection.AT_LEAST: _l("At least the target"),
+    TargetDirection.AT_MOST: _l("At most the target"),
+}
+
+
+def field_value(name: str, value: object) -> object:
+    """A stored field's value as a reader reads it (a diff): a chosen direction by its words."""
+    if name == "chosen_direction" and value:
+        return str(TARGET_DIRECTION_LABELS[TargetDirection(value)])
+    return value
+
+
 def target_label(direction: TargetDirection | str | None, target: str) -> str:
     """A target with its direction: "at least 95 %", "at most 48 h"."""
     if direction is None:

@@ -102,6 +102,14 @@ def test_a_chosen_tolerance_is_recorded_and_clears_the_other_sides_agreement(
     assert event.data["fields"] == ["chosen_direction", "tolerance"]
     # The form shows the chosen tolerance back in the reader's language.
     assert 'value="1.5"' in head.get(url).get_data(as_text=True)
+    # The history's diff names the direction in words, not by its stored value.
+    db.session.expire_all()
+    head.post(url, _form(commitment, chosen_direction="at_most", tolerance="1.5"))
+    diff = head.get(
+        f"/charters/{charter.id}/history/diff?from={revision.number}&to={revision.number + 1}"
+    ).get_data(as_text=True)
+    assert "<del>At least the target</del>" in diff and "<ins>At most the target</ins>" in diff
+    assert "at_least" not in diff and "at_most" not in diff
 
 
 def test_a_tolerance_merges_with_a_title_saved_meanwhile(make_charter, org, login_as):

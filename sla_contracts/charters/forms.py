@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formutil import options
+from ..labels import TARGET_DIRECTION_LABELS
 from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 
 
@@ -106,8 +107,7 @@ class CommitmentForm(FlaskForm):
         choices=options(
             [
                 ("", _l("Taken from the target (default)")),
-                ("at_least", _l("At least the target")),
-                ("at_most", _l("At most the target")),
+                *((d.value, label) for d, label in TARGET_DIRECTION_LABELS.items()),
             ]
         ),
         validators=[Optional()],

@@ -94,6 +94,7 @@ def register(app: Flask) -> None:
             "target_label": labels.target_label,
             "cadence_label": labels.cadence_label,
             "field_label": labels.field_label,
+            "field_value": labels.field_value,
             "field_labels": labels.field_labels,
             "revision_action_label": labels.revision_action_label,
             "version_sides": version_sides,
