@@ -5,6 +5,7 @@ charter's review history."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, date, datetime
 
@@ -392,3 +393,25 @@ def test_charter_review_history_shows_the_misses_by_cause(review, org, login_as)
     )
     assert "Misses by cause" in page
     assert "Logistique: 2 misses — 1 own side, 1 prerequisite not delivered by Magasins" in page
+
+
+def test_the_pick_shows_the_prerequisites_own_latest_readings(review, org, login_as):
+    from sla_contracts.models import Reading
+
+    _ours, (c_b1, _c_b2) = _commitments(review, org)
+    c_b1.target_value = 95.0
+    for period, start, value in (
+        ("2026-11", date(2026, 11, 1), 97.0),
+        ("2026-12", date(2026, 12, 1), 80.0),
+    ):
+        db.session.add(
+            Reading(charter_id=review.charter_id, commitment_id=c_b1.id, period=period,
+                    period_start=start, value=value)
+        )  # fmt: skip
+    db.session.commit()
+    page = plain(login_as(org.head_a).get(f"/reviews/{review.id}").get_data(as_text=True))
+    found = re.search(r"B commitment 1, latest readings:[^<]*", page)
+    assert found, "no readings beside the pick"
+    assert " ".join(found.group(0).split()) == (
+        "B commitment 1, latest readings: 2026-11 97% (Met); 2026-12 80% (Missed)"
+    ), found.group(0)

@@ -41,6 +41,7 @@ from ..models import (
     ReviewAttendee,
     ReviewDecision,
 )
+from ..models.measured import charter_measure
 from ..permissions import can_edit, get_charter
 from ..readings.operations import period_under_review
 from ..timeutil import utcnow
@@ -236,6 +237,8 @@ def _render_meeting(
             results=list(AssessmentResult),
             causes=list(AssessmentCause),
             prerequisite_options=attribution.prerequisite_options(review),
+            # The prerequisites' own latest readings, shown beside the pick.
+            measures=charter_measure(review.charter_id).measures if editable else {},
             commitment_titles={c.id: c.title for c in review.charter.commitments},
             action_statuses=list(ActionStatus),
             owner_choices=choices,
