@@ -413,5 +413,5 @@ def test_the_pick_shows_the_prerequisites_own_latest_readings(review, org, login
     found = re.search(r"B commitment 1, latest readings:[^<]*", page)
     assert found, "no readings beside the pick"
     assert " ".join(found.group(0).split()) == (
-        "B commitment 1, latest readings: 2026-11 97% (Met); 2026-12 80% (Missed)"
+        "B commitment 1, latest readings: November 2026 97% (Met); December 2026 80% (Missed)"
     ), found.group(0)
