@@ -233,5 +233,10 @@ def test_seed_demo_measures_a_year_and_shows_a_warning(seeded):
     }
     assert {n.user_id for n in warned} == heads
     assert db.session.scalar(select(func.count(Assessment.computed_result))) > 0
+    # A miss at a past review put down to a prerequisite the other side did not deliver.
+    blamed = db.session.scalars(
+        select(Assessment).where(Assessment.cause == "other_side_prerequisite")
+    ).all()
+    assert blamed and all(a.prerequisite_commitment_id for a in blamed)
     tracked = db.session.scalars(select(CriterionReading.criterion_id).distinct()).all()
     assert len(tracked) == db.session.scalar(select(func.count()).select_from(CustomerCriterion))

@@ -9,7 +9,8 @@ its company-wide value every month, drifting towards its target.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 
 from .. import periods
 from ..measures import TargetDirection
@@ -45,9 +46,17 @@ def _periods(kind: periods.PeriodKind, now: datetime) -> list[periods.Period]:
     return found
 
 
-def seed_readings(charter: Charter, entered_by: User, now: datetime, *, streak: bool) -> int:
+def seed_readings(
+    charter: Charter,
+    entered_by: User,
+    now: datetime,
+    *,
+    streak: bool,
+    missed_on: Collection[date] = (),
+) -> int:
     """Enter the charter's readings period by period; with ``streak``, its first measured
-    commitment misses the last two. Returns how many readings were written."""
+    commitment misses the last two, and the periods of the days ``missed_on`` (its reviews).
+    Returns how many readings were written."""
     written = 0
     measured = [c for c in charter.commitments if c.is_measured]
     by_time: dict[datetime, list[dict]] = {}
@@ -57,7 +66,8 @@ def seed_readings(charter: Charter, entered_by: User, now: datetime, *, streak: 
         for n, period in enumerate(found):
             outcome = _PATTERN[(index * 5 + n) % len(_PATTERN)]
             if streak and index == 0:
-                outcome = "x" if n >= len(found) - 2 else "m"
+                held = any(period.start <= day <= period.end for day in missed_on)
+                outcome = "x" if n >= len(found) - 2 or held else "m"
             when = datetime.combine(period.end, datetime.min.time(), now.tzinfo) + ENTERED_AFTER
             value = _value(commitment, outcome)
             by_time.setdefault(min(when, now), []).append(

@@ -202,6 +202,17 @@ def _write_charter(
                 )
             )
 
+    # A commitment that depends on what the other side commits to, declared by its provider.
+    for (key, index), (other, other_index) in spec.get("prerequisites", []):
+        commitment = written[key][index]
+        charters.update_commitment(
+            _head(side[key]),
+            commitment,
+            commitment.lock_version,
+            {"prerequisite_ids": [written[other][other_index].id]},
+            now=at(1, 2),
+        )
+
     # The discussion and the edits, in the order they happened.
     events: list[tuple[datetime, int, Callable[[], None]]] = []
     for n, comment in enumerate(spec["comments"]):
@@ -371,7 +382,10 @@ def _advance_charter(charter: Charter, spec: dict[str, Any], now: datetime) -> N
     from ..reviews.demo import seed_reviews
 
     # A year of readings first, so that the reviews held since prepared themselves from them.
-    seed_readings(charter, head_a, now, streak=spec.get("readings_streak", False))
+    held_on = [(now - timedelta(days=r["days_ago"])).date() for r in spec.get("reviews", [])]
+    seed_readings(
+        charter, head_a, now, streak=spec.get("readings_streak", False), missed_on=held_on
+    )
     seed_reviews(charter, spec.get("reviews", []), now)
     if status == "ended" and charter.status.value != "ended":  # a review may have ended it
         ended_at = now - timedelta(days=max(min(reviews_days, default=2) - 1, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..charters import prerequisites
 from ..formats import parse_number
 from ..models import AssessmentResult, Charter, CharterStatus, Role
 from . import operations as ops
@@ -40,12 +41,26 @@ def seed_reviews(charter: Charter, specs: list[dict[str, Any]], now: datetime) -
         review = ops.plan_review(charter, when)
         ops.start_review(head, review, now=when)
         assessments = {}
+        declared = prerequisites.ids_by_commitment([a.commitment_id for a in review.assessments])
         for index, assessment in enumerate(review.assessments):
             if assessment.computed_result is not None:  # prepared from the readings: kept
+                computed = assessment.computed_result
+                # A miss is first asked "whose?": a prerequisite the other side did not
+                # deliver when the commitment declared one, else our own side.
+                depends_on = declared.get(assessment.commitment_id, [])
+                missed = computed in (AssessmentResult.MISSED, AssessmentResult.PARTLY_MET)
                 assessments[assessment.id] = AssessmentValues(
-                    result=assessment.computed_result.value,
+                    result=computed.value,
                     measured_value=assessment.measured_value,
                     comment="",
+                    cause=(
+                        ("other_side_prerequisite" if depends_on else "own_side")
+                        if missed
+                        else None
+                    ),
+                    prerequisite_commitment_id=(
+                        str(depends_on[0]) if missed and depends_on else None
+                    ),
                 )
                 continue
             result = _PATTERN[(index + number) % len(_PATTERN)]
