@@ -118,7 +118,8 @@ OFF_SCREEN = """
   };
   const name = (el) => {
     const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim();
-    const classes = el.className ? "." + el.className.replace(/ +/g, ".") : "";
+    const cls = el.getAttribute("class") || "";  // SVG elements too (no string className)
+    const classes = cls ? "." + cls.trim().replace(/ +/g, ".") : "";
     return `${el.tagName.toLowerCase()}${classes} "${text.slice(0, 40)}"`;
   };
   const scroller = (el) => {

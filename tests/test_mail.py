@@ -42,9 +42,15 @@ def test_invitation_is_delivered_with_its_calendar_file(smtp, make_charter, org)
                          location="Salle Rivoli", attendee_ids=[org.head_a.id, org.head_b.id],
                          now=NOW)  # fmt: skip
     db.session.commit()
-    assert jobs.deliver_outbox(NOW) == 2
-    by_rcpt = {tuple(rcpts): msg for rcpts, msg in smtp.inbox.messages}
-    message = by_rcpt[(org.head_b.email,)]
+    # Two invitations, and the satisfaction survey asked of the four people of both sides.
+    assert jobs.deliver_outbox(NOW) == 6
+    invitations = {
+        tuple(rcpts): msg
+        for rcpts, msg in smtp.inbox.messages
+        if any(p.get_content_type() == "text/calendar" for p in msg.iter_attachments())
+    }
+    assert set(invitations) == {(org.head_a.email,), (org.head_b.email,)}
+    message = invitations[(org.head_b.email,)]
     assert message["To"] == org.head_b.email
     assert "Logistique ⇄ Magasins" in message["Subject"]
     text = message.get_body(("plain",)).get_content()

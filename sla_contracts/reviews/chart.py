@@ -162,15 +162,16 @@ def draw_panel(index: int, panel: Panel, axis: TimeAxis) -> str:
             f'<text x="{WIDTH - PAD_R}" y="{round(ty - 3, 1)}" text-anchor="end" {AXIS}>'
             f"{escape(panel.target_label)}</text></g>"
         )
+    # A point moves aside only for another series' point: a series' own points follow each
+    # other in time (weekly readings sit close together; dodging them would push them off).
     placed: list[tuple[float, float]] = []
     for s in panel.series:
         colour = COLOURS[s.css]
         points = []
         for p in s.points:
             py = y(p.value)
-            px = _dodged(placed, axis.x(p.on), py)
-            placed.append((px, py))
-            points.append((px, py, p))
+            points.append((_dodged(placed, axis.x(p.on), py), py, p))
+        placed.extend((px, py) for px, py, _p in points)
         if not points:
             continue
         dash = ' stroke-dasharray="4 2"' if s.dashed else ""
