@@ -259,8 +259,10 @@ def test_signed_and_amended_charter_pages_stay_within_a_fixed_number_of_queries(
     assert counts[2] - counts[0] <= 1 and counts[3] - counts[1] <= 1, counts
     # 22, plus the charter's standing (the amendment banner) and the actions badge, plus the
     # negotiation: expectations and their answers, each line's agreements and proposals, plus
-    # presence (the reader's row written, who else is here read).
-    assert counts[0] <= 30, counts
+    # presence (the reader's row written, who else is here read), plus where the commitments
+    # stand on their readings and what they depend on (issue 13: targets, latest readings,
+    # prerequisites). Constant whatever the size: the first assertion above.
+    assert counts[0] <= 32, counts
 
 
 # ---------------------------------------------------------------- a readable audit page
