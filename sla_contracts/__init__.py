@@ -145,6 +145,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(readings_bp)
 
+    from .company.routes import bp as company_bp
+
+    app.register_blueprint(company_bp)
+
 
 def register_commands(app: Flask) -> None:
     """Attach the command-line commands."""
