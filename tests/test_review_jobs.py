@@ -293,6 +293,7 @@ def test_job_list_has_stable_ids_and_grace():
         "plan_reminders",
         "send_coalesced",
         "send_digests",
+        "send_monthly_report",
         "deliver_outbox",
     ]
     assert all(j.misfire_grace_seconds >= 60 for j in JOBS)

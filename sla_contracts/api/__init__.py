@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (routes, docs)
     negotiation,
     notifications,
     readings,
+    reports,
     reviews,
     signing,
 )

@@ -65,6 +65,7 @@ TAGS = (
         "Measured values between reviews: each commitment's per period, the end-customer "
         "criterion's per month",
     ),
+    ("reports", "The monthly report for leadership: as JSON and as a stored PDF"),
     ("inbox", "The caller's notifications"),
     ("meta", "This document and the reference"),
 )
