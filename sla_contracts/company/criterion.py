@@ -301,6 +301,16 @@ def satisfaction_by_month(criterion_id: int, reader: User, since: date) -> list[
     ]
 
 
+def windows(today: date) -> tuple[date, date]:
+    """From when the readings and satisfaction are drawn, and from when misses are counted."""
+    return add_months(today.replace(day=1), -(MONTHS_SHOWN - 1)), add_months(today, -MISSES_MONTHS)
+
+
+def misses_for(criterion: CustomerCriterion, reader: User, since: date) -> MissCounts:
+    """The misses by cause of the charters tied to the criterion that ``reader`` may read."""
+    return misses_by_cause(criterion.id, since, reader_id=None if reader.is_admin else reader.id)
+
+
 def overview(
     criterion: CustomerCriterion,
     reader: User,
@@ -312,8 +322,7 @@ def overview(
     """Everything the criterion page shows, for ``reader``: one page of charters after the
     charter id ``after`` (in id order)."""
     limit = limit or PAGE_SIZE
-    since = add_months(today.replace(day=1), -(MONTHS_SHOWN - 1))
-    misses_since = add_months(today, -MISSES_MONTHS)
+    since, misses_since = windows(today)
     query = charters_query(criterion.id, reader)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if after is not None:
@@ -329,9 +338,7 @@ def overview(
         total=total or 0,
         next_after=charters[-1].id if more else None,
         pairs=pairs_of(charters, measures),
-        misses=misses_by_cause(
-            criterion.id, misses_since, reader_id=None if reader.is_admin else reader.id
-        ),
+        misses=misses_for(criterion, reader, misses_since),
         misses_since=misses_since,
         satisfaction=satisfaction_by_month(criterion.id, reader, since),
         since=since,
