@@ -1,7 +1,7 @@
 """the monthly report for leadership: who reads it (users.is_leadership), its stored PDF
 
 Revision ID: e5a9c3d7f210
-Revises: 7aa4d4b5d8b1
+Revises: e5a9c3b7d142
 Create Date: 2026-12-04 01:30:00
 
 Nobody is leadership at first: an administrator ticks it on the person's page.
@@ -13,7 +13,7 @@ from alembic import op
 import sla_contracts.timeutil
 
 revision = "e5a9c3d7f210"
-down_revision = "7aa4d4b5d8b1"
+down_revision = "e5a9c3b7d142"
 branch_labels = None
 depends_on = None
 

@@ -247,7 +247,7 @@ def _month(text: str) -> date:
 @operation(
     "The monthly report for leadership",
     who=WHO,
-    tag="reports",
+    tag="company",
     errors=ERRORS,
     codes=CODES,
     description="The month's figures (UTC): charters in force at its end, signed, renewed, "
@@ -265,7 +265,7 @@ def get_report(month: str):
 @operation(
     "The monthly report as a PDF",
     who=WHO,
-    tag="reports",
+    tag="company",
     errors=ERRORS,
     codes=CODES,
     description="In the caller's language; stored once per month and language and served "
