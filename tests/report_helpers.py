@@ -9,6 +9,9 @@ from sla_contracts.audit.operations import record_event
 from sla_contracts.extensions import db
 from sla_contracts.measures import target_value
 from sla_contracts.models import (
+    Assessment,
+    AssessmentCause,
+    AssessmentResult,
     Charter,
     CharterStatus,
     CharterVersion,
@@ -184,6 +187,21 @@ def march(org) -> dict:
     )
     review(new, due_on=date(2026, 3, 25))  # open, due before the end of March: late
     review(renewed, due_on=date(2026, 4, 20))  # due in April: not late in March
+    for result, cause in (
+        (AssessmentResult.MISSED, AssessmentCause.OWN_SIDE),
+        (AssessmentResult.PARTLY_MET, None),
+        (AssessmentResult.MET, None),
+    ):
+        db.session.add(
+            Assessment(
+                review_id=held.id,
+                provider_department_id=org.logistics.id,
+                title="Commitment 1",
+                result=result,
+                cause=cause,
+            )
+        )
+    db.session.commit()
     survey_irritant(held, org.member_a, org.logistics, "late   ORDERS", at(14))
     survey_irritant(held, org.member_b, org.stores, "<b>Rude</b> calls", at(14))
     criterion_values(

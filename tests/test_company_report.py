@@ -28,6 +28,13 @@ def test_march_counts_charters_reviews_and_criteria(app, org):
     (criterion,) = values["criteria"]
     assert criterion["share_met"] == 0.5 and criterion["commitments_missed"] == 1
     assert [p["period"] for p in criterion["trend"]] == ["2026-01", "2026-02", "2026-03"]
+    assert values["misses_by_cause"] == {
+        "own_side": 1,
+        "other_side_prerequisite": 0,
+        "outside": 0,
+        "not_given": 1,
+        "total": 2,
+    }
     (gap,) = values["satisfaction_gaps"]
     assert gap["pair"] == ["Logistique", "Magasins"] and gap["gap"] == -3
     top = values["irritants"][0]

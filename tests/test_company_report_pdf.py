@@ -37,6 +37,7 @@ def test_stored_pdf_is_reused_then_rendered_again_when_the_month_changes(app, or
     text = plain(pdf_text(first))
     assert "Report for leadership" in text and "March 2026" in text
     assert "Late orders" in text and "<b>Rude</b> calls" in text  # quoted as written, escaped
+    assert "Misses by cause" in text and "Cause not given" in text
     again = report_store.stored_report_pdf(MARCH, "en")
     assert again == first and renders == ["en"]  # the stored copy: no second render
     french = report_store.stored_report_pdf(MARCH, "fr")
@@ -63,7 +64,14 @@ def test_pdf_and_csv_downloads(app, org, login_as):
     archive = zipfile.ZipFile(io.BytesIO(answer.data))
     assert sorted(archive.namelist()) == [
         f"report-2026-03-{name}.csv"
-        for name in ("charters", "criteria", "irritants", "reviews", "satisfaction_gaps")
+        for name in (
+            "charters",
+            "criteria",
+            "irritants",
+            "misses_by_cause",
+            "reviews",
+            "satisfaction_gaps",
+        )
     ]
     charters = list(
         csv.DictReader(io.StringIO(archive.read("report-2026-03-charters.csv").decode("utf-8-sig")))

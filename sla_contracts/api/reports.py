@@ -140,6 +140,14 @@ class ReportIrritantSchema(Schema):
     last_at = Text(required=True)
 
 
+class ReportMissesSchema(Schema):
+    own_side = Int(required=True)
+    other_side_prerequisite = Int(required=True)
+    outside = Int(required=True)
+    not_given = Int(required=True, metadata={"description": "Missed with no cause given"})
+    total = Int(required=True)
+
+
 class ReportSchema(Schema):
     month = Text(required=True)
     starts_on = Text(required=True)
@@ -147,6 +155,13 @@ class ReportSchema(Schema):
     charters = Nested(ReportChartersSchema, required=True)
     reviews = Nested(ReportReviewsSchema, required=True)
     criteria = List(Nested(ReportCriterionSchema), required=True)
+    misses_by_cause = Nested(
+        ReportMissesSchema,
+        required=True,
+        metadata={
+            "description": "Commitments missed or partly met at the reviews held in the month"
+        },
+    )
     satisfaction_gaps = List(Nested(ReportGapSchema), required=True)
     irritants = List(Nested(ReportIrritantSchema), required=True)
 
@@ -203,6 +218,13 @@ REPORT_EXAMPLE = {
             "latest": {"period": "2026-11", "value": 2.1},
         }
     ],
+    "misses_by_cause": {
+        "own_side": 2,
+        "other_side_prerequisite": 1,
+        "outside": 0,
+        "not_given": 1,
+        "total": 4,
+    },
     "satisfaction_gaps": [
         {
             "charter_id": 7,
@@ -253,8 +275,8 @@ def _month(text: str) -> date:
     description="The month's figures (UTC): charters in force at its end, signed, renewed, "
     "ended and expired in it; reviews held and late; per end-customer criterion the share "
     "of commitments met on the readings of periods begun by its end and its monthly "
-    "values; the largest satisfaction gaps at the pairs' last reviews; the irritants "
-    "quoted most. The current month is the month to date.",
+    "values; the misses of the reviews held in it by cause; the largest satisfaction gaps at the "
+    "pairs' last reviews; the irritants quoted most. The current month is the month to date.",
 )
 @bp.response(200, ReportSchema, description="The report", example=REPORT_EXAMPLE)
 def get_report(month: str):

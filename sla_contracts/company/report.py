@@ -6,7 +6,8 @@ renewed (audit kind ``renewed``), ended (``ended``) and expired (``expired``) in
 end-customer criterion the share of commitments met on the readings of periods begun before
 the end of M (``models.measured.charter_measures``) and the criterion's monthly values; the
 pairs with the largest satisfaction gap at their last review closed by the end of M; the
-irritants quoted most in M (reviews' and the survey's).
+irritants quoted most in M (reviews' and the survey's); the misses of the reviews held in M
+by cause (``company.figures.misses_by_cause``).
 
 A constant number of statements whatever the company's size (``STATEMENTS``, tests count
 them): counts are aggregates in SQL, lists are bounded (``limit``; None for the CSV export,
@@ -41,6 +42,7 @@ from ..models import (
 )
 from ..models.measured import charter_measures
 from ..timeutil import add_months
+from .figures import misses_by_cause
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Audit kinds of a charter's life counted by the report. ``renewed`` and ``expired`` are
@@ -55,7 +57,7 @@ IRRITANTS_LIMIT = 10
 IRRITANTS_READ = 2000  # the month's irritants read at most (latest first), to count repeats
 TREND_MONTHS = 12
 # Statements report_values makes at most, whatever the size (tests check it).
-STATEMENTS = 9
+STATEMENTS = 10
 
 
 class MonthInvalid(ValueError):
@@ -424,6 +426,12 @@ def _irritants(start: datetime, end: datetime, limit: int | None) -> list:
     ]
 
 
+def _misses(start: datetime, end: datetime) -> dict:
+    """The misses of the reviews held in the month, by cause (``figures.misses_by_cause``)."""
+    counts = misses_by_cause(since=start, until=end)
+    return {**counts._asdict(), "total": counts.total}
+
+
 def report_values(first: date, *, full: bool = False) -> dict:
     """The report of the month beginning ``first``: plain values, ``STATEMENTS`` statements.
 
@@ -452,6 +460,7 @@ def report_values(first: date, *, full: bool = False) -> dict:
             "rows": review_rows,
         },
         "criteria": criteria,
+        "misses_by_cause": _misses(start, end),
         "satisfaction_gaps": _gaps(end, None if full else GAPS_LIMIT),
         "irritants": _irritants(start, end, None if full else IRRITANTS_LIMIT),
     }

@@ -90,9 +90,8 @@ def tables(values: dict) -> dict[str, bytes]:
         ),
         "irritants": (("text", "count", "sources", "charters", "last_at"), values["irritants"]),
     }
-    if values.get("misses_by_cause"):
-        rows = values["misses_by_cause"]
-        files["misses_by_cause"] = (tuple(rows[0].keys()), rows)
+    misses = values["misses_by_cause"]
+    files["misses_by_cause"] = (tuple(misses), [misses])
     return {
         f"report-{month}-{name}.csv": _csv(columns, rows) for name, (columns, rows) in files.items()
     }

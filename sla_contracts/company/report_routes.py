@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from .. import formats
 from ..extensions import db
+from ..labels import cause_label
 from ..main.security import pdf_response
 from ..main.templating import NavLink
 from ..models import CharterVersion
@@ -77,9 +78,14 @@ def monthly_report(month: str):
         day_of=report_store.day_of,
         share_met_help=report_store.share_met_help(),
         links=True,
-        criterion_link=None,
+        criterion_link=_criterion_link,
+        cause_label=cause_label,
         is_current=first == utcnow().date().replace(day=1),
     )
+
+
+def _criterion_link(criterion_id: int) -> str:
+    return url_for("company.criterion", criterion_id=criterion_id)
 
 
 @bp.get("/reports/<month>/pdf")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import formats
 from ..extensions import db
+from ..labels import cause_label
 from ..models import CompanyReportPdf
 from ..pdf import RENDER_SLOT, render_pdf
 from ..pdf.stored import layout_key, render_lock
@@ -82,6 +83,7 @@ def render_report(values: dict[str, Any], language: str) -> bytes:
             share_met_help=share_met_help(),
             links=False,
             criterion_link=None,
+            cause_label=cause_label,
         )
 
 
