@@ -18,6 +18,7 @@ from sla_contracts.models import (
     MutedKind,
     Notification,
     OutboxEmail,
+    User,
 )
 from sla_contracts.notifications import links
 
@@ -203,3 +204,26 @@ def test_a_tampered_or_foreign_unsubscribe_link_is_refused_and_changes_nothing(
             assert "This link is not valid" in answer.get_data(as_text=True)
     assert db.session.scalars(select(MutedKind)).all() == []
     assert payload  # the token really has two signed parts
+
+
+def test_the_demo_has_a_weekly_reader_who_stopped_the_activity_emails(runner, app):
+    from sla_contracts.demo.data import EMAIL_DOMAIN
+
+    for _twice in range(2):
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    reader = db.session.scalar(select(User).where(User.email == f"sandrine.petit@{EMAIL_DOMAIN}"))
+    assert reader.email_frequency == EmailFrequency.WEEKLY
+    muted = db.session.scalars(select(MutedKind).where(MutedKind.user_id == reader.id)).all()
+    assert [m.kind for m in muted] == ["activity"]
+
+
+def test_a_french_readers_weekly_digest_is_in_french(week, org):
+    org.head_a.locale = "fr"
+    db.session.commit()
+    assert jobs.send_weekly_digests(MONDAY) == 1
+    (digest,) = _outbox(org.head_a)
+    assert digest.subject.startswith("Votre semaine :")
+    assert "À échéance cette semaine :" in digest.body
+    assert "Revues à préparer :" in digest.body
+    assert "Ne plus recevoir les e-mails de ce type" in digest.body
