@@ -33,6 +33,7 @@ from .models import (
     User,
 )
 from .reviews.operations import reminder_settings
+from .signing import expiry
 from .timeutil import add_months
 
 log = logging.getLogger(__name__)
@@ -379,6 +380,16 @@ def send_digests(now: datetime) -> int:
     return notifications.send_digests(now)
 
 
+def expire_charters(now: datetime) -> int:
+    """Expire the charters past their last day in force; return how many (``signing.expiry``)."""
+    return expiry.expire_charters(now)
+
+
+def plan_expiry_reminders(now: datetime) -> int:
+    """Tell both heads 30, 15 and 7 days before a charter's end; return how many reminders."""
+    return expiry.plan_expiry_reminders(now)
+
+
 def deliver_outbox(now: datetime) -> int:
     """Send the due e-mails of the outbox; return how many were sent."""
     return notifications.deliver_outbox(now)
@@ -419,7 +430,15 @@ def _overdue_report(result: object) -> str:
 # deliver what they queued).
 JOBS: tuple[Job, ...] = (
     Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
+    Job("expire_charters", expire_charters, 60, 3600, _counted("charter", "charters", "expired")),
     Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
+    Job(
+        "plan_expiry_reminders",
+        plan_expiry_reminders,
+        60,
+        3600,
+        _counted("end-of-term reminder", "end-of-term reminders", "planned"),
+    ),
     Job(
         "send_coalesced",
         send_coalesced,

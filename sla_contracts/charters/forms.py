@@ -33,6 +33,12 @@ class CharterForm(FlaskForm):
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
     )
+    term_months = SelectField(
+        _l("Term"),
+        coerce=int,
+        validators=[InputRequired()],
+        description=_l("How long the charter is in force once both heads sign it."),
+    )
 
 
 class NewCharterForm(CharterForm):
@@ -49,6 +55,15 @@ class CharterEditForm(FlaskForm):
     )
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
+    )
+    term_months = SelectField(
+        _l("Term"),
+        coerce=int,
+        validators=[InputRequired()],
+        description=_l(
+            "How long the charter is in force once both heads sign it; an amendment keeps the "
+            "current end, a renewal starts a new term."
+        ),
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)
