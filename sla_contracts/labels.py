@@ -27,7 +27,7 @@ STATUS_LABELS = {
     CharterStatus.AWAITING_SIGNATURES: _l("Awaiting signatures"),
     CharterStatus.ACTIVE: _l("Active"),
     CharterStatus.ENDED: _l("Ended"),
-    CharterStatus.EXPIRED: _l("Expired"),
+    CharterStatus.EXPIRED: lazy_pgettext("charter", "Expired"),
 }
 
 # What pages, lists and the map call a charter: its standing (see ``models.standing``).

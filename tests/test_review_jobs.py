@@ -290,7 +290,9 @@ def test_two_scheduler_processes_send_each_reminder_once(postgres_only, database
 def test_job_list_has_stable_ids_and_grace():
     assert [j.id for j in JOBS] == [
         "mark_overdue",
+        "expire_charters",
         "plan_reminders",
+        "plan_expiry_reminders",
         "send_coalesced",
         "send_digests",
         "deliver_outbox",

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formutil import options
 from ..labels import TARGET_DIRECTION_LABELS
+from ..models import DEFAULT_TERM
 from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 
 
@@ -33,10 +34,11 @@ class CharterForm(FlaskForm):
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
     )
+    # Not sent (an older form, a script): 12 months, the default the API takes too.
     term_months = SelectField(
         _l("Term"),
         coerce=int,
-        validators=[InputRequired()],
+        default=DEFAULT_TERM,
         description=_l("How long the charter is in force once both heads sign it."),
     )
 
@@ -56,10 +58,10 @@ class CharterEditForm(FlaskForm):
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
     )
+    # Not sent: the charter's current term is kept.
     term_months = SelectField(
         _l("Term"),
         coerce=int,
-        validators=[InputRequired()],
         description=_l(
             "How long the charter is in force once both heads sign it; an amendment keeps the "
             "current end, a renewal starts a new term."
