@@ -31,10 +31,9 @@ from sla_contracts.models import (
     version_in_force,
 )
 from sla_contracts.models.standing import Standing
-from sla_contracts.signing import expiry, pdf_store, renewal, signatures, verification
+from sla_contracts.signing import expiry, pdf_store, renewal, verification
 
 from .api_helpers import assert_error, check_response
-from .plugins.people import TEST_PASSWORD
 from .signing_helpers import NOW, sign_both, submit
 
 END = date(2027, 3, 2)  # NOW (2 March 2026) + 12 months: the last day in force of ``signed``
@@ -197,7 +196,7 @@ def test_both_heads_are_told_30_15_and_7_days_before_once_each(org, signed, smtp
         if "renew it?" in message["Subject"]
     )
     expected = "“Logistique ⇄ Magasins” ends on 2 Mar 2027: renew it?"
-    assert subjects == sorted([(org.head_a.email, expected)] * 3 + [(org.head_b.email, expected)] * 3)
+    assert subjects == sorted([(h.email, expected) for h in (org.head_a, org.head_b)] * 3)
     body = next(m for _r, m in smtp.inbox.messages if "renew it?" in m["Subject"])
     assert "days left" in body.get_body(("plain",)).get_content()
 
@@ -313,7 +312,9 @@ def test_only_the_heads_of_either_side_renew(org, signed, login_as, api_as):
     assert_error(api_as(org.member_b).post(f"/api/v1/charters/{signed.id}/renew"), 403, "forbidden")
     with pytest.raises(Forbidden):
         renewal.renew_charter(org.member_a, signed)
-    assert _reload(signed).status == CharterStatus.ACTIVE and _events(signed, "renewal_opened") == []
+    assert (
+        _reload(signed).status == CharterStatus.ACTIVE and _events(signed, "renewal_opened") == []
+    )
 
 
 def test_the_api_renews_with_an_empty_body_or_none(org, signed, api_as):
@@ -348,11 +349,13 @@ def test_the_api_takes_the_term_at_creation_and_patch(org, api_as):
     today = datetime.now(UTC).date()
     assert date.fromisoformat(body["valid_until"]) in {
         date(today.year + 1, today.month, min(today.day, 28)),
-        date(today.year + 1, today.month, today.day) if not (today.month == 2 and today.day == 29)
+        date(today.year + 1, today.month, today.day)
+        if not (today.month == 2 and today.day == 29)
         else date(today.year + 1, 2, 28),
     }
     patched = api.patch(
-        f"/api/v1/charters/{body['id']}", json={"lock_version": body["lock_version"], "term_months": 24}
+        f"/api/v1/charters/{body['id']}",
+        json={"lock_version": body["lock_version"], "term_months": 24},
     )
     assert patched.status_code == 200
     check_response(patched, "patch", "/api/v1/charters/{charter_id}")
@@ -486,9 +489,10 @@ def test_a_renewal_draft_shows_the_last_review_decisions_in_constant_statements(
         _closed_review(charter, org, actions)
         renewal.renew_charter(org.head_a, _reload(charter), now=at(date(2027, 2, 1)))
         db.session.commit()
+        url = f"/charters/{charter.id}"
         head = login_as(org.head_a)
-        head.get(f"/charters/{charter.id}")  # warm: the first visit records it
-        response, statements = count_statements(app, lambda: head.get(f"/charters/{charter.id}"))
+        head.get(url)  # warm: the first visit records it
+        response, statements = count_statements(app, lambda h=head, u=url: h.get(u))
         page = response.get_data(as_text=True)
         assert "What the last review decided" in page and "Continue" in page
         assert "Action &lt;0&gt;" in page and "Mia Member" in page  # escaped, with its owner
@@ -497,3 +501,6 @@ def test_a_renewal_draft_shows_the_last_review_decisions_in_constant_statements(
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
 
+
+def test_expire_charter_does_nothing_on_the_last_day_in_force(signed):
+    assert expiry.expire_charter(_reload(signed), at(END, 23, 59)) is False

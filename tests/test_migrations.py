@@ -112,7 +112,9 @@ def test_charters_in_force_get_a_term_and_nothing_expires_unannounced(database_u
                     )
         upgrade()
         with db.engine.begin() as conn:
-            ends = dict(conn.execute(text("SELECT id, valid_until FROM charters ORDER BY id")).all())
+            ends = dict(
+                conn.execute(text("SELECT id, valid_until FROM charters ORDER BY id")).all()
+            )
             terms = {r[0] for r in conn.execute(text("SELECT term_months FROM charters"))}
             conn.execute(text("UPDATE charters SET status = 'expired' WHERE id = 2"))
             reviews_kept = conn.scalar(text("SELECT count(*) FROM charters"))
