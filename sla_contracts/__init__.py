@@ -145,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(readings_bp)
 
+    from .company import criterion_routes  # noqa: F401  (routes of the company blueprint)
     from .company.routes import bp as company_bp
 
     app.register_blueprint(company_bp)

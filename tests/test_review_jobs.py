@@ -292,9 +292,11 @@ def test_job_list_has_stable_ids_and_grace():
         "mark_overdue",
         "expire_charters",
         "plan_reminders",
+        "end_snoozes",
         "plan_expiry_reminders",
         "send_coalesced",
         "send_digests",
+        "send_weekly_digests",
         "deliver_outbox",
     ]
     assert all(j.misfire_grace_seconds >= 60 for j in JOBS)

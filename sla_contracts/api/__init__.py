@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (routes, docs)
     lifecycle,
     negotiation,
     notifications,
+    overview,
     readings,
     reviews,
     signing,
