@@ -7,6 +7,7 @@ package, so every message is known before anything is told).
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from .texts import Params, _day, message
@@ -16,6 +17,8 @@ from .texts import Params, _day, message
     "charter_expiring",
     subject=lambda p: _("“%(title)s” ends on %(date)s: renew it?", title=p["title"],
                         date=_day(p["day"])),
+    reminder=True,  # snoozable, escalated like the other reminders (``params["day"]``: the end)
+    label=_l("Reminders of a charter's end"),
 )  # fmt: skip
 def _charter_expiring(p: Params) -> str:
     return ngettext(
@@ -32,6 +35,7 @@ def _charter_expiring(p: Params) -> str:
 @message(
     "charter_expired",
     subject=lambda p: _("“%(title)s” has expired", title=p["title"]),
+    label=_l("A charter's expiry"),
 )
 def _charter_expired(p: Params) -> str:
     if p.get("renewal_open"):
