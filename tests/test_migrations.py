@@ -69,7 +69,7 @@ def test_charters_in_force_get_a_term_and_nothing_expires_unannounced(database_u
     app = create_app(app_test_config(_fresh_url(database_url, tmp_path)))
     stamp = "2026-01-04 09:00:00+00:00"
     with app.app_context():
-        upgrade(revision="e5a9c3b7d142")
+        upgrade(revision="e5a9c3d7f210")
         with db.engine.begin() as conn:
             for n, code in ((1, "LOG"), (2, "MAG")):
                 conn.execute(

@@ -1,7 +1,7 @@
 """a charter's term: valid_until, renewal, expiry (issue 14, point 4)
 
 Revision ID: e5c1a7d3f9b2
-Revises: e5a9c3b7d142
+Revises: e5a9c3d7f210
 Create Date: 2026-12-04 01:30:00
 
 Charters gain ``term_months`` (12), ``valid_until`` (the last day in force), ``renewal_of``
@@ -24,7 +24,7 @@ import sla_contracts.timeutil
 
 # revision identifiers, used by Alembic.
 revision = "e5c1a7d3f9b2"
-down_revision = "e5a9c3b7d142"
+down_revision = "e5a9c3d7f210"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (routes, docs)
     notifications,
     overview,
     readings,
+    reports,
     reviews,
     signing,
 )
