@@ -170,3 +170,27 @@ def test_the_page_makes_the_same_statements_at_two_sizes(app, org, login_as, mak
         review(charter, due_on=date(2026, 3, 2), closed_at=at(4), a_of_b=1, b_of_a=5)
     _page, large = count_statements(app, lambda: admin.get("/company/reports/2026-03"))
     assert len(small) == len(large)
+
+
+def test_a_charter_renewed_after_it_expired_is_in_force_again(app, org):
+    from sla_contracts.models import CharterVersion
+    from tests.report_helpers import event
+
+    charter = in_force(org, "Expired then renewed", at(1, 1))
+    event(charter, "expired", at(10, 2))
+    db.session.add(
+        CharterVersion(
+            charter_id=charter.id,
+            number=2,
+            content="{}",
+            fingerprint="f" * 64,
+            activated_at=at(12),
+            created_at=at(12),
+        )
+    )
+    db.session.commit()
+    event(charter, "renewed", at(12))
+    february = report.report_values(date(2026, 2, 1))["charters"]
+    assert (february["in_force"], february["expired"]) == (0, 1)
+    march_values = report.report_values(MARCH)["charters"]
+    assert (march_values["in_force"], march_values["renewed"], march_values["signed"]) == (1, 1, 1)
