@@ -232,14 +232,18 @@ def _criteria(first: date, end: datetime) -> tuple[int, list]:
     in_force = db.session.execute(
         select(Charter.id, Charter.criterion_id).where(_in_force_at(end))
     ).all()
-    measures = charter_measures([row.id for row in in_force], until=end.date(), depth=1)
+    # The same set as a SELECT: thousands of ids stay in the database, not in parameters.
+    measures = charter_measures(
+        select(Charter.id).where(_in_force_at(end)), until=end.date(), depth=1
+    )
     by_criterion: dict[int, dict] = {}
     for charter_id, criterion_id in in_force:
         entry = by_criterion.setdefault(
             criterion_id, {"charters": 0, "met": 0, "partly_met": 0, "missed": 0, "no_data": 0}
         )
         entry["charters"] += 1
-        for measure in measures[charter_id].measures.values():
+        found = measures.get(charter_id)
+        for measure in found.measures.values() if found else ():
             if measure.status in entry:
                 entry[measure.status] += 1
     since = add_months(first, 1 - TREND_MONTHS)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from .. import periods
 from ..extensions import db
@@ -141,16 +141,24 @@ def _measure(
 
 
 def charter_measures(
-    charter_ids: Collection[int], *, until: date | None = None, depth: int = STREAK_WINDOW
+    charter_ids: Collection[int] | Select,
+    *,
+    until: date | None = None,
+    depth: int = STREAK_WINDOW,
 ) -> dict[int, CharterMeasure]:
     """Each charter's computed standing, in two statements whatever their number.
 
-    ``until``: as it stood on the readings of periods begun before that day (a past month's
-    report); by default on every reading. ``depth``: how many readings back to read (1: the
-    status and last reading only, no trend nor streak; the monthly report's share met).
+    ``charter_ids``: ids, or a ``SELECT`` of ids, for thousands of charters (the set stays in
+    the database instead of thousands of parameters; charters without commitments are then
+    left out of the answer). ``until``: as it stood on the readings of periods begun before
+    that day (a past month's report); by default on every reading. ``depth``: how many
+    readings back to read (1: the status and last reading only, no trend nor streak; the
+    monthly report's share met).
     """
-    if not charter_ids:
+    listed = not isinstance(charter_ids, Select)
+    if listed and not charter_ids:
         return {}
+    charter_ids = list(charter_ids) if listed else charter_ids
     targets = db.session.execute(
         select(
             Commitment.id,
@@ -160,10 +168,12 @@ def charter_measures(
             Commitment.target_value,
             Commitment.chosen_direction,
             Commitment.tolerance,
-        ).where(Commitment.charter_id.in_(list(charter_ids)))
+        ).where(Commitment.charter_id.in_(charter_ids))
     ).all()
     readings = _latest_readings(charter_ids, until, depth)
-    by_charter: dict[int, dict[int, Measure]] = {charter_id: {} for charter_id in charter_ids}
+    by_charter: dict[int, dict[int, Measure]] = (
+        {charter_id: {} for charter_id in charter_ids} if listed else defaultdict(dict)
+    )
     for row in targets:
         direction = row.chosen_direction or guess_direction(row.target, row.indicator)
         by_charter[row.charter_id][row.id] = _measure(
@@ -173,10 +183,10 @@ def charter_measures(
 
 
 def _latest_readings(
-    charter_ids: Collection[int], until: date | None = None, depth: int = STREAK_WINDOW
+    charter_ids: list[int] | Select, until: date | None = None, depth: int = STREAK_WINDOW
 ) -> dict[int, list[tuple[str, date, float]]]:
     """The last ``depth`` readings of every commitment of these charters, latest first."""
-    scope = Reading.charter_id.in_(list(charter_ids))
+    scope = Reading.charter_id.in_(charter_ids)
     if until is not None:
         scope = scope & (Reading.period_start < until)
     rank = (
