@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     notifications_init(app)
 
+    from .directory import dependency_routes  # noqa: F401 - routes on directory_bp
     from .directory.routes import bp as directory_bp
     from .directory.routes import nav as directory_nav
     from .main.templating import add_nav
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(readings_bp)
 
+    from .company import silo_routes  # noqa: F401 - routes on company_bp
     from .company.routes import bp as company_bp
 
     app.register_blueprint(company_bp)

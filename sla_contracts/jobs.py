@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from . import notifications
+from .directory import silos
 from .extensions import db
 from .models import (
     OPEN_REVIEW_STATUSES,
@@ -369,6 +370,13 @@ def mark_overdue(now: datetime) -> tuple[int, int]:
     return reviews, actions
 
 
+def store_silo_index(now: datetime) -> int:
+    """Store this month's silo index, company and departments (one row each per month)."""
+    written = silos.store_silo_index(now)
+    db.session.commit()
+    return written
+
+
 def send_coalesced(now: datetime) -> int:
     """Queue each person's coalesced e-mail of a charter's activity that is due; return how many."""
     return notifications.send_coalesced(now)
@@ -420,6 +428,13 @@ def _overdue_report(result: object) -> str:
 JOBS: tuple[Job, ...] = (
     Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
     Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
+    Job(
+        "store_silo_index",
+        store_silo_index,
+        60,
+        3600,
+        _counted("silo index row", "silo index rows", "stored"),
+    ),
     Job(
         "send_coalesced",
         send_coalesced,

@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (routes, docs)
     readings,
     reviews,
     signing,
+    silos,
 )
 from .blueprint import bp, init_app
 

@@ -65,6 +65,7 @@ TAGS = (
         "Measured values between reviews: each commitment's per period, the end-customer "
         "criterion's per month",
     ),
+    ("silos", "Which pairs of departments depend on each other, and the silo index by month"),
     ("inbox", "The caller's notifications"),
     ("meta", "This document and the reference"),
 )

@@ -64,6 +64,7 @@ from .signing import (
     pending_version,
     version_in_force,
 )
+from .silos import DependentPair, SiloIndexDepartmentMonth, SiloIndexMonth
 from .standing import (
     STANDING_ORDER,
     CharterStanding,
@@ -139,4 +140,7 @@ __all__ = [
     "ReviewDecision",
     "ReviewStatus",
     "SatisfactionAnswer",
+    "DependentPair",
+    "SiloIndexMonth",
+    "SiloIndexDepartmentMonth",
 ]
