@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (routes, docs)
     docs,
     negotiation,
     notifications,
+    overview,
     readings,
     reviews,
     signing,

@@ -65,7 +65,11 @@ TAGS = (
         "Measured values between reviews: each commitment's per period, the end-customer "
         "criterion's per month",
     ),
-    ("silos", "Which pairs of departments depend on each other, and the silo index by month"),
+    (
+        "company",
+        "The company's view: what moves each end-customer criterion, where silos remain, "
+        "the monthly report",
+    ),
     ("inbox", "The caller's notifications"),
     ("meta", "This document and the reference"),
 )

@@ -100,7 +100,7 @@ def _pairs(keys) -> dict:
 @operation(
     "The pairs of departments declared dependent on each other",
     who="administrators (others: 403)",
-    tag="silos",
+    tag="company",
     errors=(403,),
 )
 @_administrators_first
@@ -114,7 +114,7 @@ def get_dependencies():
 @operation(
     "Replace the set of dependent pairs",
     who="administrators (others: 403)",
-    tag="silos",
+    tag="company",
     errors=(400, 403, 422),
     description="The whole set: pairs left out are no longer dependent. Each pair names two "
     "different existing departments, no pair twice (in either order); 422 names `pairs[i]`.",
@@ -133,7 +133,7 @@ def put_dependencies(data):
 @operation(
     "The silo index now and month by month",
     who="anyone signed in",
-    tag="silos",
+    tag="company",
     errors=(422,),
 )
 @bp.arguments(SiloIndexArgs, location="query")

@@ -420,10 +420,17 @@ def criterion_reading_points(
     if not days:
         return []
     start = add_months(min(days), -charter.review_cadence_months).replace(day=1)  # by month
+    return reading_points(charter.criterion_id, start, until)
+
+
+def reading_points(criterion_id: int, start: date, until: date | None = None) -> list[Point]:
+    """A criterion's readings from ``start`` to ``until``, at most ``MAX_READINGS`` of the
+    latest, each in the middle of its period: one query (the charter page, the criterion page).
+    """
     rows = db.session.execute(
         select(CriterionReading.period, CriterionReading.period_start, CriterionReading.value)
         .where(
-            CriterionReading.criterion_id == charter.criterion_id,
+            CriterionReading.criterion_id == criterion_id,
             CriterionReading.period_start >= start,
             *((CriterionReading.period_start <= until,) if until else ()),
         )
