@@ -387,6 +387,16 @@ def send_digests(now: datetime) -> int:
     return notifications.send_digests(now)
 
 
+def send_weekly_digests(now: datetime) -> int:
+    """Queue the weekly digests on Monday morning (once a week per person); return how many."""
+    return notifications.send_weekly_digests(now)
+
+
+def end_snoozes(now: datetime) -> tuple[int, int]:
+    """Bring back the reminders whose snooze ended; escalate those put off past their day."""
+    return notifications.end_snoozes(now)
+
+
 def deliver_outbox(now: datetime) -> int:
     """Send the due e-mails of the outbox; return how many were sent."""
     return notifications.deliver_outbox(now)
@@ -414,6 +424,14 @@ def _counted(one: str, many: str, done: str) -> Callable[[object], str]:
     return lambda count: f"{_plural(count, one, many)} {done}"  # type: ignore[arg-type]
 
 
+def _snooze_report(result: object) -> str:
+    back, escalated = result  # type: ignore[misc]
+    return (
+        f"{_plural(back, 'snoozed reminder', 'snoozed reminders')} back, "
+        f"{_plural(escalated, 'reminder', 'reminders')} escalated"
+    )
+
+
 def _overdue_report(result: object) -> str:
     reviews, actions = result  # type: ignore[misc]
     return (
@@ -428,6 +446,7 @@ def _overdue_report(result: object) -> str:
 JOBS: tuple[Job, ...] = (
     Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
     Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
+    Job("end_snoozes", end_snoozes, 15, 900, _snooze_report),
     Job(
         "store_silo_index",
         store_silo_index,
@@ -443,6 +462,13 @@ JOBS: tuple[Job, ...] = (
         _counted("coalesced e-mail", "coalesced e-mails", "queued"),
     ),
     Job("send_digests", send_digests, 15, 900, _counted("digest", "digests", "queued")),
+    Job(
+        "send_weekly_digests",
+        send_weekly_digests,
+        15,
+        900,
+        _counted("weekly digest", "weekly digests", "queued"),
+    ),
     Job("deliver_outbox", deliver_outbox, 1, 60, _counted("e-mail", "e-mails", "sent")),
 )
 

@@ -35,9 +35,11 @@ def test_run_jobs_runs_every_job_of_the_scheduler_once_in_order(runner):
     assert result.output.splitlines() == [
         "mark_overdue: 0 reviews and 0 action items newly overdue",
         "plan_reminders: 0 reminders planned",
+        "end_snoozes: 0 snoozed reminders back, 0 reminders escalated",
         "store_silo_index: 1 silo index row stored",
         "send_coalesced: 0 coalesced e-mails queued",
         "send_digests: 0 digests queued",
+        "send_weekly_digests: 0 weekly digests queued",
         "deliver_outbox: 0 e-mails sent",
     ]
 

@@ -291,8 +291,10 @@ def test_job_list_has_stable_ids_and_grace():
     assert [j.id for j in JOBS] == [
         "mark_overdue",
         "plan_reminders",
+        "end_snoozes",
         "send_coalesced",
         "send_digests",
+        "send_weekly_digests",
         "deliver_outbox",
     ]
     assert all(j.misfire_grace_seconds >= 60 for j in JOBS)

@@ -34,6 +34,10 @@ EMAIL_FREQUENCY_CHOICES = [
         _l("At once (activity on a charter being written: at most one e-mail every 15 minutes)"),
     ),
     SelectChoice(EmailFrequency.DAILY.value, _l("One digest a day")),
+    SelectChoice(
+        EmailFrequency.WEEKLY.value,
+        _l("One digest a week, on Monday morning: what is due, what moved, reviews to prepare"),
+    ),
     SelectChoice(EmailFrequency.NEVER.value, _l("No e-mails (in-app inbox only)")),
 ]
 

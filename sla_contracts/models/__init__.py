@@ -36,7 +36,7 @@ from .negotiation import (
     ProposalStatus,
     expectation_answers,
 )
-from .notifications import MAIL_MODES, MailQueueEntry, Notification, OutboxEmail
+from .notifications import MAIL_MODES, MailQueueEntry, MutedKind, Notification, OutboxEmail
 from .presence import CharterPresence
 from .readings import CriterionReading, Reading
 from .reviews import (
@@ -113,6 +113,7 @@ __all__ = [
     "EmailFrequency",
     "MAIL_MODES",
     "MailQueueEntry",
+    "MutedKind",
     "Membership",
     "Notification",
     "OutboxEmail",

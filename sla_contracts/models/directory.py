@@ -35,6 +35,7 @@ class EmailFrequency(enum.StrEnum):
 
     IMMEDIATELY = "immediately"  # at once; co-writing activity coalesced per charter
     DAILY = "daily"  # one digest a day
+    WEEKLY = "weekly"  # one digest a week, on Monday morning
     NEVER = "never"  # inbox only
 
 

@@ -49,6 +49,11 @@ class Notification(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     done_reason: Mapped[str | None] = mapped_column(String(20))
+    # A reminder put off by its reader (``notifications.snooze``): hidden from the inbox until
+    # ``snoozed_until``, then back (and e-mailed again); at most ``MAX_SNOOZES`` times.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    snooze_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
@@ -72,12 +77,16 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The signed one-click link that mutes this e-mail's kind for its recipient (RFC 8058
+    # ``List-Unsubscribe``); NULL for mail that is not about an event (a test e-mail).
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
 
 
 # ``MailQueueEntry.mode``: which combined e-mail will tell the event.
 COALESCED = "coalesced"  # one e-mail per person per charter, at most every 15 minutes
 DIGEST = "digest"  # the person's one e-mail of the day
-MAIL_MODES = (COALESCED, DIGEST)
+WEEKLY = "weekly"  # the person's one e-mail of the week (Monday morning)
+MAIL_MODES = (COALESCED, DIGEST, WEEKLY)
 
 
 class MailQueueEntry(db.Model):
@@ -107,3 +116,19 @@ class MailQueueEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class MutedKind(db.Model):
+    """A kind of message a person no longer wants by e-mail (the inbox still gets it).
+
+    ``kind`` is a message key of ``notifications.texts`` or a combined e-mail (``activity``: the
+    coalesced co-writing e-mails; ``digest``: the daily or weekly digest).
+    """
+
+    __tablename__ = "muted_kinds"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

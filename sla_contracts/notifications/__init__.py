@@ -31,8 +31,10 @@ from .outbox import (
     retry_now,
     withdraw_unsent,
 )
-from .preferences import locale_of, wants_email
+from .preferences import locale_of, mute, muted_kinds, unmute, wants_email
+from .snooze import end_snoozes
 from .texts import ANSWERED, CANCELLED, INVITED, MOVED, REMOVED, SIGNED, VOIDED
+from .weekly import send_weekly_digests
 
 __all__ = [
     "ANSWERED",
@@ -50,6 +52,7 @@ __all__ = [
     "claim",
     "deliver_outbox",
     "done_text",
+    "end_snoozes",
     "inbox_only",
     "inbox_query",
     "init_app",
@@ -57,6 +60,8 @@ __all__ = [
     "mark_all_read",
     "mark_done",
     "mark_read",
+    "mute",
+    "muted_kinds",
     "message_id",
     "notify",
     "notify_many",
@@ -66,6 +71,8 @@ __all__ = [
     "retry_now",
     "send_coalesced",
     "send_digests",
+    "send_weekly_digests",
+    "unmute",
     "unread_count",
     "wants_email",
     "withdraw_unsent",
@@ -75,8 +82,23 @@ __all__ = [
 def init_app(app: Flask) -> None:
     """Attach the inbox and outbox pages, and ``activity_lines`` for templates (what the
     person's unread co-writing messages say happened: "Hélène Marchand changed 2 commitments")."""
+    from flask_login import current_user
+
+    from . import mail
     from .routes import bp
     from .texts import activity_lines
+    from .texts_reminders import kind_label, snoozed_until
 
     app.register_blueprint(bp)
+    app.register_blueprint(mail.bp)
     app.add_template_global(activity_lines, "activity_lines")
+    app.add_template_global(render_text, "message_text")
+    app.add_template_global(snoozed_until, "snoozed_line")
+
+    def muted_kinds_of_current_user() -> list[tuple[str, str]]:
+        """(kind, label) of what the signed-in person muted, for the preferences page."""
+        if not current_user.is_authenticated:
+            return []
+        return [(k, kind_label(k)) for k in muted_kinds(current_user.id)]
+
+    app.add_template_global(muted_kinds_of_current_user, "muted_kinds")

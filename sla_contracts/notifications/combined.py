@@ -36,9 +36,11 @@ from sqlalchemy import func, select, tuple_, update
 from .. import formats
 from ..extensions import db
 from ..models import EmailFrequency, MailQueueEntry, OutboxEmail, User
-from ..models.notifications import COALESCED, DIGEST
+from ..models.notifications import COALESCED, DIGEST, WEEKLY
 from . import texts
 from .preferences import locale_of, wants_email
+from .texts_reminders import ACTIVITY
+from .texts_reminders import DIGEST as DIGEST_KIND
 
 EVERY = timedelta(minutes=15)
 QUIET = timedelta(minutes=3)
@@ -49,6 +51,8 @@ def mode_for(user: User, message: texts.Message, has_attachment: bool) -> str | 
     """Which combined e-mail tells ``user`` of this event (None: its own e-mail, at once)."""
     if user.email_frequency == EmailFrequency.DAILY and not has_attachment:
         return DIGEST
+    if user.email_frequency == EmailFrequency.WEEKLY and not has_attachment:
+        return WEEKLY
     if message.coalesces:
         return COALESCED
     return None
@@ -76,6 +80,7 @@ def drop_waiting(
     user_ids: list[int] | None = None,
     key_prefix: str | None = None,
     kinds: list[str] | None = None,
+    ids: list[int] | None = None,
 ) -> int:
     """Mark waiting entries as never to be e-mailed (the person stopped e-mails, or what the
     message asked for is done); return how many."""
@@ -86,6 +91,8 @@ def drop_waiting(
         conditions.append(MailQueueEntry.idempotency_key.startswith(key_prefix, autoescape=True))
     if kinds is not None:
         conditions.append(MailQueueEntry.kind.in_(kinds))
+    if ids is not None:
+        conditions.append(MailQueueEntry.id.in_(ids))
     return db.session.execute(
         update(MailQueueEntry)
         .where(*conditions)
@@ -112,7 +119,7 @@ def _details(entries: list[MailQueueEntry]) -> list[str]:
     ]
 
 
-def _footer() -> str:
+def footer_text() -> str:
     from .operations import footer
 
     return footer()
@@ -127,19 +134,17 @@ def coalesced_email(entries: list[MailQueueEntry], absolute) -> tuple[str, str]:
     link = absolute(f"/charters/{entries[0].charter_id}")
     body = "\n".join(summary_lines(entries, title))
     body += "\n\n" + "\n".join(_details(entries))
-    body += f"\n\n{link}\n\n-- \n{_footer()}\n"
+    body += f"\n\n{link}\n\n-- \n{footer_text()}\n"
     return subject, body
 
 
-def digest_email(entries: list[MailQueueEntry], absolute) -> tuple[str, str]:
-    """(subject, body) of one person's daily digest: by charter, then the other messages."""
-    subject = ngettext(
-        "Your daily digest: %(num)d message", "Your daily digest: %(num)d messages", len(entries)
-    )
+def charter_parts(entries: list[MailQueueEntry], absolute) -> list[str]:
+    """The digest's paragraphs of what happened: one per charter (who did what, each event,
+    the link), then the other messages line by line (the daily and the weekly digest)."""
     by_charter: dict[int | None, list[MailQueueEntry]] = defaultdict(list)
     for entry in entries:
         by_charter[entry.charter_id].append(entry)
-    parts = [_("What happened since your last digest:")]
+    parts = []
     for charter_id, group in by_charter.items():
         if charter_id is None:
             continue
@@ -158,7 +163,16 @@ def digest_email(entries: list[MailQueueEntry], absolute) -> tuple[str, str]:
             if entry.link:
                 lines.append(absolute(entry.link))
         parts.append("\n".join(lines))
-    body = "\n\n".join(parts) + f"\n\n-- \n{_footer()}\n"
+    return parts
+
+
+def digest_email(entries: list[MailQueueEntry], absolute) -> tuple[str, str]:
+    """(subject, body) of one person's daily digest: by charter, then the other messages."""
+    subject = ngettext(
+        "Your daily digest: %(num)d message", "Your daily digest: %(num)d messages", len(entries)
+    )
+    parts = [_("What happened since your last digest:"), *charter_parts(entries, absolute)]
+    body = "\n\n".join(parts) + f"\n\n-- \n{footer_text()}\n"
     return subject, body
 
 
@@ -166,12 +180,12 @@ def digest_email(entries: list[MailQueueEntry], absolute) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class _Batch:
+class Batch:
     user_id: int
     charter_id: int | None
 
 
-def _waiting(batch: _Batch, mode: str, before: datetime) -> list[MailQueueEntry]:
+def waiting_entries(batch: Batch, mode: str, before: datetime) -> list[MailQueueEntry]:
     query = (
         select(MailQueueEntry)
         .where(
@@ -189,19 +203,24 @@ def _waiting(batch: _Batch, mode: str, before: datetime) -> list[MailQueueEntry]
     return list(db.session.scalars(query))
 
 
-def _claim_and_queue(batch: _Batch, mode: str, key_of, compose, now: datetime) -> bool:
+def _claim_and_queue(batch: Batch, mode: str, key_of, compose, now: datetime) -> bool:
     """In one transaction: mark the batch's entries told and queue its e-mail. True if sent."""
     from .operations import absolute, queue_email
 
     try:
-        entries = _waiting(batch, mode, now)
+        entries = waiting_entries(batch, mode, now)
         user = db.session.get(User, batch.user_id)
         if not entries or user is None:
             db.session.rollback()
             return False
         ids = [e.id for e in entries]
+        kind = ACTIVITY if mode == COALESCED else DIGEST_KIND
         if not wants_email(user):
             drop_waiting(now, user_ids=[user.id])
+            db.session.commit()
+            return False
+        if not wants_email(user, kind):  # this combined e-mail is muted: its events stay untold
+            drop_waiting(now, user_ids=[user.id], ids=ids)
             db.session.commit()
             return False
         key = key_of(entries)
@@ -219,7 +238,7 @@ def _claim_and_queue(batch: _Batch, mode: str, key_of, compose, now: datetime) -
             return False
         with force_locale(locale_of(user)):
             subject, body = compose(entries, absolute)
-        queue_email(key, user.email, subject, body, now=now)
+        queue_email(key, user, subject, body, now=now, kind=kind)
         db.session.commit()
         return True
     except Exception:
@@ -260,7 +279,7 @@ def send_coalesced(now: datetime) -> int:
             continue
         if now < last + QUIET and now < first + EVERY:
             continue
-        batch = _Batch(user_id, charter_id)
+        batch = Batch(user_id, charter_id)
         sent += _claim_and_queue(
             batch,
             COALESCED,
@@ -301,7 +320,7 @@ def send_digests(now: datetime) -> int:
         if keys[user_id] in done_today:
             continue  # today's digest is sent: what came since waits for tomorrow's
         sent += _claim_and_queue(
-            _Batch(user_id, None),
+            Batch(user_id, None),
             DIGEST,
             lambda entries, k=keys[user_id]: k,
             digest_email,

@@ -10,12 +10,13 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Notification, User
+from ..timeutil import utcnow
 from . import texts
 
 
@@ -35,8 +36,13 @@ def done_text(notification: Notification) -> str:
     return texts.render_done(notification.done_reason, by, notification.done_at)
 
 
+def _awake():
+    """Not snoozed (a snoozed reminder is hidden until its snooze ends)."""
+    return or_(Notification.snoozed_until.is_(None), Notification.snoozed_until <= utcnow())
+
+
 def _unread():
-    return Notification.read_at.is_(None), Notification.done_at.is_(None)
+    return Notification.read_at.is_(None), Notification.done_at.is_(None), _awake()
 
 
 def unread_count(user_id: int) -> int:
@@ -52,7 +58,7 @@ def query(user: User, *, unread: bool = False) -> Select:
     """The person's messages (only unread ones if ``unread``), their actor loaded along."""
     statement = (
         select(Notification)
-        .where(Notification.user_id == user.id)
+        .where(Notification.user_id == user.id, _awake())
         .options(selectinload(Notification.actor))
     )
     return statement.where(*_unread()) if unread else statement
@@ -63,7 +69,7 @@ def latest(user: User, limit: int = 200) -> list[Notification]:
     return list(
         db.session.scalars(
             select(Notification)
-            .where(Notification.user_id == user.id)
+            .where(Notification.user_id == user.id, _awake())
             .options(selectinload(Notification.done_by))
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)

@@ -26,9 +26,11 @@ from ..extensions import db
 from ..models import MailQueueEntry, Notification, OutboxEmail, User
 from ..timeutil import utcnow
 from .combined import drop_waiting, mode_for, queue_row
+from .links import snooze_url, unsubscribe_url
 from .outbox import withdraw_unsent
-from .preferences import locale_of, wants_email
+from .preferences import locale_of, muted_pairs, wants_email
 from .texts import MESSAGES, SIGNED, actionable_kinds, render_email
+from .texts_reminders import snooze_line, unsubscribe_line
 
 _inbox_only: ContextVar[bool] = ContextVar("notifications_inbox_only", default=False)
 
@@ -83,6 +85,8 @@ class Notice:
     ics: bytes | None = None
     attachment_name: str | None = None
     attachment: bytes | None = None
+    # A reminder told again after its snooze: the key of its inbox row (the snooze link's).
+    reminder_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in MESSAGES:
@@ -134,9 +138,16 @@ def notify(
     notify_many([notice], now=now)
 
 
-def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> None:
-    """Tell many events at once: one INSERT per table, each e-mail text written once a language."""
+def notify_many(
+    notices: Iterable[Notice], *, now: datetime | None = None, inbox_rows: bool = True
+) -> None:
+    """Tell many events at once: one INSERT per table, each e-mail text written once a language.
+
+    ``inbox_rows=False`` writes only the e-mails (a snoozed reminder whose row comes back).
+    """
     now = now or utcnow()
+    notices = list(notices)
+    muted = muted_pairs(u.id for n in notices for u in n.recipients)
     inbox: list[dict[str, Any]] = []
     emails: list[dict[str, Any]] = []
     queued: list[dict[str, Any]] = []
@@ -146,8 +157,9 @@ def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> No
         entry = MESSAGES[notice.kind]
         by_locale: dict[str, list[User]] = defaultdict(list)
         for user in notice.recipients:
-            inbox.append(_inbox_row(notice, user, now))
-            if not (emailing and entry.is_emailed and wants_email(user)):
+            if inbox_rows:
+                inbox.append(_inbox_row(notice, user, now))
+            if not (emailing and entry.is_emailed and wants_email(user, notice.kind, muted=muted)):
                 continue
             mode = mode_for(user, entry, notice.has_attachment)
             if mode is not None:
@@ -161,8 +173,9 @@ def notify_many(notices: Iterable[Notice], *, now: datetime | None = None) -> No
             signature = footer()
             for notice, users in readers[locale]:
                 subject, text = render_email(notice.kind, notice.params)
-                body = f"{text}\n\n{absolute(notice.link)}\n\n-- \n{signature}\n"
-                emails.extend(_email_row(notice, u, subject, body, now) for u in users)
+                body = f"{text}\n\n{absolute(notice.link)}\n\n"
+                for user in users:
+                    emails.append(_email_row(notice, user, subject, body, signature, now))
     _insert_new(Notification.__table__, inbox)
     _insert_new(OutboxEmail.__table__, emails)
     _insert_new(MailQueueEntry.__table__, queued)
@@ -225,9 +238,15 @@ def _inbox_row(notice: Notice, user: User, now: datetime) -> dict[str, Any]:
 
 
 def _email_row(
-    notice: Notice, user: User, subject: str, body: str, now: datetime
+    notice: Notice, user: User, subject: str, body: str, signature: str, now: datetime
 ) -> dict[str, Any]:
-    return _outbox_row(
+    """One person's e-mail of ``notice``: the text, then (a reminder) the link to put it off,
+    the signature, and the one-click link to stop this kind of e-mail."""
+    if MESSAGES[notice.kind].reminder:
+        body += snooze_line(snooze_url(user.id, notice.reminder_key or notice.key)) + "\n\n"
+    unsubscribe = unsubscribe_url(user.id, notice.kind)
+    body += f"-- \n{signature}\n{unsubscribe_line(notice.kind, unsubscribe)}\n"
+    row = _outbox_row(
         f"{notice.key}:user:{user.id}",
         user.email,
         subject,
@@ -237,10 +256,13 @@ def _email_row(
         notice.attachment_name,
         notice.attachment,
     )
+    row["unsubscribe_url"] = unsubscribe
+    return row
 
 
 def _outbox_row(key, address, subject, body, now, ics, attachment_name, attachment) -> dict:
     return {
+        "unsubscribe_url": None,
         "idempotency_key": key,
         "recipient": address,
         "subject": subject[:300],
@@ -280,14 +302,21 @@ def queue_email(
     attachment_name: str | None = None,
     attachment: bytes | None = None,
     now: datetime | None = None,
+    kind: str | None = None,
 ) -> None:
     """Put one ready-written e-mail in the outbox once per key (inbox-only people: skipped).
 
-    For mail to an address rather than about an event; events go through ``notify``.
+    For mail to an address rather than about an event; events go through ``notify``. With
+    ``kind`` (a message key, or ``texts_reminders.DIGEST``…) and a ``User``, a person who
+    muted that kind is skipped, and the others get its one-click unsubscribe line and headers.
     """
+    unsubscribe = None
     if isinstance(recipient, User):
-        if not wants_email(recipient):
+        if not wants_email(recipient, kind):
             return
+        if kind is not None:
+            unsubscribe = unsubscribe_url(recipient.id, kind)
+            body = body.rstrip("\n") + "\n" + unsubscribe_line(kind, unsubscribe) + "\n"
         recipient = recipient.email
     row = _outbox_row(
         idempotency_key,
@@ -299,4 +328,5 @@ def queue_email(
         attachment_name,
         attachment,
     )
+    row["unsubscribe_url"] = unsubscribe
     _insert_new(OutboxEmail.__table__, [row])

@@ -112,6 +112,9 @@ def build_message(email: OutboxEmail, sender: str, now: datetime) -> EmailMessag
     message["Message-ID"] = message_id(email.idempotency_key, sender)
     message["Date"] = format_datetime(email.created_at or now)
     message["Auto-Submitted"] = "auto-generated"
+    if email.unsubscribe_url:  # RFC 8058: one click in the mail client mutes this kind
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body)
     message.add_alternative(_html(email.body), subtype="html")
     if email.ics:

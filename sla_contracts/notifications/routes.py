@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..errors import NotFound
 from ..extensions import db
 from ..main.templating import NavLink, add_nav
 from ..main.waiting import waiting_for_current_user
-from ..models import OutboxEmail
+from ..models import Notification, OutboxEmail
 from ..timeutil import utcnow
-from ..transaction import atomic
-from . import inbox, outbox
+from ..transaction import atomic, attempt
+from . import inbox, outbox, preferences, snooze
+from .texts_reminders import kind_label, snoozed_until
 
 bp = Blueprint("notifications", __name__)
 
@@ -41,6 +52,7 @@ def _labels() -> dict:
         "done_text": inbox.done_text,
         "outbox_status_label": outbox.status_label,
         "outbox_error_label": outbox.error_label,
+        "can_snooze": snooze.can_snooze,
     }
 
 
@@ -70,6 +82,31 @@ def read_all():
     with atomic():
         inbox.mark_all_read(current_user, utcnow())
     return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/inbox/<int:notification_id>/snooze", methods=["POST"])
+def snooze_reminder(notification_id: int):
+    """Put one of the person's reminders off for a day or a week (someone else's: 404)."""
+    notification = db.session.get(Notification, notification_id)
+    with attempt() as outcome:
+        snooze.snooze(current_user, notification, request.form.get("length", ""), utcnow())
+    if isinstance(outcome.error, NotFound):
+        abort(404)
+    if outcome.ok:
+        flash(snoozed_until(notification.snoozed_until), "success")
+    return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/preferences/muted/unmute", methods=["POST"])
+def unmute():
+    """E-mails of one muted kind again (the preferences page lists them)."""
+    kind = request.form.get("kind", "")
+    with atomic():
+        removed = preferences.unmute(current_user.id, kind)
+    if removed:
+        flash(_("You will receive e-mails of this kind again: %(kind)s.", kind=kind_label(kind)),
+              "success")  # fmt: skip
+    return redirect(url_for("auth.preferences"))
 
 
 # ---------------------------------------------------------------- the outbox (administrators)

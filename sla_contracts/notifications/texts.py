@@ -4,9 +4,9 @@ A notification stores its key and locale-neutral parameters (names, ids, numbers
 and datetimes); the functions here turn them into words in the current locale, so the
 caller chooses the language (the reader's page, or ``force_locale`` for an e-mail).
 
-To add a message: register a function returning the inbox line; give it a ``subject`` (and
-optionally a ``body``) for it to be e-mailed too, and ``asks_action=True`` if it asks the
-reader to do something (``notifications.mark_done`` then marks it done once that is done).
+To add a message: register a function returning the inbox line with ``@message`` (see
+``notifications.registry`` for its options: ``subject``, ``body``, ``asks_action``,
+``reminder``); new messages go in a module of their own (``texts_reminders``).
 
 A message of a charter's co-writing gives a ``phrase`` instead of a subject: it is e-mailed
 coalesced (``notifications.combined``), one e-mail per person per charter at most every 15
@@ -18,8 +18,7 @@ commitment changed three times is one commitment changed), else each event count
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -28,70 +27,15 @@ from flask_babel import ngettext
 
 from .. import formats
 from ..labels import decision_label
+from . import texts_reminders  # noqa: F401  (registers the reminders' own messages)
+from .registry import MESSAGES, Message, Params, actionable_kinds, message, reminder_kinds
 
 log = logging.getLogger(__name__)
 
-Params = dict[str, Any]
-Render = Callable[[Params], str]
-Phrase = Callable[[int], str]
+__all__ = ["MESSAGES", "Message", "actionable_kinds", "message", "reminder_kinds"]
 
 # An inbox row written before messages were stored as key + parameters keeps its old text here.
 LEGACY_TEXT = "legacy_text"
-
-
-@dataclass(frozen=True)
-class Message:
-    text: Render
-    subject: Render | None = None  # None: inbox only, never e-mailed
-    body: Render | None = None  # the e-mail's first paragraph; the inbox line by default
-    asks_action: bool = False  # the reader is asked to do something: it can be marked done
-    phrase: Phrase | None = None  # co-writing: e-mailed coalesced, counted with this phrase
-    count_by: str | None = None  # the parameter whose distinct values the phrase counts
-
-    @property
-    def is_emailed(self) -> bool:
-        return self.subject is not None or self.phrase is not None
-
-    @property
-    def coalesces(self) -> bool:
-        return self.phrase is not None
-
-    def count(self, params_list: list[Params]) -> int:
-        """How many the phrase counts in these events' parameters."""
-        if self.count_by is None:
-            return len(params_list)
-        return len({repr(p.get(self.count_by)) for p in params_list})
-
-
-MESSAGES: dict[str, Message] = {}
-
-
-def message(
-    kind: str,
-    *,
-    subject: Render | None = None,
-    body: Render | None = None,
-    asks_action: bool = False,
-    phrase: Phrase | None = None,
-    count_by: str | None = None,
-):
-    """Register the inbox line of ``kind`` (decorator), with its e-mail if ``subject`` is given
-    (or coalesced with others if ``phrase`` is)."""
-
-    def register(text: Render) -> Render:
-        if kind in MESSAGES:
-            raise ValueError(f"message {kind!r} is registered twice")
-        if subject is not None and phrase is not None:
-            raise ValueError(f"message {kind!r} is e-mailed alone or coalesced, not both")
-        MESSAGES[kind] = Message(text, subject, body, asks_action, phrase, count_by)
-        return text
-
-    return register
-
-
-def actionable_kinds() -> list[str]:
-    """The message keys that ask the reader to do something."""
-    return sorted(kind for kind, entry in MESSAGES.items() if entry.asks_action)
 
 
 def render_text(kind: str, params: Params) -> str:
@@ -349,6 +293,7 @@ def _review_closed(p: Params) -> str:
 
 @message(
     "review_before",
+    reminder=True,
     subject=lambda p: _("Reminder: review of “%(title)s”", title=p["title"]),
 )
 def _review_before(p: Params) -> str:
@@ -365,6 +310,7 @@ def _review_before(p: Params) -> str:
 
 @message(
     "review_overdue",
+    reminder=True,
     subject=lambda p: _("Overdue: review of “%(title)s”", title=p["title"]),
 )
 def _review_overdue(p: Params) -> str:
@@ -394,6 +340,7 @@ def _readings_missed_in_a_row(p: Params) -> str:
 
 @message(
     "action_due_soon",
+    reminder=True,
     subject=lambda p: _("Action due soon: %(action)s", action=p["action"]),
 )
 def _action_due_soon(p: Params) -> str:
@@ -407,6 +354,7 @@ def _action_due_soon(p: Params) -> str:
 
 @message(
     "action_overdue",
+    reminder=True,
     subject=lambda p: _("Overdue action: %(action)s", action=p["action"]),
 )
 def _action_overdue(p: Params) -> str:
