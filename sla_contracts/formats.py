@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -125,9 +125,15 @@ def percent(value: object, decimals: int = 1) -> str:
     parsed = parse_number(value)
     if parsed is None:
         return str(value)
-    locale = Locale.parse(str(get_locale() or "fr"))
-    pattern = locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
+    locale, pattern = _percent_format(str(get_locale() or "fr"), decimals)
     return format_percent(parsed / 100, format=pattern, locale=locale)
+
+
+@cache
+def _percent_format(name: str, decimals: int) -> tuple[Locale, str]:
+    """The locale and the percent pattern with ``decimals`` (pages format hundreds of them)."""
+    locale = Locale.parse(name)
+    return locale, locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
 
 
 def measure(value: object, unit: str = "", decimals: int = 2) -> str:
@@ -186,6 +192,12 @@ def ago(value: datetime, now: datetime) -> str:
 
 def period(key: str) -> str:
     """A reading's period as people say it: "février 2027", "semaine 3 de 2027", "T1 2027"."""
+    return _period(str(get_locale() or "fr"), key)
+
+
+@lru_cache(maxsize=4096)
+def _period(_locale: str, key: str) -> str:
+    """``period`` in one language (the key of the cache: a page names the same periods often)."""
     kind = periods.kind_of_key(key)
     if kind is None:
         return key

@@ -270,3 +270,46 @@ def test_the_inbox_with_snooze_buttons_makes_as_many_statements_for_2_or_40_remi
     large = _inbox_statements(app, browser)
     assert small == large
     assert large <= 25
+
+
+def test_two_scheduler_processes_bring_back_and_escalate_each_reminder_once(
+    postgres_only, database_url, make_charter, org
+):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for i in range(20):
+        charter = make_charter(f"Charter {i}", status=CharterStatus.ACTIVE, commitments=(1, 1))
+        charter.next_review_on = date(2027, 2, 17)
+    db.session.commit()
+    jobs.plan_reminders(NOW)
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == org.head_a.id)
+    ).all()
+    assert len(notes) == 20
+    for note in notes:
+        snooze.snooze(org.head_a, note, "week", NOW)
+    db.session.commit()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": database_url, "MAIL_SERVER": "",
+           "SCHEDULER_IN_PROCESS": "0"}  # fmt: skip
+    flask = str(Path(sys.executable).with_name("flask"))
+    for now in ("2027-02-10T08:00", "2027-02-18T08:00"):
+        procs = [
+            subprocess.Popen([flask, "--app", "app", "run-jobs", "--now", now], cwd=root,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]  # fmt: skip
+        for proc in procs:
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err[-2000:]
+    db.session.expire_all()
+    back = db.session.scalars(
+        select(OutboxEmail.idempotency_key).where(OutboxEmail.idempotency_key.like("%:back:1:%"))
+    ).all()
+    assert len(back) == 20  # each reminder e-mailed again once
+    escalations = _escalations()
+    assert len(escalations) == 20
+    assert {e.user_id for e in escalations} == {org.admin.id}

@@ -18,6 +18,7 @@ from sla_contracts.models import (
     MutedKind,
     Notification,
     OutboxEmail,
+    User,
 )
 from sla_contracts.notifications import links
 
@@ -44,6 +45,8 @@ def week(make_charter, org):
     org.head_a.email_frequency = EmailFrequency.WEEKLY
     charter = make_charter(status=CharterStatus.ACTIVE, commitments=(1, 1))
     charter.next_review_on = date(2027, 2, 24)
+    soon = make_charter("Logistique ⇄ Service", status=CharterStatus.ACTIVE, commitments=(1, 1))
+    soon.next_review_on = date(2027, 2, 18)  # held this week
     draft = make_charter("Logistique ⇄ <DSI>", department_b=org.it)
     db.session.add_all(
         [
@@ -110,8 +113,9 @@ def test_weekly_digest_goes_once_on_monday_morning(week, org, smtp):
     assert "Reminders:" in body and "due on 24 Feb 2027 (in 14 days)" in body
     assert "What moved on your charters:" in body
     assert "Olga Outsider changed 1 commitment on “Logistique ⇄ <DSI>”." in body
-    assert "Reviews to prepare:" in body
-    assert "Review of “Logistique ⇄ Magasins” on 24 Feb 2027" in body
+    due, prepare = body.split("Reviews to prepare:")
+    assert "Review of “Logistique ⇄ Service” on 18 Feb 2027" in due.split("Reminders:")[0]
+    assert "Review of “Logistique ⇄ Magasins” on 24 Feb 2027" in prepare
     assert "/mail/unsubscribe/" in body
     jobs.deliver_outbox(MONDAY)
     [(_rcpts, message)] = [m for m in smtp.inbox.messages if org.head_a.email in m[0]]
@@ -127,7 +131,8 @@ def test_the_daily_digest_is_unchanged_beside_a_weekly_one(week, org):
     db.session.commit()
     jobs.plan_reminders(datetime(2027, 2, 21, 7, 0, tzinfo=UTC))  # 3 days before
     assert jobs.send_digests(datetime(2027, 2, 22, 6, 30, tzinfo=UTC)) == 1  # head_b only
-    assert [e.subject for e in _outbox(org.head_b)][-1] == "Your daily digest: 1 message"
+    # The 3-day reminder of one review, the overdue one of the other.
+    assert [e.subject for e in _outbox(org.head_b)][-1] == "Your daily digest: 2 messages"
     assert all(not e.idempotency_key.startswith("digest:") for e in _outbox(org.head_a))
 
 
@@ -203,3 +208,26 @@ def test_a_tampered_or_foreign_unsubscribe_link_is_refused_and_changes_nothing(
             assert "This link is not valid" in answer.get_data(as_text=True)
     assert db.session.scalars(select(MutedKind)).all() == []
     assert payload  # the token really has two signed parts
+
+
+def test_the_demo_has_a_weekly_reader_who_stopped_the_activity_emails(runner, app):
+    from sla_contracts.demo.data import EMAIL_DOMAIN
+
+    for _twice in range(2):
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    reader = db.session.scalar(select(User).where(User.email == f"sandrine.petit@{EMAIL_DOMAIN}"))
+    assert reader.email_frequency == EmailFrequency.WEEKLY
+    muted = db.session.scalars(select(MutedKind).where(MutedKind.user_id == reader.id)).all()
+    assert [m.kind for m in muted] == ["activity"]
+
+
+def test_a_french_readers_weekly_digest_is_in_french(week, org):
+    org.head_a.locale = "fr"
+    db.session.commit()
+    assert jobs.send_weekly_digests(MONDAY) == 1
+    (digest,) = _outbox(org.head_a)
+    assert digest.subject.startswith("Votre semaine :")
+    assert "À échéance cette semaine :" in digest.body
+    assert "Revues à préparer :" in digest.body
+    assert "Ne plus recevoir les e-mails de ce type" in digest.body

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..formats import measure as measure_text
+from ..formats import period as period_text
 from ..measures import TargetDirection, tolerance_of
 from ..models.measured import Measure, Point
 
@@ -73,3 +75,9 @@ def sparkline(measure: Measure) -> Sparkline | None:
         ),
         target_y=round(y_of(measure.target), 1),
     )
+
+
+def point_texts(measure: Measure, unit: str) -> list[tuple[str, str]]:
+    """Each trend point's period and value in words, oldest first: formatted once for both
+    the sparkline's titles and the list read out to screen readers."""
+    return [(period_text(p.period), measure_text(p.value, unit)) for p in measure.trend]

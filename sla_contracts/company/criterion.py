@@ -39,7 +39,8 @@ from ..reviews.chart import Point, reading_points
 from ..timeutil import add_months
 from .figures import MissCounts, misses_by_cause
 
-PAGE_SIZE = 25  # charters per page (the API's default is the house's 50, at most 200)
+# Charters per page: each shows its commitments with their trends (the API: 50, at most 200).
+PAGE_SIZE = 10
 MONTHS_SHOWN = 24  # the readings and the satisfaction drawn: the last two years
 MISSES_MONTHS = 6  # the misses by cause: closed reviews held in the last six months
 LARGE_GAP = 2  # a satisfaction gap flagged, as on the review pages

@@ -35,6 +35,7 @@ from ..readings.operations import criterion_readings_of
 from ..timeutil import utcnow
 from . import data
 from .readings import seed_criterion_readings, seed_readings
+from .reminders import seed_reminder_preferences
 from .silos import seed_silos
 
 # Drafting starts at 09:00 UTC on the day a charter was opened, one step per hour after that.
@@ -85,6 +86,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         advance_charter(charter, spec, now)
         result.charters += 1
     seed_silos(admin, departments, now)
+    seed_reminder_preferences(demo_email, now)
     db.session.flush()
     return result
 

@@ -34,9 +34,12 @@ from .outbox import (
 from .preferences import locale_of, mute, muted_kinds, unmute, wants_email
 from .snooze import end_snoozes
 from .texts import ANSWERED, CANCELLED, INVITED, MOVED, REMOVED, SIGNED, VOIDED
+from .texts_reminders import ACTIVITY, DIGEST
 from .weekly import send_weekly_digests
 
 __all__ = [
+    "ACTIVITY",
+    "DIGEST",
     "ANSWERED",
     "CANCELLED",
     "INVITED",

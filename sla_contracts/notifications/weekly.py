@@ -1,12 +1,13 @@
 """The weekly digest: one e-mail on Monday morning for people who chose it (``WEEKLY``).
 
-What is due this week (the person's actions due by Sunday or late, and the reminders they were
-sent), what moved on their charters (the week's co-writing and other messages, written by the
-daily digest's own ``combined.charter_parts``), and the reviews to prepare (what the home page
-lists: ``main.waiting``). It goes on Monday at ``MAIL_WEEKLY_DIGEST_HOUR`` (7:00 by default,
-display time zone) or at the first run after it that Monday; the outbox key names the person and
-the ISO week, and the mail queue entries it tells are claimed in the same transaction, so two
-schedulers or a re-run send one e-mail.
+What is due this week (the reviews held by Sunday, the person's actions due by Sunday or late,
+and the reminders they were sent), what moved on their charters (the week's co-writing and
+other messages, written by the daily digest's own ``combined.charter_parts``), and the later
+reviews to prepare (within the window the home page lists: ``main.waiting``). It goes on
+Monday at ``MAIL_WEEKLY_DIGEST_HOUR`` (7:00 by default, display time zone) or at the first run
+after it that Monday; the outbox key names the person and the ISO week, and the mail queue
+entries it tells are claimed in the same transaction, so two schedulers or a re-run send one
+e-mail.
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ def _send_one(user_id: int, key: str, monday: date, now: datetime) -> bool:
             db.session.rollback()
             return False
         with force_locale(locale_of(user)):
-            subject, body = weekly_email(entries, actions, reviews, absolute)
+            subject, body = weekly_email(
+                entries, actions, reviews, absolute, monday + timedelta(days=6)
+            )
         queue_email(key, user, subject, body, now=now, kind=words.DIGEST)
         db.session.commit()
         return True
@@ -147,18 +150,29 @@ def _actions_due(user: User, waiting, sunday: date) -> list[ActionItem]:
     )
 
 
-def weekly_email(entries, actions, reviews, absolute) -> tuple[str, str]:
-    """(subject, body) of one person's weekly digest, in the current locale."""
+def _review_day(review) -> date:
+    return formats.local_date(review.scheduled_at) if review.scheduled_at else review.due_on
+
+
+def weekly_email(entries, actions, reviews, absolute, sunday: date) -> tuple[str, str]:
+    """(subject, body) of one person's weekly digest, in the current locale: what is due this
+    week (reviews held by ``sunday``, actions), the reminders, what moved, the later reviews."""
     reminders = [e for e in entries if e.kind in MESSAGES and MESSAGES[e.kind].reminder]
     moved = [e for e in entries if e not in reminders]
+    this_week = [r for r in reviews if _review_day(r) <= sunday]
+    later = [r for r in reviews if _review_day(r) > sunday]
     parts: list[str] = []
-    if actions:
+    if this_week or actions:
         lines = [str(words.WEEKLY_HEADINGS["due"])]
+        for review in this_week:
+            lines.append("- " + words.weekly_review(review.charter.title, _review_day(review)))
+            lines.append(absolute(f"/reviews/{review.id}"))
         for action in actions:
             lines.append(
                 "- " + words.weekly_action(action.title, action.charter.title, action.due_on)
             )
-        lines.append(absolute("/reviews/actions"))
+        if actions:
+            lines.append(absolute("/reviews/actions"))
         parts.append("\n".join(lines))
     if reminders:
         lines = [str(words.WEEKLY_HEADINGS["reminders"])]
@@ -170,11 +184,10 @@ def weekly_email(entries, actions, reviews, absolute) -> tuple[str, str]:
     if moved:
         parts.append(str(words.WEEKLY_HEADINGS["moved"]))
         parts.extend(charter_parts(moved, absolute))
-    if reviews:
+    if later:
         lines = [str(words.WEEKLY_HEADINGS["prepare"])]
-        for review in reviews:
-            day = formats.local_date(review.scheduled_at) if review.scheduled_at else review.due_on
-            lines.append("- " + words.weekly_review(review.charter.title, day))
+        for review in later:
+            lines.append("- " + words.weekly_review(review.charter.title, _review_day(review)))
             lines.append(absolute(f"/reviews/{review.id}"))
         parts.append("\n".join(lines))
     subject = words.weekly_subject(len(actions) + len(entries) + len(reviews))
