@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, func, insert, select  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from benchmarks.seed import company, monthly_readings  # noqa: E402
 from sla_contracts import create_app  # noqa: E402
@@ -148,6 +148,11 @@ def seed_scale(count: int) -> tuple[int, int, int]:
     db.session.flush()
     db.session.add(Membership(user_id=head.id, department_id=department.id, role=Role.HEAD))
     db.session.commit()
+    # Statistics for the planner, as a database in use has them (autovacuum, or SQLite's
+    # ANALYZE): without them PostgreSQL plans the aggregates over freshly inserted rows blind.
+    with db.engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
     print(
         f"seeded {count} charters, {written} readings, {len(reviews)} closed reviews "
         f"({db.engine.dialect.name})"

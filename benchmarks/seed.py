@@ -6,19 +6,24 @@ in bulk, straight into the tables, so that seeding 5,000 charters takes seconds.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
 from sla_contracts.extensions import db
 from sla_contracts.models import (
+    AuditEvent,
     Charter,
     CharterStatus,
+    CharterVersion,
     Commitment,
+    CriterionReading,
     CustomerCriterion,
     Department,
     Direction,
     Reading,
+    Review,
+    ReviewStatus,
     User,
     measure_columns,
 )
@@ -126,3 +131,86 @@ def monthly_readings(months: int, until: date) -> int:
         written += len(batch)
     db.session.commit()
     return written
+
+
+def report_history(month: date) -> dict[str, int]:
+    """What the monthly report reads, for every charter: version 1 in force a year before
+    ``month`` (one in fifty signed in ``month``), a review closed in ``month`` with both scores
+    and an irritant (one in seven left late instead), one in a hundred ended in ``month``
+    (audit rows with stand-in hashes: the benchmark does not verify the chain), the
+    criterion's monthly values for a year. Returns how many rows of each were written."""
+    start = datetime(month.year, month.month, 1, 9, tzinfo=UTC)
+    ids = list(db.session.scalars(select(Charter.id).order_by(Charter.id)))
+    versions, reviews, events = [], [], []
+    for n, charter_id in enumerate(ids):
+        signed = start + timedelta(days=n % 20) if n % 50 == 0 else start - timedelta(days=365)
+        versions.append(
+            {
+                "charter_id": charter_id,
+                "number": 1,
+                "content": "{}",
+                "fingerprint": f"{charter_id:064x}",
+                "language": "fr",
+                "created_at": signed,
+                "activated_at": signed,
+            }
+        )
+        due = (start + timedelta(days=n % 25)).date()
+        late = n % 7 == 0
+        reviews.append(
+            {
+                "charter_id": charter_id,
+                "version_number": 1,
+                "due_on": due,
+                "status": ReviewStatus.PLANNED if late else ReviewStatus.CLOSED,
+                "held_at": None if late else start + timedelta(days=n % 25),
+                "closed_at": None if late else start + timedelta(days=n % 25),
+                "satisfaction_a_of_b": None if late else 1 + n % 5,
+                "satisfaction_b_of_a": None if late else 1 + (n * 3) % 5,
+                "irritants": "" if late else f"Irritant n° {n % 40}",
+                "created_at": start - timedelta(days=30),
+                "updated_at": start,
+                "duration_minutes": 60,
+                "location": "",
+                "video_link": "",
+                "minutes": "",
+                "ics_sequence": 0,
+                "lock_version": 1,
+            }
+        )
+        if n % 100 == 99:
+            events.append(
+                {
+                    "occurred_at": start + timedelta(days=10),
+                    "action": "ended",
+                    "object_type": "charter",
+                    "object_id": charter_id,
+                    "charter_id": charter_id,
+                    "data": {},
+                    "prev_hash": f"p{charter_id:063x}",
+                    "hash": f"h{charter_id:063x}",
+                }
+            )
+    db.session.execute(insert(CharterVersion), versions)
+    db.session.execute(insert(Review), reviews)
+    if events:
+        db.session.execute(insert(AuditEvent), events)
+    criterion_id = db.session.scalar(select(CustomerCriterion.id))
+    values = []
+    day = date(month.year, month.month, 1)
+    for k in range(12):
+        values.append(
+            {
+                "criterion_id": criterion_id,
+                "period": f"{day.year}-{day.month:02d}",
+                "period_start": day,
+                "value": 2.0 + k / 10,
+                "note": "",
+                "history": [],
+                "entered_at": utcnow(),
+            }
+        )
+        day = (day - timedelta(days=1)).replace(day=1)
+    db.session.execute(insert(CriterionReading), values)
+    db.session.commit()
+    return {"versions": len(versions), "reviews": len(reviews), "ended": len(events)}

@@ -146,10 +146,15 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(readings_bp)
 
-    from .company import criterion_routes, silo_routes  # noqa: F401  (routes of company_bp)
+    from .company import (
+        criterion_routes,  # noqa: F401  (routes of the company blueprint)
+        report_routes,  # noqa: F401  (its routes join the company blueprint)
+        silo_routes,  # noqa: F401  (routes of the company blueprint)
+    )
     from .company.routes import bp as company_bp
 
     app.register_blueprint(company_bp)
+    add_nav(app, report_routes.nav)
 
 
 def register_commands(app: Flask) -> None:

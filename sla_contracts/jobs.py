@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from . import notifications
+from .company.report_mail import send_monthly_report
 from .directory import silos
 from .extensions import db
 from .models import (
@@ -468,6 +469,13 @@ JOBS: tuple[Job, ...] = (
         15,
         900,
         _counted("weekly digest", "weekly digests", "queued"),
+    ),
+    Job(
+        "send_monthly_report",
+        send_monthly_report,
+        60,
+        3600,
+        _counted("report reader", "report readers", "told"),
     ),
     Job("deliver_outbox", deliver_outbox, 1, 60, _counted("e-mail", "e-mails", "sent")),
 )

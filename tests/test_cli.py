@@ -40,6 +40,7 @@ def test_run_jobs_runs_every_job_of_the_scheduler_once_in_order(runner):
         "send_coalesced: 0 coalesced e-mails queued",
         "send_digests: 0 digests queued",
         "send_weekly_digests: 0 weekly digests queued",
+        "send_monthly_report: 0 report readers told",
         "deliver_outbox: 0 e-mails sent",
     ]
 

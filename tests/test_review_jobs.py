@@ -295,6 +295,7 @@ def test_job_list_has_stable_ids_and_grace():
         "send_coalesced",
         "send_digests",
         "send_weekly_digests",
+        "send_monthly_report",
         "deliver_outbox",
     ]
     assert all(j.misfire_grace_seconds >= 60 for j in JOBS)

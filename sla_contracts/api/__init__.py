@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (routes, docs)
     notifications,
     overview,
     readings,
+    reports,
     reviews,
     signing,
     silos,

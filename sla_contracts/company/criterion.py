@@ -96,7 +96,9 @@ class CommitmentLine:
 
 
 @dataclass
-class Direction:
+class Way:
+    """One way of a pair: what ``provider`` commits to ``beneficiary``."""
+
     provider: Side
     beneficiary: Side
     commitments: list[CommitmentLine] = field(default_factory=list)
@@ -107,7 +109,7 @@ class Pair:
     """Two departments and their commitments each way, across their charters on the page."""
 
     sides: tuple[Side, Side]
-    directions: tuple[Direction, Direction]
+    ways: tuple[Way, Way]
     charter_ids: list[int] = field(default_factory=list)
 
     @property
@@ -245,7 +247,7 @@ def pairs_of(charters: Sequence[Charter], measures: dict[int, CharterMeasure]) -
         first, second = (_side(d) for d in charter.sides)
         key = frozenset((first.id, second.id))
         if key not in pairs:
-            pairs[key] = Pair((first, second), (Direction(first, second), Direction(second, first)))
+            pairs[key] = Pair((first, second), (Way(first, second), Way(second, first)))
         pairs[key].charter_ids.append(charter.id)
         by_id[charter.id] = (charter, pairs[key])
     for row in commitments:
@@ -253,8 +255,8 @@ def pairs_of(charters: Sequence[Charter], measures: dict[int, CharterMeasure]) -
         measure = measures[row.charter_id].measures.get(row.id)
         if measure is None:
             continue
-        direction = next(d for d in pair.directions if d.provider.id == row.provider_department_id)
-        direction.commitments.append(
+        way = next(w for w in pair.ways if w.provider.id == row.provider_department_id)
+        way.commitments.append(
             CommitmentLine(
                 id=row.id,
                 charter_id=row.charter_id,

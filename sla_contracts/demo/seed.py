@@ -36,6 +36,7 @@ from ..timeutil import utcnow
 from . import data
 from .readings import seed_criterion_readings, seed_readings
 from .reminders import seed_reminder_preferences
+from .report import LEADERSHIP, seed_leadership
 from .silos import seed_silos
 
 # Drafting starts at 09:00 UTC on the day a charter was opened, one step per hour after that.
@@ -73,6 +74,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         spec["code"]: _department(admin, spec, password_hash, result) for spec in data.DEPARTMENTS
     }
     criteria = {spec["name"]: _criterion(admin, spec, result) for spec in data.CRITERIA}
+    seed_leadership(admin, _user(LEADERSHIP, password_hash, result))
     with notifications.inbox_only():
         for criterion in criteria.values():
             if not criterion_readings_of(criterion):
@@ -407,6 +409,7 @@ def print_demo_accounts(echo: Callable[[str], Any]) -> None:
     names = {d["code"]: d["name"] for d in data.DEPARTMENTS}
     head_of = {person["email"]: names[d["code"]] for d in data.DEPARTMENTS for person in d["heads"]}
     rows = [("Administrator", data.ADMIN["email"], "directory, criteria, every charter")]
+    rows.append(("Leadership", LEADERSHIP["email"], "the monthly report"))
     for label, first, second in data.HIGHLIGHTED_PAIRS:
         for login in (first, second):
             email = demo_email(login)

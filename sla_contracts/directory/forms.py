@@ -56,6 +56,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     is_admin = BooleanField(_l("Administrator (keeps the directory and the criteria)"))
+    is_leadership = BooleanField(_l("Leadership (reads and receives the monthly report)"))
 
 
 class NewUserForm(UserForm):

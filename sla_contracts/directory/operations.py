@@ -318,9 +318,10 @@ def update_user(
     name: Any,
     is_admin: bool,
     locale: Any | None = None,
+    is_leadership: bool | None = None,
     now: datetime | None = None,
 ) -> User:
-    """Change a person's name, e-mail, admin flag (and language)."""
+    """Change a person's name, e-mail, admin flag (and language, leadership role)."""
     require_admin(actor)
     name = clean_text(name, field_name="name", required=True, max_length=120)
     email = _clean_email(email, exclude_id=user.id)
@@ -328,12 +329,24 @@ def update_user(
         raise ValidationError(
             _("You cannot remove your own administrator rights."), field="is_admin"
         )
-    before = {"email": user.email, "name": user.name, "is_admin": user.is_admin}
+    before = {
+        "email": user.email,
+        "name": user.name,
+        "is_admin": user.is_admin,
+        "is_leadership": user.is_leadership,
+    }
     user.name, user.email, user.is_admin = name, email, bool(is_admin)
+    if is_leadership is not None:
+        user.is_leadership = bool(is_leadership)
     if locale is not None:
         user.locale = _clean_locale(locale)
     db.session.flush()
-    after = {"email": user.email, "name": user.name, "is_admin": user.is_admin}
+    after = {
+        "email": user.email,
+        "name": user.name,
+        "is_admin": user.is_admin,
+        "is_leadership": user.is_leadership,
+    }
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
         record_event(

@@ -332,6 +332,7 @@ def user(user_id: int):
                 name=form.name.data,
                 is_admin=form.is_admin.data,
                 locale=form.locale.data,
+                is_leadership=form.is_leadership.data,
             )
         if not outcome.ok:
             return _render_user(_get_user(user_id), form, status=outcome.status)

@@ -39,6 +39,7 @@ from .negotiation import (
 from .notifications import MAIL_MODES, MailQueueEntry, MutedKind, Notification, OutboxEmail
 from .presence import CharterPresence
 from .readings import CriterionReading, Reading
+from .reports import CompanyReportPdf
 from .reviews import (
     DEFAULT_REMINDER_OFFSETS,
     MISSED_RESULTS,
@@ -138,6 +139,7 @@ __all__ = [
     "Review",
     "ReviewAttendee",
     "ReviewMinutesPdf",
+    "CompanyReportPdf",
     "ReviewDecision",
     "ReviewStatus",
     "SatisfactionAnswer",

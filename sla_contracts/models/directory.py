@@ -74,6 +74,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     locale: Mapped[str] = mapped_column(String(8), default="fr")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reads the company's monthly report (issue 14) without administering anything.
+    is_leadership: Mapped[bool] = mapped_column(Boolean, default=False)
     # Archived people keep their name in old charters but cannot log in.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on logout and password change: every session cookie issued before is refused.

@@ -140,8 +140,15 @@ def _measure(
     )
 
 
-def charter_measures(charter_ids: Collection[int]) -> dict[int, CharterMeasure]:
-    """Each charter's computed standing, in two statements whatever their number."""
+def charter_measures(
+    charter_ids: Collection[int], *, until: date | None = None, depth: int = STREAK_WINDOW
+) -> dict[int, CharterMeasure]:
+    """Each charter's computed standing, in two statements whatever their number.
+
+    ``until``: as it stood on the readings of periods begun before that day (a past month's
+    report); by default on every reading. ``depth``: how many readings back to read (1: the
+    status and last reading only, no trend nor streak; the monthly report's share met).
+    """
     if not charter_ids:
         return {}
     targets = db.session.execute(
@@ -155,7 +162,7 @@ def charter_measures(charter_ids: Collection[int]) -> dict[int, CharterMeasure]:
             Commitment.tolerance,
         ).where(Commitment.charter_id.in_(list(charter_ids)))
     ).all()
-    readings = _latest_readings(charter_ids)
+    readings = _latest_readings(charter_ids, until, depth)
     by_charter: dict[int, dict[int, Measure]] = {charter_id: {} for charter_id in charter_ids}
     for row in targets:
         direction = row.chosen_direction or guess_direction(row.target, row.indicator)
@@ -165,8 +172,13 @@ def charter_measures(charter_ids: Collection[int]) -> dict[int, CharterMeasure]:
     return {charter_id: CharterMeasure(found) for charter_id, found in by_charter.items()}
 
 
-def _latest_readings(charter_ids: Collection[int]) -> dict[int, list[tuple[str, date, float]]]:
-    """The last STREAK_WINDOW readings of every commitment of these charters, latest first."""
+def _latest_readings(
+    charter_ids: Collection[int], until: date | None = None, depth: int = STREAK_WINDOW
+) -> dict[int, list[tuple[str, date, float]]]:
+    """The last ``depth`` readings of every commitment of these charters, latest first."""
+    scope = Reading.charter_id.in_(list(charter_ids))
+    if until is not None:
+        scope = scope & (Reading.period_start < until)
     rank = (
         func.row_number()
         .over(partition_by=Reading.commitment_id, order_by=Reading.period_start.desc())
@@ -174,13 +186,13 @@ def _latest_readings(charter_ids: Collection[int]) -> dict[int, list[tuple[str, 
     )
     ranked = (
         select(Reading.commitment_id, Reading.period, Reading.period_start, Reading.value, rank)
-        .where(Reading.charter_id.in_(list(charter_ids)))
+        .where(scope)
         .subquery()
     )
     found: dict[int, list[tuple[str, date, float]]] = defaultdict(list)
     rows = db.session.connection().execute(
         select(ranked.c.commitment_id, ranked.c.period, ranked.c.period_start, ranked.c.value)
-        .where(ranked.c.rank <= STREAK_WINDOW)
+        .where(ranked.c.rank <= depth)
         .order_by(ranked.c.commitment_id, ranked.c.period_start.desc())
     )
     for commitment_id, period, start, value in rows:

@@ -21,13 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import weakref
-from pathlib import Path
 from typing import Any
 
-import weasyprint
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, update
@@ -37,6 +32,7 @@ from ..errors import ReviewStateError
 from ..extensions import db
 from ..models import Review, ReviewMinutesPdf
 from ..pdf import RENDER_SLOT
+from ..pdf.stored import layout_key, render_lock
 from ..timeutil import utcnow
 from ..transaction import atomic
 from .minutes import minutes_document, render_minutes
@@ -53,30 +49,10 @@ def minutes_language(locale: object) -> str:
 # ---------------------------------------------------------------- the content key
 
 
-def _layout_key(language: str) -> str:
-    """What the minutes look like apart from their values: templates, translations, renderer.
-
-    Computed once per process and language (a deployment restarts the processes).
-    """
-    app = current_app._get_current_object()
-    cache = app.extensions.setdefault("minutes_layout_keys", {})
-    key = cache.get(language)
-    if key is None:
-        env = app.jinja_env
-        digest = hashlib.sha256(weasyprint.__version__.encode())
-        for name in sorted(env.list_templates(filter_func=lambda n: n.startswith("pdf/"))):
-            digest.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
-        catalogue = Path(app.root_path) / "translations" / language / "LC_MESSAGES" / "messages.mo"
-        if catalogue.exists():
-            digest.update(catalogue.read_bytes())
-        key = cache[language] = digest.hexdigest()
-    return key
-
-
 def content_key(values: dict[str, Any], chart: Markup, language: str) -> str:
     """The SHA-256 of what the minutes are rendered from (values, chart, language, layout)."""
     payload = json.dumps(
-        {"layout": _layout_key(language), "language": language, "values": values, "chart": chart},
+        {"layout": layout_key(language), "language": language, "values": values, "chart": chart},
         sort_keys=True,
         default=str,
         ensure_ascii=False,
@@ -85,17 +61,6 @@ def content_key(values: dict[str, Any], chart: Markup, language: str) -> str:
 
 
 # ---------------------------------------------------------------- stored once
-
-_LOCKS: weakref.WeakValueDictionary[tuple[int, str], threading.Lock] = weakref.WeakValueDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def _render_lock(review_id: int, language: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get((review_id, language))
-        if lock is None:
-            lock = _LOCKS[(review_id, language)] = threading.Lock()
-        return lock
 
 
 def _stored(review_id: int, language: str):
@@ -156,7 +121,7 @@ def stored_minutes_pdf(review: Review, locale: object = "fr") -> bytes:
     if row is not None and row.content_key == key:
         return row.pdf
     db.session.commit()  # hold no transaction while waiting for another render
-    with _render_lock(review_id, language):
+    with render_lock(("minutes", review_id, language)):
         row = _stored(review_id, language)
         if row is not None and row.content_key == key:
             return row.pdf  # another thread of this worker stored it meanwhile

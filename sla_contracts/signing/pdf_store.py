@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -31,6 +30,7 @@ from ..extensions import db
 from ..labels import cadence_label, direction_label
 from ..models import Charter, CharterVersion, User, version_sides
 from ..pdf import RENDER_SLOT, render_pdf
+from ..pdf.stored import render_lock
 from ..timeutil import add_months
 from ..transaction import atomic
 from .versions import sha256_hex, valid_signatures
@@ -168,19 +168,6 @@ def _render_outside_transaction(version: CharterVersion) -> bytes:
 
 # ---------------------------------------------------------------- the signed copy, stored once
 
-# One lock per fingerprint, alive while someone holds or waits for it.
-_RENDER_LOCKS: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
-_RENDER_LOCKS_GUARD = threading.Lock()
-
-
-def _render_lock(fingerprint: str) -> threading.Lock:
-    with _RENDER_LOCKS_GUARD:
-        lock = _RENDER_LOCKS.get(fingerprint)
-        if lock is None:
-            lock = threading.Lock()
-            _RENDER_LOCKS[fingerprint] = lock
-        return lock
-
 
 def _stored(version_id: int) -> tuple[bytes | None, str]:
     row = db.session.execute(
@@ -203,7 +190,7 @@ def signed_pdf(version_id: int) -> bytes:
     if pdf is not None:
         return pdf
     db.session.commit()  # hold no transaction while waiting for another render
-    with _render_lock(fingerprint):
+    with render_lock(("signed", fingerprint)):
         pdf, _fingerprint = _stored(version_id)
         if pdf is not None:
             return pdf  # another thread of this worker stored it meanwhile
