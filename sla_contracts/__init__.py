@@ -194,6 +194,7 @@ def register_event_handlers() -> None:
     events.subscribe(events.SUBMITTED_CHARTER_EDITED, versions.void_on_edit)
     events.subscribe(events.CHARTER_ACTIVATED, reviews.plan_first_review)
     events.subscribe(events.CHARTER_ENDED, reviews.cancel_open_review)
+    events.subscribe(events.CHARTER_EXPIRED, reviews.cancel_open_review)
 
 
 def start_scheduler(app: Flask) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 CHARTER_ACTIVATED = "charter_activated"  # charter, version, actor, now
 CHARTER_ENDED = "charter_ended"  # charter, actor, now
+# Past its end without a renewal signed (``signing.expiry``): actor is None (the scheduler).
+CHARTER_EXPIRED = "charter_expired"  # charter, actor, now
 # Someone edits a charter awaiting signatures: it goes back to draft, its version is voided.
 SUBMITTED_CHARTER_EDITED = "submitted_charter_edited"  # charter, actor, now
 

@@ -35,6 +35,7 @@ from .models import (
     User,
 )
 from .reviews.operations import reminder_settings
+from .signing import expiry
 from .timeutil import add_months
 
 log = logging.getLogger(__name__)
@@ -388,6 +389,16 @@ def send_digests(now: datetime) -> int:
     return notifications.send_digests(now)
 
 
+def expire_charters(now: datetime) -> int:
+    """Expire the charters past their last day in force; return how many (``signing.expiry``)."""
+    return expiry.expire_charters(now)
+
+
+def plan_expiry_reminders(now: datetime) -> int:
+    """Tell both heads 30, 15 and 7 days before a charter's end; return how many reminders."""
+    return expiry.plan_expiry_reminders(now)
+
+
 def send_weekly_digests(now: datetime) -> int:
     """Queue the weekly digests on Monday morning (once a week per person); return how many."""
     return notifications.send_weekly_digests(now)
@@ -446,8 +457,16 @@ def _overdue_report(result: object) -> str:
 # deliver what they queued).
 JOBS: tuple[Job, ...] = (
     Job("mark_overdue", mark_overdue, 60, 3600, _overdue_report),
+    Job("expire_charters", expire_charters, 60, 3600, _counted("charter", "charters", "expired")),
     Job("plan_reminders", plan_reminders, 15, 900, _counted("reminder", "reminders", "planned")),
     Job("end_snoozes", end_snoozes, 15, 900, _snooze_report),
+    Job(
+        "plan_expiry_reminders",
+        plan_expiry_reminders,
+        60,
+        3600,
+        _counted("end-of-term reminder", "end-of-term reminders", "planned"),
+    ),
     Job(
         "store_silo_index",
         store_silo_index,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_pgettext
+from flask_babel import gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from .measures import TargetDirection
@@ -27,6 +27,7 @@ STATUS_LABELS = {
     CharterStatus.AWAITING_SIGNATURES: _l("Awaiting signatures"),
     CharterStatus.ACTIVE: _l("Active"),
     CharterStatus.ENDED: _l("Ended"),
+    CharterStatus.EXPIRED: lazy_pgettext("charter", "Expired"),
 }
 
 # What pages, lists and the map call a charter: its standing (see ``models.standing``).
@@ -36,6 +37,7 @@ STANDING_LABELS = {
     Standing.ACTIVE: STATUS_LABELS[CharterStatus.ACTIVE],
     Standing.AMENDING: _l("In force · amendment in progress"),
     Standing.ENDED: STATUS_LABELS[CharterStatus.ENDED],
+    Standing.EXPIRED: STATUS_LABELS[CharterStatus.EXPIRED],
 }
 
 # A link's own words: "Active" of a charter is "En vigueur", of a link "Actif" (message context).
@@ -73,6 +75,7 @@ FIELD_LABELS = {
     "tolerance": _l("Tolerance"),
     "position": _l("Position"),
     "review_cadence_months": _l("Review cadence"),
+    "term_months": _l("Term"),
     "criterion": _l("End-customer criterion"),
     "criterion_id": _l("End-customer criterion"),
 }
@@ -148,6 +151,11 @@ def direction_label(direction: Direction | str) -> str:
 
 def cadence_label(months: int) -> str:
     return str(CADENCE_LABELS.get(months, months))
+
+
+def term_label(months: int) -> str:
+    """A charter's term: "12 months"."""
+    return ngettext("%(num)d month", "%(num)d months", months)
 
 
 def activity_label(action: str) -> str:

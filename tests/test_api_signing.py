@@ -89,6 +89,7 @@ def test_verify_endpoint(org, make_charter, api):
         "version": None,
         "signed_by": [],
         "superseded": False,
+        "in_force": False,
         "superseded_by": None,
     }
     assert_error(caller.get(f"{BASE}/verify/xyz"), 422, "validation_error", "fingerprint")

@@ -122,7 +122,12 @@ def test_api_status_stays_active_with_the_amendment_beside_it(org, amended, api_
     api = api_as(org.head_a)
     body = api.get(f"/api/v1/charters/{amended.id}").get_json()
     assert body["status"] == "active"
-    assert body["amendment"] == {"version": 2, "status": "draft", "version_in_force": 1}
+    assert body["amendment"] == {
+        "version": 2,
+        "status": "draft",
+        "version_in_force": 1,
+        "renewal": False,
+    }
     assert body["current_version"]["number"] == 1
     assert body["can_edit"] is True  # the amendment is a draft to write
 
@@ -138,6 +143,7 @@ def test_api_status_stays_active_with_the_amendment_beside_it(org, amended, api_
         "version": 2,
         "status": "awaiting_signatures",
         "version_in_force": 1,
+        "renewal": False,
     }
     assert body["pending_version"]["number"] == 2
 
@@ -155,7 +161,7 @@ def test_openapi_documents_the_amendment(client):
         assert {"type": "null"} in amendment["anyOf"]
         ref = next(s["$ref"] for s in amendment["anyOf"] if "$ref" in s)
         properties = schemas[ref.rsplit("/", 1)[-1]]["properties"]
-        assert set(properties) == {"version", "status", "version_in_force"}
+        assert set(properties) == {"version", "status", "version_in_force", "renewal"}
         assert "amendment" in schemas[name]["required"]
 
 

@@ -145,7 +145,8 @@ def test_demo_charters_stay_hidden_from_a_third_department(seeded, browser):
 
 def test_demo_data_declares_a_status_and_reviews_for_signed_charters():
     statuses = {spec["status"] for spec in data.CHARTERS}
-    assert statuses == {s.value for s in CharterStatus}
+    # The expired one comes from ``demo.lifecycle`` (signed 13 months ago, then expired).
+    assert statuses | {"expired"} == {s.value for s in CharterStatus}
     for spec in data.CHARTERS:
         if spec["status"] in {"active", "ended"}:
             assert spec["reviews"], spec["title"]
@@ -180,6 +181,18 @@ def test_seeded_charters_reach_every_status_through_real_signatures(seeded, runn
         assert version.pdf_sha256 and charter.next_review_on is not None
     audit = runner.invoke(args=["verify-audit"])
     assert audit.exit_code == 0, audit.output
+    # The end of a term: one charter ending within 30 days, one expired (demo.lifecycle).
+    from datetime import timedelta
+
+    from sla_contracts.demo import lifecycle
+    from sla_contracts.timeutil import utcnow
+
+    expired = by_title[lifecycle.EXPIRED["title"]]
+    assert expired.status == CharterStatus.EXPIRED and expired.expired_at is not None
+    ending = by_title[lifecycle.EXPIRING["title"]]
+    today = utcnow().date()
+    assert ending.status == CharterStatus.ACTIVE
+    assert today < ending.valid_until <= today + timedelta(days=30)
 
 
 def test_a_demo_draft_is_in_negotiation(seeded):

@@ -290,8 +290,10 @@ def test_two_scheduler_processes_send_each_reminder_once(postgres_only, database
 def test_job_list_has_stable_ids_and_grace():
     assert [j.id for j in JOBS] == [
         "mark_overdue",
+        "expire_charters",
         "plan_reminders",
         "end_snoozes",
+        "plan_expiry_reminders",
         "send_coalesced",
         "send_digests",
         "send_weekly_digests",

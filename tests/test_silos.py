@@ -126,6 +126,19 @@ def test_an_ended_charter_leaves_the_pair_without_a_charter_in_force(org, make_c
     assert silos.silo_map(company).state(pair) == silos.PairState.NONE
 
 
+def test_an_expired_charter_is_not_in_force(org, make_charter):
+    from sla_contracts.directory import operations as ops
+
+    charter = make_charter(status=CharterStatus.EXPIRED)
+    charter.expired_at = datetime(2026, 11, 1, tzinfo=UTC)
+    db.session.commit()
+    _declare(org, (org.logistics, org.stores))
+    company = ops.company_map(today=TODAY)
+    pair = company.pair(org.logistics.id, org.stores.id)
+    assert silos.silo_map(company).state(pair) == silos.PairState.NONE
+    assert silos.silo_state(TODAY).company.index == 1.0
+
+
 def test_map_marks_dependent_pairs_and_the_silos(five, login_as):
     org = five
     _declare(org, (org.stores, org.it), (org.logistics, org.stores), (org.it, org.logistics))

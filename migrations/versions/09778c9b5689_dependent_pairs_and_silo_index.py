@@ -1,7 +1,7 @@
 """dependent pairs and the silo index by month (issue 14)
 
 Revision ID: 09778c9b5689
-Revises: e5a9c3d7f210
+Revises: e5c1a7d3f9b2
 Create Date: 2026-12-04 01:12:54.402812
 
 The administrator declares which pairs of departments depend on each other (stored once,
@@ -17,7 +17,7 @@ import sla_contracts.timeutil
 
 # revision identifiers, used by Alembic.
 revision = '09778c9b5689'
-down_revision = 'e5a9c3d7f210'
+down_revision = 'e5c1a7d3f9b2'
 branch_labels = None
 depends_on = None
 

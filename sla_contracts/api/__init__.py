@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (routes, docs)
     charters,
     directory,
     docs,
+    lifecycle,
     negotiation,
     notifications,
     overview,

@@ -12,11 +12,12 @@ from typing import Any
 import marshmallow as ma
 from sqlalchemy import select
 
-from ..charters import history, negotiation
+from ..charters import history, negotiation, terms
 from ..charters import operations as ops
 from ..charters.operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 from ..extensions import db
 from ..models import (
+    CHARTER_TERMS,
     REVIEW_CADENCES,
     Charter,
     CharterStatus,
@@ -74,9 +75,16 @@ def _can_edit(charter: Charter) -> bool:
     return can_edit(require_api_user(), charter) and charter.is_editable
 
 
-def _amendment(charter: Charter):
+def _amendment(charter: Charter) -> dict[str, Any] | None:
     where = standing(charter)
-    return where if where.is_amending else None
+    if not where.is_amending:
+        return None
+    return {
+        "amendment": where.amendment,
+        "amendment_status": where.amendment_status,
+        "in_force": where.in_force,
+        "is_renewal": charter.renewal_of is not None,
+    }
 
 
 def _beneficiary(commitment: Commitment) -> int:
@@ -126,7 +134,18 @@ class AmendmentSchema(Schema):
     version_in_force = Int(
         required=True,
         attribute="in_force",
-        metadata={"description": "The signed version that binds meanwhile"},
+        metadata={
+            "description": "The signed version that binds meanwhile (that bound until the end, "
+            "when the charter has expired)"
+        },
+    )
+    renewal = Bool(
+        required=True,
+        attribute="is_renewal",
+        metadata={
+            "description": "A renewal (`POST /charters/{id}/renew`): signed, it starts a new "
+            "term; an amendment keeps the current end"
+        },
     )
 
 
@@ -193,7 +212,9 @@ class CharterSummarySchema(Schema):
         source=lambda c: standing(c).public_status,
         metadata={
             "description": "`active` while a signed version binds both sides, also while an "
-            "amendment is drafted or awaits signatures (see `amendment`)"
+            "amendment is drafted or awaits signatures (see `amendment`); `expired` past "
+            "`valid_until` without a renewal signed (also while a renewal is drafted or awaits "
+            "signatures)"
         },
     )
     amendment = Nested(
@@ -211,6 +232,20 @@ class CharterSummarySchema(Schema):
     department_b = Nested(DepartmentRefSchema, required=True)
     criterion = Nested(CriterionSchema, required=True)
     review_cadence_months = Int(required=True, choices=REVIEW_CADENCES)
+    term_months = Int(
+        required=True,
+        choices=CHARTER_TERMS,
+        metadata={"description": "How many months a signed version is in force (12 by default)"},
+    )
+    valid_until = Day(
+        required=True,
+        source=terms.valid_until,
+        metadata={
+            "description": "The last day in force: the second signature's day + `term_months`; "
+            "an amendment keeps it, a renewal adds a term to it (or to its signature day if "
+            "signed after it). A draft never signed: the day it would be if signed today"
+        },
+    )
     next_review_on = Day(required=True, allow_none=True)
     balance = Nested(BalanceSchema, required=True, source=ops.balance)
     can_edit = Bool(
@@ -360,6 +395,10 @@ class CharterCreateSchema(Schema):
     department_b_id = Id(required=True, metadata={"description": "The other side"})
     criterion_id = Id(required=True, metadata={"description": "Shared end-customer criterion"})
     review_cadence_months = Int(required=True, choices=REVIEW_CADENCES)
+    term_months = Int(
+        choices=CHARTER_TERMS,
+        metadata={"description": "Months in force once signed; 12 when not given"},
+    )
 
 
 class CharterUpdateSchema(Schema):
@@ -367,6 +406,7 @@ class CharterUpdateSchema(Schema):
     title = Text(max_length=TITLE_MAX)
     criterion_id = Id()
     review_cadence_months = Int(choices=REVIEW_CADENCES)
+    term_months = Int(choices=CHARTER_TERMS)
 
 
 def _measure_choices() -> dict[str, Any]:
@@ -481,6 +521,8 @@ CHARTER_SUMMARY_EXAMPLE = {
     "department_b": _DEPT_B,
     "criterion": CRITERION_EXAMPLE,
     "review_cadence_months": 3,
+    "term_months": 12,
+    "valid_until": "2027-11-05",
     "next_review_on": None,
     "balance": {"department_a": 1, "department_b": 0, "is_signable": False, "is_lopsided": False},
     "can_edit": True,

@@ -305,7 +305,9 @@ def get_charter(charter):
 )
 def update_charter(data, charter):
     user = require_api_user()
-    require_change(_changes(data), ["title", "criterion_id", "review_cadence_months"])
+    require_change(
+        _changes(data), ["title", "criterion_id", "review_cadence_months", "term_months"]
+    )
     seen = seen_version(data, current=lambda: _charter_dump(charter))
     with atomic():
         try:

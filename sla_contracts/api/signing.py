@@ -87,6 +87,13 @@ class VerificationSchema(Schema):
     )
     signed_by = List(Nested(SignerSchema), required=True, source=lambda r: r.signed_by())
     superseded = Bool(required=True)
+    in_force = Bool(
+        required=True,
+        metadata={
+            "description": "It binds both sides today: not superseded, the charter neither "
+            "ended nor expired (past its valid_until without a renewal)"
+        },
+    )
     superseded_by = Int(
         required=True,
         allow_none=True,
@@ -101,6 +108,7 @@ SUBMITTED_EXAMPLE = {
     **VERSION_EXAMPLE,
     "state": "awaiting_signatures",
     "activated_at": None,
+    "valid_until": None,
     "pdf_sha256": None,
     "signatures": [],
 }
@@ -116,6 +124,7 @@ VERIFICATION_EXAMPLE = {
     "version": 1,
     "signed_by": [SIGNER_EXAMPLE],
     "superseded": False,
+    "in_force": True,
     "superseded_by": None,
 }
 PDF_RESPONSE = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .schemas import Dict, Int, List, Nested, Schema, Text, When
+from .schemas import Day, Dict, Int, List, Nested, Schema, Text, When
 
 VERSION_STATES = ("awaiting_signatures", "in_force", "superseded", "voided")
 FINGERPRINT_EXAMPLE = "3f1c" + "0" * 60
@@ -18,6 +18,11 @@ class VersionSummarySchema(Schema):
     activated_at = When(required=True, allow_none=True)
     superseded_at = When(required=True, allow_none=True)
     voided_at = When(required=True, allow_none=True)
+    valid_until = Day(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Its last day in force, set when it came into force"},
+    )
     pdf_sha256 = Text(
         required=True, allow_none=True, metadata={"description": "SHA-256 of the stored PDF"}
     )
@@ -58,6 +63,7 @@ VERSION_SUMMARY_EXAMPLE = {
     "activated_at": "2026-03-03T14:02:11+00:00",
     "superseded_at": None,
     "voided_at": None,
+    "valid_until": "2027-03-03",
     "pdf_sha256": "9b2e" + "0" * 60,
 }
 SIGNATURE_EXAMPLE = {

@@ -12,13 +12,14 @@ from ..errors import NotFound
 from ..extensions import db
 from ..formats import collate
 from ..formutil import options
-from ..models import Charter, CustomerCriterion, Department
+from ..models import DEFAULT_TERM, Charter, CustomerCriterion, Department
 from ..permissions import can_read, get_charter, readable_charters
 from ..transaction import attempt
 from . import operations as ops
 from . import starters
 from .forms import NewCharterForm
 from .routes import _cadence_choices, _criterion_choices, bp
+from .terms import term_choices
 
 COPY_CHOICES_MAX = 200
 
@@ -82,14 +83,17 @@ def new():
     )
     form.criterion_id.choices = options([(0, _("— choose —"))] + _criterion_choices())
     form.review_cadence_months.choices = options(_cadence_choices())
+    form.term_months.choices = options(term_choices())
     form.start_from.choices = []  # rendered with its groups by the template
     if request.method == "GET":
         form.review_cadence_months.data = 3
+        form.term_months.data = DEFAULT_TERM
         if copy_id is not None:
             form.start_from.data = f"charter:{copy_id}"
             source = get_charter(current_user, copy_id)
             form.criterion_id.data = source.criterion_id
             form.review_cadence_months.data = source.review_cadence_months
+            form.term_months.data = source.term_months
     existing: list[Charter] = []
     if form.validate_on_submit():
         content = _source(form.start_from.data)
@@ -104,6 +108,7 @@ def new():
                     department_b_id=form.department_b_id.data or None,
                     criterion_id=form.criterion_id.data or None,
                     review_cadence_months=form.review_cadence_months.data,
+                    term_months=form.term_months.data,
                 )
                 if content is not None:
                     starters.draft_from(current_user, charter, content)

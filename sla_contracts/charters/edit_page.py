@@ -26,7 +26,7 @@ from .. import merging
 from ..errors import ConflictError
 from ..extensions import db
 from ..formats import and_list
-from ..labels import cadence_label
+from ..labels import cadence_label, term_label
 from ..models import Charter, Commitment, CustomerCriterion
 from . import editing
 
@@ -105,6 +105,8 @@ def _shown(name: str, value: str) -> str:
         return criterion.name if criterion else value
     if name == "review_cadence_months" and value.isdigit():
         return cadence_label(int(value))
+    if name == "term_months" and value.isdigit():
+        return term_label(int(value))
     if name == editing.PREREQ:
         ids = [int(i) for i in value.split(",") if i.isdigit()]
         titles = {

@@ -27,7 +27,7 @@ from ..formats import and_list
 from ..models import COMMITMENT_FIELDS, Charter, Commitment, Revision, User
 from .measure_fields import MEASURE_FIELDS
 
-CHARTER_FIELDS = ("title", "criterion_id", "review_cadence_months")
+CHARTER_FIELDS = ("title", "criterion_id", "review_cadence_months", "term_months")
 PREREQ = "prerequisite_ids"  # merged like a field: "3,7", the ids it depends on
 # How far back the history is read to find who set a field (only on a conflict).
 HISTORY_DEPTH = 100

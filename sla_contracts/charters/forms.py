@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..formutil import options
 from ..labels import TARGET_DIRECTION_LABELS
+from ..models import DEFAULT_TERM
 from .operations import COMMENT_MAX, COMMITMENT_LIMITS, TITLE_MAX
 
 
@@ -32,6 +33,13 @@ class CharterForm(FlaskForm):
     )
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
+    )
+    # Not sent (an older form, a script): 12 months, the default the API takes too.
+    term_months = SelectField(
+        _l("Term"),
+        coerce=int,
+        default=DEFAULT_TERM,
+        description=_l("How long the charter is in force once both heads sign it."),
     )
 
 
@@ -49,6 +57,15 @@ class CharterEditForm(FlaskForm):
     )
     review_cadence_months = SelectField(
         _l("Review cadence"), coerce=int, validators=[InputRequired()]
+    )
+    # Not sent: the charter's current term is kept.
+    term_months = SelectField(
+        _l("Term"),
+        coerce=int,
+        description=_l(
+            "How long the charter is in force once both heads sign it; an amendment keeps the "
+            "current end, a renewal starts a new term."
+        ),
     )
     lock_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     base = HiddenField()  # the values the form was opened with, signed (see ``edit_page``)

@@ -41,6 +41,7 @@ def snapshot(charter: Charter) -> dict[str, Any]:
             "target": charter.criterion.target,
         },
         "review_cadence_months": charter.review_cadence_months,
+        "term_months": charter.term_months,
         "commitments": [
             {
                 "id": c.id,
@@ -140,7 +141,7 @@ class SnapshotDiff:
 def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> SnapshotDiff:
     """Compare two snapshots field by field, commitments matched by id."""
     charter_fields = []
-    for name in ("title", "review_cadence_months"):
+    for name in ("title", "review_cadence_months", "term_months"):
         if old.get(name) != new.get(name):
             charter_fields.append(FieldChange(name, old.get(name), new.get(name)))
     if old.get("criterion", {}).get("name") != new.get("criterion", {}).get("name"):

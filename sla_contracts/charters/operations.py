@@ -24,6 +24,7 @@ from ..errors import (
 )
 from ..extensions import db
 from ..models import (
+    DEFAULT_TERM,
     REVIEW_CADENCES,
     Charter,
     CharterStatus,
@@ -44,6 +45,7 @@ from .balance import Balance, balance  # noqa: F401 - re-exported: callers use o
 from .history import record_revision
 from .measure_fields import clean_measure_fields
 from .ownership import agree_as_author, ensure_owner, may_act_for, set_agreement
+from .terms import clean_term
 from .visits import mark_visited  # noqa: F401 - re-exported: callers use ops.mark_visited
 
 TITLE_MAX = 200
@@ -160,6 +162,7 @@ def create_charter(
     department_b_id: Any,
     criterion_id: Any,
     review_cadence_months: Any,
+    term_months: Any = DEFAULT_TERM,
     now: datetime | None = None,
 ) -> Charter:
     """Open a draft between two departments; the actor must head one of them (or be admin)."""
@@ -173,6 +176,7 @@ def create_charter(
         )
     criterion = _criterion(criterion_id)
     cadence = _cadence(review_cadence_months)
+    term = clean_term(term_months)
     if not actor.is_admin and not (is_head_of(actor, dept_a.id) or is_head_of(actor, dept_b.id)):
         raise Forbidden(_("Only a head of one of the two departments can open this charter."))
     charter = Charter(
@@ -181,6 +185,7 @@ def create_charter(
         department_b=dept_b,
         criterion=criterion,
         review_cadence_months=cadence,
+        term_months=term,
         status=CharterStatus.DRAFT,
         created_by_id=actor.id,
         created_at=now,
@@ -213,7 +218,7 @@ def update_charter(
     base: dict[str, Any] | None = None,
     overriding: Collection[str] = (),
 ) -> Charter:
-    """Change a draft's title, criterion or cadence unless changed since ``seen_lock_version``.
+    """Change a draft's title, criterion, cadence or term, unless changed since it was read.
 
     With ``base`` (the values the person's form was opened with), merge instead: see
     ``editing.merge_edit`` (EditConflict only for a field both changed).
@@ -231,6 +236,8 @@ def update_charter(
         values["criterion_id"] = _criterion(data["criterion_id"]).id
     if "review_cadence_months" in data:
         values["review_cadence_months"] = _cadence(data["review_cadence_months"])
+    if "term_months" in data:
+        values["term_months"] = clean_term(data["term_months"])
     overridden: list[editing.Overridden] = []
     if base is not None:
         charter = lock_charter(charter)

@@ -52,6 +52,7 @@ from .forms import CharterEditForm, CommentForm, CommitmentForm
 from .history import diff_snapshots
 from .measure_fields import MEASURE_FIELDS
 from .ownership import may_act_for
+from .terms import term_choices
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
 
@@ -91,6 +92,8 @@ def _closed_to_edits(charter: Charter):
         )
     elif charter.status == CharterStatus.ENDED:
         flash(_("This charter has ended: it can no longer be changed."), "error")
+    elif charter.status == CharterStatus.EXPIRED:
+        flash(_("This charter has expired: renew it to change it."), "error")
     else:
         return None
     return redirect(url_for("charters.show", charter_id=charter.id))
@@ -297,6 +300,7 @@ def edit(charter_id: int):
     form = CharterEditForm(obj=charter)
     form.criterion_id.choices = options(_criterion_choices(include_id=charter.criterion_id))
     form.review_cadence_months.choices = options(_cadence_choices())
+    form.term_months.choices = options(term_choices())
     if request.method == "GET":
         form.base.data = edit_page.token(charter)
     status, conflict = 200, []

@@ -34,6 +34,7 @@ from ..models import (
 from ..readings.operations import criterion_readings_of
 from ..timeutil import utcnow
 from . import data
+from .lifecycle import seed_lifecycle
 from .readings import seed_criterion_readings, seed_readings
 from .reminders import seed_reminder_preferences
 from .report import LEADERSHIP, seed_leadership
@@ -87,6 +88,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
             charter = _write_charter(spec, departments, criteria, now)
         advance_charter(charter, spec, now)
         result.charters += 1
+    result.charters += seed_lifecycle(now)  # one charter ending within 30 days, one expired
     seed_silos(admin, departments, now)
     seed_reminder_preferences(demo_email, now)
     db.session.flush()

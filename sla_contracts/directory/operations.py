@@ -466,6 +466,7 @@ class MapCharter:
     standing: CharterStanding | None = None
     # The two departments in the charter's one reading order (``Charter.sides``).
     sides: tuple[Department, Department] | None = None
+    expired_at: datetime | None = None  # past its end (``models.standing``)
 
 
 @dataclass
@@ -525,6 +526,7 @@ def company_map(today: date | None = None) -> CompanyMap:
             Charter.next_review_on,
             Charter.department_a_id,
             Charter.department_b_id,
+            Charter.expired_at,
         ).order_by(Charter.id)
     )
     for row in rows:
@@ -539,7 +541,14 @@ def company_map(today: date | None = None) -> CompanyMap:
         a, b = by_id[row.department_a_id], by_id[row.department_b_id]
         sides = (b, a) if named_b_first(row.title or "", a.name, b.name) else (a, b)
         pair.charters.append(
-            MapCharter(row.id, row.title, row.status, row.next_review_on, sides=sides)
+            MapCharter(
+                row.id,
+                row.title,
+                row.status,
+                row.next_review_on,
+                sides=sides,
+                expired_at=row.expired_at,
+            )
         )
     shown = [c for p in pairs.values() for c in p.charters]
     marks = standings(shown)

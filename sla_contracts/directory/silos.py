@@ -480,7 +480,7 @@ class PairState(enum.StrEnum):
 
 
 PAIR_STATES = tuple(PairState)
-AGREEING = {Standing.DRAFT, Standing.AWAITING_SIGNATURES}
+AGREEING = {Standing.DRAFT.value, Standing.AWAITING_SIGNATURES.value}
 
 
 @dataclass
@@ -519,7 +519,8 @@ def _pair_state(charters, missed: dict[int, int]) -> PairState:
         if any(missed.get(c.id) for c in in_force):
             return PairState.MISSES
         return PairState.IN_FORCE
-    if any(c.standing.key in AGREEING for c in charters):
+    # A renewal drafted after the end reads "expired" but is being agreed all the same.
+    if any(c.standing.key in AGREEING or c.standing.status in AGREEING for c in charters):
         return PairState.DRAFT
     return PairState.NONE
 

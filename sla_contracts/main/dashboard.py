@@ -32,6 +32,7 @@ SECTIONS = (
     CharterStatus.DRAFT,
     CharterStatus.AWAITING_SIGNATURES,
     CharterStatus.ACTIVE,
+    CharterStatus.EXPIRED,
     CharterStatus.ENDED,
 )
 
@@ -51,8 +52,12 @@ def home_for(user: User, now: datetime | None = None, waiting: Waiting | None = 
     home = Home(by_status={status: [] for status in SECTIONS})
     marks = standings(charters)
     for charter in charters:
-        if marks[charter.id].is_amending:
+        mark = marks[charter.id]
+        if mark.is_amending and mark.is_in_force:
             home.by_status[CharterStatus.ACTIVE].append(charter)
+        elif mark.is_expired and charter.status != CharterStatus.EXPIRED:
+            # A renewal drafted past the end: listed as a draft and as expired.
+            home.by_status[CharterStatus.EXPIRED].append(charter)
         home.by_status[charter.status].append(charter)
     home.waiting = waiting or what_waits_for(user, now)
     home.misses = _with_misses(home.by_status[CharterStatus.ACTIVE])

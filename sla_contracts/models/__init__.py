@@ -4,8 +4,10 @@ from . import reviews, signing  # noqa: F401  (filled by later issues)
 from .api import ApiToken
 from .audit import AuditEvent
 from .charters import (
+    CHARTER_TERMS,
     CHARTER_TRANSITIONS,
     COMMITMENT_FIELDS,
+    DEFAULT_TERM,
     REVIEW_CADENCES,
     Charter,
     CharterStatus,
@@ -94,8 +96,10 @@ __all__ = [
     "named_b_first",
     "measure_columns",
     "version_in_force",
+    "CHARTER_TERMS",
     "CHARTER_TRANSITIONS",
     "COMMITMENT_FIELDS",
+    "DEFAULT_TERM",
     "REVIEW_CADENCES",
     "ApiToken",
     "AuditEvent",

@@ -30,6 +30,9 @@ from .directory import CustomerCriterion, Department, User, enum_column
 from .negotiation import Agreement, Expectation, Proposal
 
 REVIEW_CADENCES = (1, 3, 6, 12)
+# A charter's term in months, chosen at drafting (12 by default): see ``Charter.valid_until``.
+CHARTER_TERMS = (6, 12, 18, 24, 36)
+DEFAULT_TERM = 12
 
 
 class CharterStatus(enum.StrEnum):
@@ -37,6 +40,8 @@ class CharterStatus(enum.StrEnum):
     AWAITING_SIGNATURES = "awaiting_signatures"
     ACTIVE = "active"
     ENDED = "ended"
+    # Past its ``valid_until`` without a renewal signed: no longer in force, history kept.
+    EXPIRED = "expired"
 
 
 # The one table of allowed status changes.
@@ -48,8 +53,10 @@ CHARTER_TRANSITIONS: dict[CharterStatus, set[CharterStatus]] = {
         CharterStatus.ENDED,
     },
     # An amendment reopens a draft while the signed version stays in force.
-    CharterStatus.ACTIVE: {CharterStatus.DRAFT, CharterStatus.ENDED},
+    CharterStatus.ACTIVE: {CharterStatus.DRAFT, CharterStatus.ENDED, CharterStatus.EXPIRED},
     CharterStatus.ENDED: set(),
+    # A renewal reopens an expired charter as a draft (its last version stays as history).
+    CharterStatus.EXPIRED: {CharterStatus.DRAFT, CharterStatus.ENDED},
 }
 
 
@@ -84,6 +91,7 @@ class Charter(db.Model):
     __table_args__ = (
         CheckConstraint("department_a_id <> department_b_id", name="distinct_departments"),
         CheckConstraint("review_cadence_months IN (1, 3, 6, 12)", name="cadence"),
+        CheckConstraint("term_months BETWEEN 1 AND 60", name="term"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +115,13 @@ class Charter(db.Model):
     last_activity_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # The term (months) the next signature starts; the last day in force of what binds (a
+    # never-signed draft has none yet); which version an open draft renews (None: not a
+    # renewal); when the charter expired (kept while a renewal drafted after the end is open).
+    term_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_TERM, server_default="12")
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    renewal_of: Mapped[int | None] = mapped_column(Integer)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department_a: Mapped[Department] = relationship(foreign_keys=[department_a_id])
     department_b: Mapped[Department] = relationship(foreign_keys=[department_b_id])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, case, event, exists, func, or_, select
@@ -30,6 +31,8 @@ class Standing(enum.StrEnum):
     # In force, with an amendment being written or awaiting signatures.
     AMENDING = "amendment_in_progress"
     ENDED = "ended"
+    # Past its end without a renewal signed (a renewal may be drafted or awaiting signatures).
+    EXPIRED = "expired"
 
 
 # The order lists and the map use: what binds first, then what is being agreed.
@@ -38,6 +41,7 @@ STANDING_ORDER = (
     Standing.AMENDING,
     Standing.AWAITING_SIGNATURES,
     Standing.DRAFT,
+    Standing.EXPIRED,
     Standing.ENDED,
 )
 
@@ -45,6 +49,7 @@ STANDING_ORDER = (
 class HasStatus(Protocol):
     id: int
     status: CharterStatus
+    expired_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,13 @@ class CharterStanding:
     status: CharterStatus  # the stored status (what can be done now)
     in_force: int | None  # the number of the signed version that binds, if any
     amendment: int | None  # the number the amendment has (or will have once submitted)
+    # Past its end: a renewal drafted after the end (or open at it) is the "amendment".
+    is_expired: bool = False
 
     @property
     def key(self) -> Standing:
+        if self.is_expired:
+            return Standing.EXPIRED
         if self.amendment is not None:
             return Standing.AMENDING
         return Standing(self.status.value)
@@ -71,7 +80,10 @@ class CharterStanding:
 
     @property
     def public_status(self) -> CharterStatus:
-        """The API's ``status``: ``active`` while a signed version binds, amendment or not."""
+        """The API's ``status``: ``active`` while a signed version binds, amendment or not;
+        ``expired`` past the end, also while a renewal is drafted or awaits signatures."""
+        if self.is_expired:
+            return CharterStatus.EXPIRED
         return CharterStatus.ACTIVE if self.is_amending else self.status
 
     @property
@@ -85,9 +97,9 @@ _CACHE = "charter_standings"
 
 def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
     """Where each charter stands, in one query for all of them (remembered for the request)."""
-    cache: dict[tuple[int, CharterStatus], CharterStanding] = db.session.info.setdefault(_CACHE, {})
+    cache: dict[tuple, CharterStanding] = db.session.info.setdefault(_CACHE, {})
     charters = list(charters)
-    missing = {c.id for c in charters if (c.id, c.status) not in cache}
+    missing = {c.id for c in charters if _key(c) not in cache}
     if missing:
         in_force = case(
             (
@@ -110,15 +122,20 @@ def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
         for charter in charters:
             if charter.id in missing:
                 last, number = numbers.get(charter.id, (None, None))
-                cache[(charter.id, charter.status)] = _standing(charter, last, number)
-    return {c.id: cache[(c.id, c.status)] for c in charters}
+                cache[_key(charter)] = _standing(charter, last, number)
+    return {c.id: cache[_key(c)] for c in charters}
+
+
+def _key(charter: HasStatus) -> tuple:
+    return (charter.id, charter.status, charter.expired_at is not None)
 
 
 def has_public_status(status: CharterStatus) -> ColumnElement[bool]:
     """SQL: the charter's ``CharterStanding.public_status`` is ``status`` (for list filters).
 
     An amendment (a draft, or awaiting signatures, beside a version in force) reads
-    ``active``, as ``_standing`` below decides.
+    ``active``, as ``_standing`` below decides; a renewal drafted past the end reads
+    ``expired``.
     """
     in_force = exists().where(
         CharterVersion.charter_id == Charter.id,
@@ -126,10 +143,13 @@ def has_public_status(status: CharterStatus) -> ColumnElement[bool]:
         CharterVersion.superseded_at.is_(None),
     )
     amendable = (CharterStatus.DRAFT, CharterStatus.AWAITING_SIGNATURES)
+    lapsed = Charter.expired_at.is_not(None)
     if status == CharterStatus.ACTIVE:
-        return or_(Charter.status == status, and_(Charter.status.in_(amendable), in_force))
+        return or_(Charter.status == status, and_(Charter.status.in_(amendable), in_force, ~lapsed))
     if status in amendable:
-        return and_(Charter.status == status, ~in_force)
+        return and_(Charter.status == status, ~in_force, ~lapsed)
+    if status == CharterStatus.EXPIRED:
+        return or_(Charter.status == status, and_(Charter.status.in_(amendable), lapsed))
     return Charter.status == status
 
 
@@ -152,6 +172,8 @@ def _standing(charter: HasStatus, last: int | None, in_force: int | None) -> Cha
         amendment = (last or in_force) + 1
     elif in_force is not None and charter.status == CharterStatus.AWAITING_SIGNATURES:
         amendment = last
-    if charter.status not in (CharterStatus.ACTIVE, CharterStatus.ENDED) and amendment is None:
+    settled = (CharterStatus.ACTIVE, CharterStatus.ENDED, CharterStatus.EXPIRED)
+    if charter.status not in settled and amendment is None:
         in_force = None
-    return CharterStanding(charter.id, charter.status, in_force, amendment)
+    expired = charter.status == CharterStatus.EXPIRED or charter.expired_at is not None
+    return CharterStanding(charter.id, charter.status, in_force, amendment, expired)

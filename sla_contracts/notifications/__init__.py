@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import texts_report  # noqa: F401  (registers the monthly report's message)
+from . import (
+    texts_lifecycle,  # noqa: F401  (registers the messages of a charter's term)
+    texts_report,  # noqa: F401  (registers the monthly report's message)
+)
 from .combined import send_coalesced, send_digests
 from .inbox import done_text, mark_all_read, mark_read, render_text, unread_count
 from .inbox import query as inbox_query

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Charter, CharterStatus, CharterVersion, Signature, User
 from ..permissions import can_edit
 from . import share_links
+from .renewal import renewal_refusal
 from .signatures import signing_departments
 from .versions import valid_signatures
 
@@ -29,6 +30,8 @@ PRIMARY = "primary"  # the one thing this state asks of this person
 SECONDARY = "secondary"  # beside it, quieter
 MORE = "more"  # in the "more actions" menu
 DANGER = "danger"  # last in the menu, behind a confirmation
+# No longer in force: nothing to share (the history stays readable).
+_CLOSED = (CharterStatus.ENDED, CharterStatus.EXPIRED)
 
 
 @dataclass
@@ -176,6 +179,20 @@ def charter_actions(
             url_for("signing.sign", charter_id=cid),
             PRIMARY,
         )
+    if manage and panel.in_force is not None and renewal_refusal(charter) is None:
+        # The primary action of an expired charter; beside the PDF near the end of the term.
+        lapsed = status == CharterStatus.EXPIRED
+        add(
+            "renew",
+            _("Renew") if status != CharterStatus.DRAFT else _("Make this draft the renewal"),
+            url_for("signing.renew", charter_id=cid),
+            PRIMARY if lapsed else SECONDARY if status == CharterStatus.ACTIVE else MORE,
+            method="post",
+            confirm=_(
+                "Open the renewal? A draft starts from the signed version; it starts a new term "
+                "once both heads sign it."
+            ),
+        )
     if panel.pdf_version is not None:
         # The primary action when nothing else is asked of this person.
         amending = status == CharterStatus.DRAFT
@@ -187,7 +204,7 @@ def charter_actions(
             url_for("signing.version_pdf", charter_id=cid, number=panel.pdf_version.number),
             PRIMARY,
         )
-    if panel.in_force is not None and manage and status != CharterStatus.ENDED:
+    if panel.in_force is not None and manage and status not in _CLOSED:
         # Beside the PDF when in force; in the menu while an amendment is drafted.
         weight = SECONDARY if status == CharterStatus.ACTIVE else MORE
         live = share_links.active_count(charter)

@@ -27,7 +27,7 @@ from .. import formats
 from ..audit.operations import record_event
 from ..errors import CharterStateError, NotFound
 from ..extensions import db
-from ..labels import cadence_label, direction_label
+from ..labels import cadence_label, direction_label, term_label
 from ..models import Charter, CharterVersion, User, version_sides
 from ..pdf import RENDER_SLOT, render_pdf
 from ..pdf.stored import render_lock
@@ -106,6 +106,9 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         },
         "annex": annex_values(data, first, second),
         "cadence": cadence_label(data["review_cadence_months"]),
+        # Versions frozen before terms existed carry none: the line is left out.
+        "term": term_label(data["term_months"]) if data.get("term_months") else None,
+        "valid_until": version.valid_until,
         "next_review_on": next_review,
         "number": version.number,
         "fingerprint": version.fingerprint,

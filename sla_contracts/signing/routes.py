@@ -37,7 +37,16 @@ from ..models import (
 from ..permissions import get_charter
 from ..timeutil import utcnow
 from ..transaction import attempt, show_error
-from . import actions, amendments, attempts, pdf_store, share_links, signatures, verification
+from . import (
+    actions,
+    amendments,
+    attempts,
+    pdf_store,
+    renewal,
+    share_links,
+    signatures,
+    verification,
+)
 from .forms import AmendForm, EndForm, ShareForm, SignForm, SubmitForm, VerifyForm
 from .versions import (
     get_version,
@@ -109,6 +118,7 @@ def _inject_panel():
         "charter_actions": page_actions,
         "version_state_label": version_state_label,
         "version_state": version_state,
+        "last_decisions": renewal.last_decisions,
     }
 
 
@@ -229,6 +239,24 @@ def amend(charter_id: int):
             _(
                 "The amendment is open as a draft. The signed version stays in force until both "
                 "heads sign the new one."
+            ),
+            "success",
+        )
+    return redirect(url_for("charters.show", charter_id=charter_id))
+
+
+@bp.route("/<int:charter_id>/renew", methods=["POST"])
+def renew(charter_id: int):
+    charter = get_charter(current_user, charter_id, write=True)
+    if not AmendForm().validate_on_submit():
+        abort(400)
+    with attempt() as outcome:
+        renewal.renew_charter(current_user, charter)
+    if outcome.ok:
+        flash(
+            _(
+                "The renewal is open as a draft. The signed version stays as it is until both "
+                "heads sign the renewal, which starts a new term."
             ),
             "success",
         )

@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..permissions import is_head_of
 from ..timeutil import add_months, utcnow
+from . import renewal
 from .notices import _tell, heads
 from .versions import (
     canonical_json,
@@ -392,6 +393,8 @@ def _activate(actor: User, charter: Charter, version: CharterVersion, now: datet
     if previous is not None and previous.id != version.id:
         previous.superseded_at = now
     version.activated_at = now
+    # The end of what binds now: a new term (first signature, renewal) or the same (amendment).
+    renewal.new_term(charter, previous, version, actor, now)
     # Every signature request of this version is done (before "in force" is told, under the
     # same key prefix): marked done in the inbox, withdrawn from the outbox if not sent yet.
     notifications.mark_done(f"version:{version.id}:", by=actor, now=now)
@@ -409,6 +412,7 @@ def _activate(actor: User, charter: Charter, version: CharterVersion, now: datet
             "fingerprint": version.fingerprint,
             "supersedes": previous.number if previous is not None else None,
             "next_review_on": charter.next_review_on.isoformat(),
+            "valid_until": charter.valid_until.isoformat(),
         },
         now=now,
     )

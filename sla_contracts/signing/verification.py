@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from ..errors import ValidationError
 from ..extensions import db
-from ..models import AuditEvent, CharterVersion, Signature
+from ..models import AuditEvent, CharterStatus, CharterVersion, Signature
 from .versions import sha256_hex
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,24 @@ class Verification:
     @property
     def superseded(self) -> bool:
         return self.version is not None and self.version.superseded_at is not None
+
+    @property
+    def expired(self) -> bool:
+        """The last signed version of a charter past its end: no longer in force."""
+        return (
+            self.authentic and not self.superseded and self.version.charter.expired_at is not None
+        )
+
+    @property
+    def in_force(self) -> bool:
+        """It binds both sides today: signed, not superseded, the charter neither ended nor
+        expired."""
+        return (
+            self.authentic
+            and not self.superseded
+            and not self.expired
+            and self.version.charter.status != CharterStatus.ENDED
+        )
 
     def signed_by(self) -> list[dict[str, Any]]:
         if not self.authentic:

@@ -37,6 +37,7 @@ VERSION_STATE_LABELS = {
     "superseded": _l("Superseded"),
     "voided": _l("Void"),
     "ended": _l("Last signed (charter ended)"),
+    "expired": _l("Last signed (charter expired)"),
 }
 
 
@@ -52,11 +53,13 @@ def sha256_hex(data: bytes) -> str:
 
 
 def version_state(version: CharterVersion, charter: Charter) -> str:
-    """A version's state as a reader sees it: the last signed version of an ended charter is
-    no longer in force."""
+    """A version's state as a reader sees it: the last signed version of an ended or expired
+    charter is no longer in force."""
     state = version.state
     if state == "in_force" and charter.status == CharterStatus.ENDED:
         return "ended"
+    if state == "in_force" and charter.expired_at is not None:
+        return "expired"
     return state
 
 
