@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     notifications_init(app)
 
+    from .directory import dependency_routes  # noqa: F401 - routes on directory_bp
     from .directory.routes import bp as directory_bp
     from .directory.routes import nav as directory_nav
     from .main.templating import add_nav
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from .company import (
         criterion_routes,  # noqa: F401  (routes of the company blueprint)
         report_routes,  # noqa: F401  (its routes join the company blueprint)
+        silo_routes,  # noqa: F401  (routes of the company blueprint)
     )
     from .company.routes import bp as company_bp
 

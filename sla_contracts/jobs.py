@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from . import notifications
 from .company.report_mail import send_monthly_report
+from .directory import silos
 from .extensions import db
 from .models import (
     OPEN_REVIEW_STATUSES,
@@ -372,6 +373,13 @@ def mark_overdue(now: datetime) -> tuple[int, int]:
     return reviews, actions
 
 
+def store_silo_index(now: datetime) -> int:
+    """Store this month's silo index, company and departments (one row each per month)."""
+    written = silos.store_silo_index(now)
+    db.session.commit()
+    return written
+
+
 def send_coalesced(now: datetime) -> int:
     """Queue each person's coalesced e-mail of a charter's activity that is due; return how many."""
     return notifications.send_coalesced(now)
@@ -459,6 +467,13 @@ JOBS: tuple[Job, ...] = (
         60,
         3600,
         _counted("end-of-term reminder", "end-of-term reminders", "planned"),
+    ),
+    Job(
+        "store_silo_index",
+        store_silo_index,
+        60,
+        3600,
+        _counted("silo index row", "silo index rows", "stored"),
     ),
     Job(
         "send_coalesced",

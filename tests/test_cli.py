@@ -38,6 +38,7 @@ def test_run_jobs_runs_every_job_of_the_scheduler_once_in_order(runner):
         "plan_reminders: 0 reminders planned",
         "end_snoozes: 0 snoozed reminders back, 0 reminders escalated",
         "plan_expiry_reminders: 0 end-of-term reminders planned",
+        "store_silo_index: 1 silo index row stored",
         "send_coalesced: 0 coalesced e-mails queued",
         "send_digests: 0 digests queued",
         "send_weekly_digests: 0 weekly digests queued",

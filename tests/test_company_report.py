@@ -136,3 +136,61 @@ def test_an_administrator_gives_the_leadership_role_on_the_person_page(app, org,
     assert head.post(f"/directory/users/{org.head_a.id}", {"is_leadership": "y"}).status_code == 403
     db.session.expire_all()
     assert not org.head_a.is_leadership
+
+
+def test_the_demo_has_a_reader_and_last_month_has_figures(demo, browser):
+    from sqlalchemy import select
+
+    from sla_contracts.demo import data
+    from sla_contracts.demo.report import LEADERSHIP
+    from sla_contracts.models import User
+    from sla_contracts.timeutil import add_months, utcnow
+
+    claire = db.session.scalar(select(User).where(User.email == LEADERSHIP["email"]))
+    assert claire.is_leadership and not claire.is_admin
+    last = add_months(utcnow().date().replace(day=1), -1)
+    reader = browser
+    reader.login(claire, password=data.DEMO_PASSWORD)
+    months = reader.get("/company/reports").get_data(as_text=True)
+    assert f"/company/reports/{report.month_key(last)}" in months
+    page = reader.get(f"/company/reports/{report.month_key(last)}")
+    assert page.status_code == 200
+    values = report.report_values(last)
+    assert values["charters"]["in_force"] > 0 and values["criteria"]
+
+
+def test_the_page_makes_the_same_statements_at_two_sizes(app, org, login_as, make_department):
+    march(org)
+    admin = login_as(org.admin)
+    admin.get("/company/reports/2026-03")  # warm: the session's person, the menu
+    _page, small = count_statements(app, lambda: admin.get("/company/reports/2026-03"))
+    for n in range(10):
+        other = make_department(f"More {n}", f"M{n}")
+        charter = in_force(org, f"More {n}", at(3), department_b=other)
+        review(charter, due_on=date(2026, 3, 2), closed_at=at(4), a_of_b=1, b_of_a=5)
+    _page, large = count_statements(app, lambda: admin.get("/company/reports/2026-03"))
+    assert len(small) == len(large)
+
+
+def test_a_charter_renewed_after_it_expired_is_in_force_again(app, org):
+    from sla_contracts.models import CharterVersion
+    from tests.report_helpers import event
+
+    charter = in_force(org, "Expired then renewed", at(1, 1))
+    event(charter, "expired", at(10, 2))
+    db.session.add(
+        CharterVersion(
+            charter_id=charter.id,
+            number=2,
+            content="{}",
+            fingerprint="f" * 64,
+            activated_at=at(12),
+            created_at=at(12),
+        )
+    )
+    db.session.commit()
+    event(charter, "renewed", at(12))
+    february = report.report_values(date(2026, 2, 1))["charters"]
+    assert (february["in_force"], february["expired"]) == (0, 1)
+    march_values = report.report_values(MARCH)["charters"]
+    assert (march_values["in_force"], march_values["renewed"], march_values["signed"]) == (1, 1, 1)

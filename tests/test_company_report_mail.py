@@ -11,6 +11,8 @@ from sla_contracts import jobs
 from sla_contracts.company import report_mail
 from sla_contracts.extensions import db
 from sla_contracts.models import Notification
+from tests.plugins.reviews import plain
+from tests.signing_helpers import pdf_text
 
 
 @pytest.fixture
@@ -48,6 +50,10 @@ def test_a_month_beginning_on_saturday_is_sent_on_monday(app, org, boss, smtp):
     assert received[boss.email]["Subject"] == "Rapport pour la direction : juillet 2026"
     body = received[org.admin.email].get_body(("plain",)).get_content()
     assert "/company/reports/2026-07" in body
+    for email, words in ((org.admin.email, "July 2026"), (boss.email, "juillet 2026")):
+        (attached,) = [p for p in received[email].iter_attachments()]
+        assert attached.get_content_type() == "application/pdf"
+        assert words in plain(pdf_text(attached.get_content()))
     # A second scheduler, a re-run, the next days of the week: nothing more.
     assert _run(datetime(2026, 8, 3, 0, 0, tzinfo=UTC)) == 0
     assert _run(datetime(2026, 8, 4, 8, 0, tzinfo=UTC)) == 0

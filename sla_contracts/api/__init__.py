@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (routes, docs)
     reports,
     reviews,
     signing,
+    silos,
 )
 from .blueprint import bp, init_app
 

@@ -96,18 +96,21 @@ def _charter_row(title: str, name_a: str, name_b: str) -> tuple[str, str]:
 
 
 def _in_force_at(end: datetime):
-    """Charters with a version activated before ``end`` and no end or expiry before it."""
+    """Charters with a version activated before ``end``, not ended before it, and not expired
+    since their last version came into force (a renewal signed after the end revives one)."""
+    last_activation = (
+        select(func.max(CharterVersion.activated_at))
+        .where(CharterVersion.charter_id == Charter.id, CharterVersion.activated_at < end)
+        .scalar_subquery()
+    )
     return and_(
-        exists().where(
-            CharterVersion.charter_id == Charter.id,
-            CharterVersion.activated_at.is_not(None),
-            CharterVersion.activated_at < end,
-        ),
+        last_activation.is_not(None),
         or_(Charter.ended_at.is_(None), Charter.ended_at >= end),
         ~exists().where(
             AuditEvent.charter_id == Charter.id,
             AuditEvent.action.in_(CLOSING_KINDS),
             AuditEvent.occurred_at < end,
+            AuditEvent.occurred_at >= last_activation,
         ),
     )
 

@@ -5,10 +5,12 @@ the administrators and the leadership people, each in their own language.
 working day (Monday to Friday; a month beginning on a Saturday sends on the Monday) to the end
 of the month's first week, so a scheduler that was down that day still sends. The message's
 key ``report:<yyyy-mm>`` makes it once per person whatever the number of runs or schedulers.
+Each e-mail carries the report's stored PDF in the reader's language.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -18,6 +20,7 @@ from ..extensions import db
 from ..models import Notification, User
 from ..timeutil import add_months
 from .report import month_key, report_values
+from .report_store import pdf_filename, report_language, stored_report_pdf
 
 SEND_UNTIL_DAY = 7  # the last day of the month a missed first working day is caught up
 
@@ -64,19 +67,28 @@ def send_monthly_report(now: datetime) -> int:
     if not recipients:
         return 0
     values = report_values(month)
-    notifications.notify(
-        "monthly_report",
-        recipients=recipients,
-        key=key,
-        link=f"/company/reports/{month_key(month)}",
-        params={
-            "month": month_key(month),
-            "in_force": values["charters"]["in_force"],
-            "signed": values["charters"]["signed"],
-            "held": values["reviews"]["held"],
-            "late": values["reviews"]["late"],
-        },
-        now=now,
-    )
-    db.session.commit()
+    params = {
+        "month": month_key(month),
+        "in_force": values["charters"]["in_force"],
+        "signed": values["charters"]["signed"],
+        "held": values["reviews"]["held"],
+        "late": values["reviews"]["late"],
+    }
+    by_language: dict[str, list[User]] = defaultdict(list)
+    for user in recipients:
+        by_language[report_language(notifications.locale_of(user))].append(user)
+    for language, readers_of in sorted(by_language.items()):
+        # The stored PDF in the readers' language, rendered outside any transaction.
+        pdf = stored_report_pdf(month, language)
+        notifications.notify(
+            "monthly_report",
+            recipients=readers_of,
+            key=key,
+            link=f"/company/reports/{month_key(month)}",
+            params=params,
+            now=now,
+            attachment_name=pdf_filename(month, language),
+            attachment=pdf,
+        )
+        db.session.commit()
     return len(recipients)

@@ -38,6 +38,7 @@ from .lifecycle import seed_lifecycle
 from .readings import seed_criterion_readings, seed_readings
 from .reminders import seed_reminder_preferences
 from .report import LEADERSHIP, seed_leadership
+from .silos import seed_silos
 
 # Drafting starts at 09:00 UTC on the day a charter was opened, one step per hour after that.
 STEP = timedelta(hours=1)
@@ -88,6 +89,7 @@ def seed_demo(now: datetime | None = None) -> SeedResult:
         advance_charter(charter, spec, now)
         result.charters += 1
     result.charters += seed_lifecycle(now)  # one charter ending within 30 days, one expired
+    seed_silos(admin, departments, now)
     seed_reminder_preferences(demo_email, now)
     db.session.flush()
     return result

@@ -87,3 +87,10 @@ class AddDepartmentForm(FlaskForm):
 
     department_id = SelectField(_l("Department"), coerce=int, validators=[InputRequired()])
     role = SelectField(_l("Role"), validators=[InputRequired()], default=Role.MEMBER.value)
+
+
+class DependencyForm(FlaskForm):
+    """Two departments that depend on each other (the service checks they exist and differ)."""
+
+    first = SelectField(_l("Department"), coerce=int, validators=[InputRequired()])
+    second = SelectField(_l("Depends on each other with"), coerce=int, validators=[InputRequired()])

@@ -16,6 +16,7 @@ from ..main.templating import NavLink
 from ..models import STANDING_ORDER, CustomerCriterion, Department, Membership, User
 from ..transaction import attempt
 from . import operations as ops
+from . import silos
 from .forms import (
     AddDepartmentForm,
     AddPersonForm,
@@ -31,6 +32,7 @@ from .queries import people_page
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
 USERS_PER_PAGE = 25
+DEPARTMENT_MONTHS = 12  # the silo figures' months on a department's page
 
 
 def nav() -> list[NavLink]:
@@ -129,6 +131,8 @@ def _render_department(department: Department, add_form: AddPersonForm | None = 
         memberships=memberships,
         add_form=add_form,
         role_options=role_choices(),
+        silo=silos.silo_state().of(department.id),
+        silo_history=silos.department_history(department.id, DEPARTMENT_MONTHS),
     ), status
 
 
@@ -483,6 +487,11 @@ def archive_criterion(criterion_id: int):
 
 @bp.route("/map")
 def company_map():
+    company = ops.company_map()
     return render_template(
-        "directory/map.html", company=ops.company_map(), statuses=list(STANDING_ORDER)
+        "directory/map.html",
+        company=company,
+        statuses=list(STANDING_ORDER),
+        silo=silos.silo_map(company),
+        pair_states=silos.PAIR_STATES,
     )

@@ -67,6 +67,7 @@ from .signing import (
     pending_version,
     version_in_force,
 )
+from .silos import DependentPair, SiloIndexDepartmentMonth, SiloIndexMonth
 from .standing import (
     STANDING_ORDER,
     CharterStanding,
@@ -146,4 +147,7 @@ __all__ = [
     "ReviewDecision",
     "ReviewStatus",
     "SatisfactionAnswer",
+    "DependentPair",
+    "SiloIndexMonth",
+    "SiloIndexDepartmentMonth",
 ]
