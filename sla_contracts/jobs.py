@@ -206,7 +206,8 @@ def due_reminders(now: datetime) -> list[Due]:
         .where(
             ActionItem.status == ActionStatus.OPEN,
             ActionItem.due_on <= soon,
-            Charter.status != CharterStatus.ENDED,
+            # Ended or expired: no longer in force, its actions are not chased.
+            Charter.status.not_in((CharterStatus.ENDED, CharterStatus.EXPIRED)),
         )
     ).all()
     for action_id, charter_id, due_on in actions:

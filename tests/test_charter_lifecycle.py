@@ -499,8 +499,25 @@ def test_a_renewal_draft_shows_the_last_review_decisions_in_constant_statements(
         assert f"Action &lt;{actions - 1}&gt;" in page
         assert "A renewal (version 2) is being drafted" in page
         counts.append(len(statements))
+    print("renewal page statements", counts)
     assert counts[0] == counts[1], counts
 
 
 def test_expire_charter_does_nothing_on_the_last_day_in_force(signed):
     assert expiry.expire_charter(_reload(signed), at(END, 23, 59)) is False
+
+
+def test_the_actions_of_an_expired_charter_are_no_longer_chased(org, signed):
+    db.session.add(
+        ActionItem(
+            charter_id=signed.id,
+            owner_department_id=signed.department_a_id,
+            owner_user_id=org.member_a.id,
+            title="Relancer le transporteur",
+            due_on=END + timedelta(days=3),
+        )
+    )
+    db.session.commit()
+    jobs.expire_charters(at(END + timedelta(days=1)))
+    assert jobs.plan_reminders(at(END + timedelta(days=2))) == 0
+    assert _notes("action_due_soon") == []

@@ -294,6 +294,7 @@ def test_job_list_has_stable_ids_and_grace():
         "plan_reminders",
         "end_snoozes",
         "plan_expiry_reminders",
+        "store_silo_index",
         "send_coalesced",
         "send_digests",
         "send_weekly_digests",

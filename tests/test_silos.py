@@ -117,6 +117,14 @@ def test_map_shows_each_of_the_five_states_in_words(five, login_as):
     assert 'href="/company/silos"' in page
 
 
+def test_misses_on_the_map_are_those_of_the_charter_page(five):
+    from sla_contracts.models.measured import charter_measures, missed_counts
+
+    ids = [five.c_miss.id, five.c_force.id, five.c_late.id]
+    assert missed_counts(ids) == {five.c_miss.id: 1, five.c_force.id: 0, five.c_late.id: 0}
+    assert missed_counts(ids) == {i: m.missed for i, m in charter_measures(ids).items()}
+
+
 def test_an_ended_charter_leaves_the_pair_without_a_charter_in_force(org, make_charter):
     from sla_contracts.directory import operations as ops
 

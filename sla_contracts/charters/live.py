@@ -46,7 +46,7 @@ PRESENCE_REFRESH = timedelta(seconds=20)
 # awaiting signatures change under the reader's eyes; one in force or ended, six times less
 # often (who is there, and an amendment opening).
 POLL_SECONDS = 5
-SLOW_STATUSES = (CharterStatus.ACTIVE, CharterStatus.ENDED)
+SLOW_STATUSES = (CharterStatus.ACTIVE, CharterStatus.ENDED, CharterStatus.EXPIRED)
 BANNER_ITEMS = 20
 
 

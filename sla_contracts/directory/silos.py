@@ -44,7 +44,7 @@ from ..models import (
     User,
     has_public_status,
 )
-from ..models.measured import charter_measures
+from ..models.measured import missed_counts
 from ..timeutil import utcnow
 from .operations import require_admin
 
@@ -527,8 +527,9 @@ def _pair_state(charters, missed: dict[int, int]) -> PairState:
 
 def silo_map(company) -> SiloMap:
     """Each pair's state on the company map (``operations.company_map``) and the dependent
-    pairs: one statement, two more (``charter_measures``) once a charter is in force."""
+    pairs: one statement, two more (``models.measured.missed_counts``: the latest reading of
+    each commitment, the status ``charter_measures`` gives) once a charter is in force."""
     in_force = [c.id for p in company.pairs.values() for c in p.charters if c.standing.is_in_force]
-    missed = {cid: m.missed for cid, m in charter_measures(in_force).items()}
+    missed = missed_counts(in_force)
     states = {key: _pair_state(pair.charters, missed) for key, pair in company.pairs.items()}
     return SiloMap(states, dependent_keys())

@@ -322,7 +322,8 @@ class Waiting:
                 ActionItem.status == ActionStatus.OPEN,
                 concerned,
                 ActionItem.due_on <= self.today + timedelta(days=MAX_DUE_SOON_DAYS),
-                Charter.status != CharterStatus.ENDED,
+                # Ended or expired: no longer in force, its actions are not chased.
+                Charter.status.not_in((CharterStatus.ENDED, CharterStatus.EXPIRED)),
             )
             .options(
                 joinedload(ActionItem.charter),

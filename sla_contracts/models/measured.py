@@ -182,6 +182,37 @@ def charter_measures(
     return {charter_id: CharterMeasure(found) for charter_id, found in by_charter.items()}
 
 
+def missed_counts(charter_ids: Collection[int]) -> dict[int, int]:
+    """How many commitments of each charter are missed on their latest reading.
+
+    The same status as ``charter_measures`` (``Measure.status == "missed"``) from the latest
+    reading only, without trends or streaks: two statements, for the company map.
+    """
+    if not charter_ids:
+        return {}
+    targets = db.session.execute(
+        select(
+            Commitment.id,
+            Commitment.charter_id,
+            Commitment.target,
+            Commitment.indicator,
+            Commitment.target_value,
+            Commitment.chosen_direction,
+            Commitment.tolerance,
+        ).where(Commitment.charter_id.in_(list(charter_ids)), Commitment.target_value.is_not(None))
+    ).all()
+    latest = _latest_readings(charter_ids, depth=1)
+    found = dict.fromkeys(charter_ids, 0)
+    for row in targets:
+        rows = latest.get(row.id)
+        if not rows:
+            continue
+        direction = row.chosen_direction or guess_direction(row.target, row.indicator)
+        if outcome(rows[0][2], row.target_value, direction, row.tolerance) == Outcome.MISSED:
+            found[row.charter_id] += 1
+    return found
+
+
 def _latest_readings(
     charter_ids: list[int] | Select, until: date | None = None, depth: int = STREAK_WINDOW
 ) -> dict[int, list[tuple[str, date, float]]]:
