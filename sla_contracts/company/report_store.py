@@ -20,16 +20,13 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from .. import formats
 from ..extensions import db
 from ..labels import cause_label
 from ..models import CompanyReportPdf
-from ..pdf import RENDER_SLOT, render_pdf
-from ..pdf.stored import layout_key, render_lock
-from ..timeutil import utcnow
+from ..pdf import render_pdf
+from ..pdf.stored import layout_key, stored_or_rendered
 from ..transaction import atomic
 from .report import month_key, report_values
 
@@ -87,45 +84,6 @@ def render_report(values: dict[str, Any], language: str) -> bytes:
         )
 
 
-def _stored(month: str, language: str):
-    return db.session.execute(
-        select(CompanyReportPdf.content_key, CompanyReportPdf.pdf).where(
-            CompanyReportPdf.month == month, CompanyReportPdf.language == language
-        )
-    ).one_or_none()
-
-
-def _write(month: str, language: str, key: str, pdf: bytes, seen: str | None) -> None:
-    """Store ``pdf`` under ``key`` unless another worker changed the copy since ``seen``."""
-    digest = hashlib.sha256(pdf).hexdigest()
-    if seen is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    CompanyReportPdf(
-                        month=month,
-                        language=language,
-                        content_key=key,
-                        pdf=pdf,
-                        pdf_sha256=digest,
-                        rendered_at=utcnow(),
-                    )
-                )
-        except IntegrityError:
-            pass  # stored by another worker meanwhile: theirs stays
-        return
-    db.session.execute(
-        update(CompanyReportPdf)
-        .where(
-            CompanyReportPdf.month == month,
-            CompanyReportPdf.language == language,
-            CompanyReportPdf.content_key == seen,
-        )
-        .values(content_key=key, pdf=pdf, pdf_sha256=digest, rendered_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
 def stored_report_pdf(first: date, locale: object = "fr") -> bytes:
     """The report of the month beginning ``first`` in the reader's language: the stored copy
     while its key matches, else rendered and stored.
@@ -137,20 +95,20 @@ def stored_report_pdf(first: date, locale: object = "fr") -> bytes:
     month = month_key(first)
     values = report_values(first)
     key = content_key(values, language)
-    row = _stored(month, language)
-    if row is not None and row.content_key == key:
-        return row.pdf
-    db.session.commit()  # hold no transaction while waiting for another render
-    with render_lock(("report", month, language)):
-        row = _stored(month, language)
-        if row is not None and row.content_key == key:
-            return row.pdf  # another thread of this worker stored it meanwhile
-        db.session.commit()
-        with RENDER_SLOT:
-            rendered = render_report(values, language)
+    document = {"month": month, "language": language}
+
+    def store(pdf: bytes, seen: str | None) -> None:
         with atomic():
-            _write(month, language, key, rendered, row.content_key if row else None)
-    return rendered
+            CompanyReportPdf.store(document, key, pdf, seen)
+
+    return stored_or_rendered(
+        ("report", month, language),
+        key,
+        read=lambda: CompanyReportPdf.copy(**document),
+        render=lambda: render_report(values, language),
+        store=store,
+        end_transaction=db.session.commit,
+    )
 
 
 def pdf_filename(first: date, locale: object = "fr") -> str:

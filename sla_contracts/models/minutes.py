@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
+from .keyed_copy import KeyedCopy
 
 
-class ReviewMinutesPdf(db.Model):
+class ReviewMinutesPdf(KeyedCopy, db.Model):
     """The minutes of ``review`` in ``language``, rendered from values hashing to ``content_key``.
 
     Unlike a signed charter's PDF these bytes may be replaced: when what the minutes show

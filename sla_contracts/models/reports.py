@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
+from .keyed_copy import KeyedCopy
 
 
-class CompanyReportPdf(db.Model):
+class CompanyReportPdf(KeyedCopy, db.Model):
     """The report of ``month`` ("2027-01") in ``language``, rendered from values hashing to
     ``content_key``; replaced when what the report shows changes (a late reading, a renamed
     department, a new layout)."""

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import weasyprint
 from flask import current_app
+
+from . import RENDER_SLOT
 
 _LOCKS: weakref.WeakValueDictionary[Hashable, threading.Lock] = weakref.WeakValueDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -50,3 +52,35 @@ def layout_key(language: str) -> str:
             digest.update(catalogue.read_bytes())
         key = cache[language] = digest.hexdigest()
     return key
+
+
+def stored_or_rendered(
+    name: Hashable,
+    key: str,
+    *,
+    read: Callable[[], tuple[str, bytes] | None],
+    render: Callable[[], bytes],
+    store: Callable[[bytes, str | None], None],
+    end_transaction: Callable[[], None],
+) -> bytes:
+    """The stored copy of the document ``name`` while its content key is ``key``, else
+    rendered once and stored.
+
+    ``read`` gives the stored ``(content_key, pdf)`` or None; ``store(pdf, seen)`` writes the
+    render in its own transaction unless another worker replaced the copy ``seen``;
+    ``end_transaction`` ends the caller's transaction, so nothing is held while waiting for
+    another thread's render or rendering (``RENDER_SLOT``: one PDF at a time per process).
+    """
+    row = read()
+    if row is not None and row[0] == key:
+        return row[1]
+    end_transaction()
+    with render_lock(name):
+        row = read()
+        if row is not None and row[0] == key:
+            return row[1]  # another thread of this worker stored it meanwhile
+        end_transaction()
+        with RENDER_SLOT:
+            rendered = render()
+        store(rendered, row[0] if row is not None else None)
+    return rendered

@@ -25,15 +25,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import ReviewStateError
 from ..extensions import db
 from ..models import Review, ReviewMinutesPdf
-from ..pdf import RENDER_SLOT
-from ..pdf.stored import layout_key, render_lock
-from ..timeutil import utcnow
+from ..pdf.stored import layout_key, stored_or_rendered
 from ..transaction import atomic
 from .minutes import minutes_document, render_minutes
 
@@ -63,48 +59,6 @@ def content_key(values: dict[str, Any], chart: Markup, language: str) -> str:
 # ---------------------------------------------------------------- stored once
 
 
-def _stored(review_id: int, language: str):
-    return db.session.execute(
-        select(ReviewMinutesPdf.content_key, ReviewMinutesPdf.pdf).where(
-            ReviewMinutesPdf.review_id == review_id, ReviewMinutesPdf.language == language
-        )
-    ).one_or_none()
-
-
-def _write(review_id: int, language: str, key: str, pdf: bytes, seen: str | None) -> None:
-    """Store ``pdf`` under ``key`` unless another worker changed the copy since ``seen``.
-
-    Flushes in the caller's transaction; a lost race leaves the other worker's copy.
-    """
-    digest = hashlib.sha256(pdf).hexdigest()
-    if seen is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    ReviewMinutesPdf(
-                        review_id=review_id,
-                        language=language,
-                        content_key=key,
-                        pdf=pdf,
-                        pdf_sha256=digest,
-                        rendered_at=utcnow(),
-                    )
-                )
-        except IntegrityError:
-            pass  # stored by another worker meanwhile: theirs stays
-        return
-    db.session.execute(
-        update(ReviewMinutesPdf)
-        .where(
-            ReviewMinutesPdf.review_id == review_id,
-            ReviewMinutesPdf.language == language,
-            ReviewMinutesPdf.content_key == seen,
-        )
-        .values(content_key=key, pdf=pdf, pdf_sha256=digest, rendered_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
 def stored_minutes_pdf(review: Review, locale: object = "fr") -> bytes:
     """The minutes of a closed review in the reader's language: stored, or rendered and stored.
 
@@ -117,20 +71,20 @@ def stored_minutes_pdf(review: Review, locale: object = "fr") -> bytes:
     review_id = review.id
     values, chart = minutes_document(review, language)
     key = content_key(values, chart, language)
-    row = _stored(review_id, language)
-    if row is not None and row.content_key == key:
-        return row.pdf
-    db.session.commit()  # hold no transaction while waiting for another render
-    with render_lock(("minutes", review_id, language)):
-        row = _stored(review_id, language)
-        if row is not None and row.content_key == key:
-            return row.pdf  # another thread of this worker stored it meanwhile
-        db.session.commit()
-        with RENDER_SLOT:
-            rendered = render_minutes(values, chart, language)
+    document = {"review_id": review_id, "language": language}
+
+    def store(pdf: bytes, seen: str | None) -> None:
         with atomic():
-            _write(review_id, language, key, rendered, row.content_key if row else None)
-    return rendered
+            ReviewMinutesPdf.store(document, key, pdf, seen)
+
+    return stored_or_rendered(
+        ("minutes", review_id, language),
+        key,
+        read=lambda: ReviewMinutesPdf.copy(**document),
+        render=lambda: render_minutes(values, chart, language),
+        store=store,
+        end_transaction=db.session.commit,
+    )
 
 
 def keep_rendered_minutes(review: Review, locale: object = "fr") -> bytes:
@@ -142,9 +96,10 @@ def keep_rendered_minutes(review: Review, locale: object = "fr") -> bytes:
     language = minutes_language(locale)
     values, chart = minutes_document(review, language)
     key = content_key(values, chart, language)
-    row = _stored(review.id, language)
+    document = {"review_id": review.id, "language": language}
+    row = ReviewMinutesPdf.copy(**document)
     if row is not None and row.content_key == key:
         return row.pdf
     rendered = render_minutes(values, chart, language)
-    _write(review.id, language, key, rendered, row.content_key if row else None)
+    ReviewMinutesPdf.store(document, key, rendered, row.content_key if row else None)
     return rendered
