@@ -7,7 +7,7 @@ the second thirteen months ago and expired by the expiry job's service, its term
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -146,7 +146,10 @@ def seed_lifecycle(now: datetime) -> int:
         with notifications.inbox_only():
             charter = _sign(spec, now)
             if charter is not None and spec is EXPIRED:
-                expiry.expire_charter(charter, now)
+                # Expired the morning after its last day, as the daily job does: the report
+                # of that month counts it, later months no longer count it in force.
+                day_after = charter.valid_until + timedelta(days=1)
+                expiry.expire_charter(charter, datetime.combine(day_after, time(6), tzinfo=UTC))
         added += charter is not None
     db.session.flush()
     return added
