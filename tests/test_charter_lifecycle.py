@@ -521,3 +521,27 @@ def test_the_actions_of_an_expired_charter_are_no_longer_chased(org, signed):
     jobs.expire_charters(at(END + timedelta(days=1)))
     assert jobs.plan_reminders(at(END + timedelta(days=2))) == 0
     assert _notes("action_due_soon") == []
+
+
+def test_the_charter_page_says_how_many_days_are_left_within_the_reminders_window(
+    org, signed, login_as
+):
+    """Within 30 days of its end the header says how many days are left and what to do; a
+    renewal being written asks for its signature instead; earlier, nothing more is said."""
+    assert expiry.ending_soon(signed, date(2027, 1, 30)) is None  # 31 days before
+    assert expiry.ending_soon(signed, date(2027, 1, 31)) == 30
+    assert expiry.ending_soon(signed, date(2027, 2, 1)) == 29
+    assert expiry.ending_soon(signed, date(2027, 3, 2)) == 0  # its last day
+    assert expiry.ending_soon(signed, date(2027, 3, 3)) is None  # past it
+    signed.valid_until = date.today() + timedelta(days=12)
+    db.session.commit()
+    head = login_as(org.head_b)
+    page = head.get(f"/charters/{signed.id}").get_data(as_text=True)
+    assert "ends in 12 days: renew it to keep it in force" in page
+    renewal.renew_charter(org.head_a, _reload(signed))
+    db.session.commit()
+    page = head.get(f"/charters/{signed.id}").get_data(as_text=True)
+    assert "ends in 12 days: sign the renewal before then" in page
+    signed.valid_until = date.today() + timedelta(days=31)
+    db.session.commit()
+    assert "ends in" not in head.get(f"/charters/{signed.id}").get_data(as_text=True)

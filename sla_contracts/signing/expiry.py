@@ -42,6 +42,7 @@ from ..models import (
     User,
     version_in_force,
 )
+from ..timeutil import utcnow
 from .notices import _charter_link, heads
 from .renewal import days_left
 
@@ -65,6 +66,15 @@ def _in_force():
             CharterVersion.superseded_at.is_(None),
         ),
     )
+
+
+def ending_soon(charter: Charter, today: date | None = None) -> int | None:
+    """Days left (0 on the last day) for a charter in force whose end is within the reminders'
+    window (``max(EXPIRY_OFFSETS)`` days), else None: the charter page says it beside the end."""
+    if charter.expired_at is not None or charter.status not in IN_FORCE_STATUSES:
+        return None
+    left = days_left(charter, today or utcnow().date())
+    return left if left is not None and 0 <= left <= max(EXPIRY_OFFSETS) else None
 
 
 def expiry_key(charter_id: int, valid_until: date, offset: int) -> str:

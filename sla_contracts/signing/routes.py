@@ -41,6 +41,7 @@ from . import (
     actions,
     amendments,
     attempts,
+    expiry,
     pdf_store,
     renewal,
     share_links,
@@ -119,6 +120,7 @@ def _inject_panel():
         "version_state_label": version_state_label,
         "version_state": version_state,
         "last_decisions": renewal.last_decisions,
+        "ending_soon": expiry.ending_soon,
     }
 
 
