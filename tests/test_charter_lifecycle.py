@@ -32,6 +32,7 @@ from sla_contracts.models import (
 )
 from sla_contracts.models.standing import Standing
 from sla_contracts.signing import expiry, pdf_store, renewal, verification
+from sla_contracts.timeutil import utcnow
 
 from .api_helpers import assert_error, check_response
 from .signing_helpers import NOW, sign_both, submit
@@ -533,7 +534,7 @@ def test_the_charter_page_says_how_many_days_are_left_within_the_reminders_windo
     assert expiry.ending_soon(signed, date(2027, 2, 1)) == 29
     assert expiry.ending_soon(signed, date(2027, 3, 2)) == 0  # its last day
     assert expiry.ending_soon(signed, date(2027, 3, 3)) is None  # past it
-    signed.valid_until = date.today() + timedelta(days=12)
+    signed.valid_until = utcnow().date() + timedelta(days=12)
     db.session.commit()
     head = login_as(org.head_b)
     page = head.get(f"/charters/{signed.id}").get_data(as_text=True)
@@ -542,6 +543,6 @@ def test_the_charter_page_says_how_many_days_are_left_within_the_reminders_windo
     db.session.commit()
     page = head.get(f"/charters/{signed.id}").get_data(as_text=True)
     assert "ends in 12 days: sign the renewal before then" in page
-    signed.valid_until = date.today() + timedelta(days=31)
+    signed.valid_until = utcnow().date() + timedelta(days=31)
     db.session.commit()
     assert "ends in" not in head.get(f"/charters/{signed.id}").get_data(as_text=True)
