@@ -4,7 +4,7 @@ What moved in month M (UTC): charters in force at the end of M, signed (a versio
 renewed (audit kind ``renewed``), ended (``ended``) and expired (``expired``) in M; reviews held
 (closed) in M and late (due before the end of M, not closed by then, not cancelled); per
 end-customer criterion the share of commitments met on the readings of periods begun before
-the end of M (``models.measured.charter_measures``) and the criterion's monthly values; the
+the end of M (``models.measured.latest_outcomes``) and the criterion's monthly values; the
 pairs with the largest satisfaction gap at their last review closed by the end of M; the
 irritants quoted most in M (reviews' and the survey's); the misses of the reviews held in M
 by cause (``company.figures.misses_by_cause``).
@@ -40,7 +40,7 @@ from ..models import (
     SatisfactionAnswer,
     named_b_first,
 )
-from ..models.measured import charter_measures
+from ..models.measured import latest_outcomes
 from ..timeutil import add_months
 from .figures import misses_by_cause
 
@@ -233,19 +233,15 @@ def _criteria(first: date, end: datetime) -> tuple[int, list]:
         select(Charter.id, Charter.criterion_id).where(_in_force_at(end))
     ).all()
     # The same set as a SELECT: thousands of ids stay in the database, not in parameters.
-    measures = charter_measures(
-        select(Charter.id).where(_in_force_at(end)), until=end.date(), depth=1
-    )
+    outcomes = latest_outcomes(select(Charter.id).where(_in_force_at(end)), until=end.date())
     by_criterion: dict[int, dict] = {}
     for charter_id, criterion_id in in_force:
         entry = by_criterion.setdefault(
             criterion_id, {"charters": 0, "met": 0, "partly_met": 0, "missed": 0, "no_data": 0}
         )
         entry["charters"] += 1
-        found = measures.get(charter_id)
-        for measure in found.measures.values() if found else ():
-            if measure.status in entry:
-                entry[measure.status] += 1
+        for status, count in outcomes.get(charter_id, {}).items():
+            entry[status] += count
     since = add_months(first, 1 - TREND_MONTHS)
     readings: dict[int, list] = {}
     for row in db.session.execute(

@@ -12,7 +12,7 @@ readings through one window query (``ROW_NUMBER() OVER (PARTITION BY commitment 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -140,20 +140,42 @@ def _measure(
     )
 
 
-def charter_measures(
-    charter_ids: Collection[int] | Select,
-    *,
-    until: date | None = None,
-    depth: int = STREAK_WINDOW,
-) -> dict[int, CharterMeasure]:
-    """Each charter's computed standing, in two statements whatever their number.
+def charter_measures(charter_ids: Collection[int]) -> dict[int, CharterMeasure]:
+    """Each charter's computed standing, in two statements whatever their number."""
+    if not charter_ids:
+        return {}
+    charter_ids = list(charter_ids)
+    targets = db.session.execute(
+        select(
+            Commitment.id,
+            Commitment.charter_id,
+            Commitment.target,
+            Commitment.indicator,
+            Commitment.target_value,
+            Commitment.chosen_direction,
+            Commitment.tolerance,
+        ).where(Commitment.charter_id.in_(charter_ids))
+    ).all()
+    readings = _latest_readings(charter_ids)
+    by_charter: dict[int, dict[int, Measure]] = {charter_id: {} for charter_id in charter_ids}
+    for row in targets:
+        direction = row.chosen_direction or guess_direction(row.target, row.indicator)
+        by_charter[row.charter_id][row.id] = _measure(
+            row.target_value, direction, row.tolerance, readings.get(row.id, [])
+        )
+    return {charter_id: CharterMeasure(found) for charter_id, found in by_charter.items()}
 
-    ``charter_ids``: ids, or a ``SELECT`` of ids, for thousands of charters (the set stays in
-    the database instead of thousands of parameters; charters without commitments are then
-    left out of the answer). ``until``: as it stood on the readings of periods begun before
-    that day (a past month's report); by default on every reading. ``depth``: how many
-    readings back to read (1: the status and last reading only, no trend nor streak; the
-    monthly report's share met).
+
+def latest_outcomes(
+    charter_ids: Collection[int] | Select, *, until: date | None = None
+) -> dict[int, Counter[str]]:
+    """Per charter, how many measured commitments are met, partly met, missed or without data
+    on their latest reading: the statuses ``charter_measures`` gives, without trends, streaks
+    or ``Measure`` objects (the company map and the monthly report count them for thousands
+    of charters). Two statements. ``charter_ids``: ids, or a ``SELECT`` of ids for thousands
+    of charters (the set stays in the database; charters without measured commitments are
+    then left out). ``until``: on the readings of periods begun before that day (a past
+    month's report); by default on every reading.
     """
     listed = not isinstance(charter_ids, Select)
     if listed and not charter_ids:
@@ -168,49 +190,27 @@ def charter_measures(
             Commitment.target_value,
             Commitment.chosen_direction,
             Commitment.tolerance,
-        ).where(Commitment.charter_id.in_(charter_ids))
+        ).where(Commitment.charter_id.in_(charter_ids), Commitment.target_value.is_not(None))
     ).all()
-    readings = _latest_readings(charter_ids, until, depth)
-    by_charter: dict[int, dict[int, Measure]] = (
-        {charter_id: {} for charter_id in charter_ids} if listed else defaultdict(dict)
-    )
-    for row in targets:
-        direction = row.chosen_direction or guess_direction(row.target, row.indicator)
-        by_charter[row.charter_id][row.id] = _measure(
-            row.target_value, direction, row.tolerance, readings.get(row.id, [])
-        )
-    return {charter_id: CharterMeasure(found) for charter_id, found in by_charter.items()}
-
-
-def missed_counts(charter_ids: Collection[int]) -> dict[int, int]:
-    """How many commitments of each charter are missed on their latest reading.
-
-    The same status as ``charter_measures`` (``Measure.status == "missed"``) from the latest
-    reading only, without trends or streaks: two statements, for the company map.
-    """
-    if not charter_ids:
-        return {}
-    targets = db.session.execute(
-        select(
-            Commitment.id,
-            Commitment.charter_id,
-            Commitment.target,
-            Commitment.indicator,
-            Commitment.target_value,
-            Commitment.chosen_direction,
-            Commitment.tolerance,
-        ).where(Commitment.charter_id.in_(list(charter_ids)), Commitment.target_value.is_not(None))
-    ).all()
-    latest = _latest_readings(charter_ids, depth=1)
-    found = dict.fromkeys(charter_ids, 0)
+    latest = _latest_readings(charter_ids, until, depth=1)
+    found: dict[int, Counter[str]] = defaultdict(Counter)
+    if listed:
+        found.update((charter_id, Counter()) for charter_id in charter_ids)
     for row in targets:
         rows = latest.get(row.id)
         if not rows:
+            found[row.charter_id][NO_DATA] += 1
             continue
         direction = row.chosen_direction or guess_direction(row.target, row.indicator)
-        if outcome(rows[0][2], row.target_value, direction, row.tolerance) == Outcome.MISSED:
-            found[row.charter_id] += 1
-    return found
+        status = outcome(rows[0][2], row.target_value, direction, row.tolerance).value
+        found[row.charter_id][status] += 1
+    return dict(found)
+
+
+def missed_counts(charter_ids: Collection[int]) -> dict[int, int]:
+    """How many commitments of each charter are missed on their latest reading (the map)."""
+    found = latest_outcomes(charter_ids)
+    return {charter_id: counts[Outcome.MISSED] for charter_id, counts in found.items()}
 
 
 def _latest_readings(
