@@ -102,4 +102,21 @@ def defaults() -> dict:
         # address (X-Forwarded-For) and scheme are used: otherwise the login rate limit counts
         # every client as the proxy's address, and one attacker locks everybody out.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Trust that travels (issue 15; the contract "trust" of docs/architecture.md).
+        # The organisation's certificate (PKCS#12) that signs the stored PDF of every version
+        # in force; empty: the self-signed demonstration certificate under instance/.
+        "SIGNING_CERT_P12": env.get("SIGNING_CERT_P12", ""),
+        "SIGNING_CERT_PASSWORD": env.get("SIGNING_CERT_PASSWORD", ""),
+        # An RFC 3161 timestamp authority: signatures then carry a timestamp (PAdES B-T).
+        "TSA_URL": env.get("TSA_URL", ""),
+        # Sign-in with the company's OpenID Connect provider (empty issuer: passwords only).
+        "OIDC_ISSUER": env.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET", ""),
+        # The name on the login page's button, "Sign in with <name>".
+        "OIDC_PROVIDER_NAME": env.get("OIDC_PROVIDER_NAME", ""),
+        # 1: the password form is gone, everyone signs in through the provider.
+        "OIDC_REQUIRED": _bool("OIDC_REQUIRED", False),
+        # The claim carrying a department code, to place a person on first sign-in.
+        "OIDC_DEPARTMENT_CLAIM": env.get("OIDC_DEPARTMENT_CLAIM", ""),
     }

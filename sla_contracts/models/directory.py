@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -67,11 +77,17 @@ class Department(db.Model):
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_oidc_subject", "oidc_issuer", "oidc_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    # None for a person who signs in only through the company's identity provider (issue 15).
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    # The identity provider's issuer and subject ("sub") once this person signed in through it:
+    # later sign-ins match on them, the first one on the verified e-mail.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8), default="fr")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Reads the company's monthly report (issue 14) without administering anything.
@@ -117,6 +133,21 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class IdentitySettings(db.Model):
+    """The administrator's sign-in choices (one row; defaults when absent).
+
+    ``oidc_required``: everyone signs in through the identity provider, the password form is
+    gone (the ``OIDC_REQUIRED`` setting forces the same).
+    """
+
+    __tablename__ = "identity_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    oidc_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Membership(db.Model):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 from .charters import Charter
-from .directory import Department, User
+from .directory import Department, User, enum_column
 
 
 class CharterVersion(db.Model):
@@ -86,6 +86,13 @@ class CharterVersion(db.Model):
         return [s for s in self.signatures if s.voided_at is None]
 
 
+class SignatureMethod(enum.StrEnum):
+    """How the signer proved who they were just before signing (issue 15)."""
+
+    PASSWORD = "password"  # noqa: S105 - a method's name: the local password, typed again
+    IDENTITY_PROVIDER = "identity_provider"  # a fresh sign-in at the company's OIDC provider
+
+
 class Signature(db.Model):
     """One department's signature of one version: at most one per side (a constraint)."""
 
@@ -100,6 +107,9 @@ class Signature(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    method: Mapped[SignatureMethod] = mapped_column(
+        enum_column(SignatureMethod, "signature_method"), default=SignatureMethod.PASSWORD
+    )
 
     version: Mapped[CharterVersion] = relationship(back_populates="signatures")
     department: Mapped[Department] = relationship()
