@@ -3,8 +3,9 @@
 #
 #   scripts/system-packages.sh venv   python3 and its venv module (to create .venv)
 #   scripts/system-packages.sh run    what WeasyPrint needs to draw PDFs (make run)
-#   scripts/system-packages.sh test   that, plus chromium (browser journeys); the tests read
-#                                     PDFs with pypdf, so no PDF tool is needed
+#   scripts/system-packages.sh test   that, plus chromium (browser journeys) and poppler-utils
+#                                     (pdfsig checks the signed PDFs as a reader nobody here
+#                                     wrote; the tests read PDF text with pypdf)
 #
 # Quick when everything is there (one dpkg-query, nothing else). Missing packages are
 # installed with apt-get as root, or through sudo. SKIP_SYSTEM_PACKAGES=1 skips it all.
@@ -34,7 +35,7 @@ case "$set_name" in
     fi
     wanted=() ;;
   run) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core) ;;
-  test) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium) ;;
+  test) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium poppler-utils) ;;
 esac
 if ((${#wanted[@]})); then
   installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${wanted[@]}" 2>/dev/null || true)"
