@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.font.basic import SimpleFontEngineFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -35,7 +35,6 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
-from pypdf import PdfReader
 
 FIELD_NAME = "Reciproque"
 FIELD_ANCHOR = "pades-signature"
@@ -54,14 +53,49 @@ class Placement:
 
 def field_placement(pdf: bytes, anchor: str = FIELD_ANCHOR) -> Placement | None:
     """Where the template reserved the appearance: the anchor's page and box, or None."""
-    reader = PdfReader(io.BytesIO(pdf))
-    destination = reader.named_destinations.get(anchor)
+    return _placement(PdfFileReader(io.BytesIO(pdf), strict=False), anchor)
+
+
+def _named(tree, name: str):
+    """The value of ``name`` in a PDF name tree (``/Names`` pairs, ``/Kids`` below)."""
+    if tree is None:
+        return None
+    pairs = tree.get("/Names")
+    if pairs is not None:
+        for index in range(0, len(pairs) - 1, 2):
+            if str(pairs[index]) == name:
+                return pairs[index + 1]
+    for kid in tree.get("/Kids") or ():
+        found = _named(kid, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _page_refs(node) -> list:
+    refs = []
+    for kid in node.raw_get("/Kids"):
+        page = kid.get_object()
+        if page.get("/Type") == "/Pages":
+            refs.extend(_page_refs(page))
+        else:
+            refs.append(kid.reference)
+    return refs
+
+
+def _placement(reader: PdfFileReader, anchor: str) -> Placement | None:
+    """The anchor's placement, read with pyHanko's reader (the one signing parses anyway)."""
+    names = reader.root.get("/Names")
+    destination = _named(names.get("/Dests") if names is not None else None, anchor)
     if destination is None:
         return None
-    left, top = float(destination.left or 0), float(destination.top or 0)
+    if isinstance(destination, generic.DictionaryObject):
+        destination = destination["/D"]
+    page_ref = destination.raw_get(0).reference
+    left, top = float(destination[2] or 0), float(destination[3] or 0)
     width, height = FIELD_WIDTH_MM * POINTS_PER_MM, FIELD_HEIGHT_MM * POINTS_PER_MM
     box = (round(left), round(top - height), round(left + width), round(top))
-    return Placement(reader.get_destination_page_number(destination), box)
+    return Placement(_page_refs(reader.root["/Pages"]).index(page_ref), box)
 
 
 _REPLACEMENTS = {"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "·": "-"}
@@ -122,8 +156,8 @@ def sign_pdf(
     ``placement`` if given; a PDF without the room gets an invisible signature. With a
     ``timestamper``, the signature carries an RFC 3161 timestamp (PAdES B-T).
     """
-    where = placement or field_placement(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    where = placement or _placement(writer.prev, FIELD_ANCHOR)
     spec = fields.SigFieldSpec(
         sig_field_name=FIELD_NAME,
         on_page=where.page if where else 0,
