@@ -11,7 +11,7 @@ from sla_contracts.extensions import db
 from sla_contracts.jobs import JOBS
 from sla_contracts.models import Role, User
 
-CONTRACT = {"init-db", "seed-demo", "create-user", "run-jobs", "verify-audit"}
+CONTRACT = {"init-db", "seed-demo", "create-user", "run-jobs", "verify-audit", "export", "import"}
 
 
 def _people() -> int:

@@ -37,6 +37,7 @@ from ..pdf.stored import render_lock
 from ..timeutil import add_months
 from ..transaction import atomic
 from . import certificate
+from .completion import completion_values
 from .versions import sha256_hex, valid_signatures
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
                 "signature": {
                     "name": signature.user.name,
                     "signed_at": signature.signed_at,
+                    "method": str(signature.method or "password"),
                 }
                 if signature
                 else None,
@@ -97,6 +99,7 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         )
     criterion = data["criterion"]
     activated = version.activated_at
+    qr = qr_svg(verify_url(version.fingerprint))
     next_review = add_months(activated.date(), data["review_cadence_months"]) if activated else None
     return {
         "title": data["title"],
@@ -119,7 +122,9 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         "frozen_at": version.created_at,
         "is_signed": activated is not None,
         "verify_url": verify_url(version.fingerprint),
-        "qr_svg": qr_svg(verify_url(version.fingerprint)),
+        "qr_svg": qr,
+        # The last pages of a signed version (None for an unsigned one): see ``completion``.
+        "completion": completion_values(version, verify_url(version.fingerprint), qr),
     }
 
 
