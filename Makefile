@@ -40,7 +40,13 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	BASE_URL="$(BASE_URL)" SCHEDULER_IN_PROCESS=1 $(FLASK) run --reload --host $(HOST) --port $(PORT)
 
-test: install
+# The test OpenID Connect provider (tests/oidc_provider, panva's oidc-provider) under Node.js.
+OIDC_PROVIDER := tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the OpenID Connect tests will say so"; fi
+
+test: install $(OIDC_PROVIDER)/node_modules/.package-lock.json
 	$(PY) -m pytest -n $(or $(TEST_WORKERS),auto) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -109,21 +109,28 @@ def _configure_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
+    from .auth import oidc
     from .auth.routes import bp as auth_bp
     from .charters import drafting_routes, negotiation_routes  # noqa: F401 - routes on charters_bp
     from .charters.routes import bp as charters_bp
+    from .directory.oidc_routes import bp as oidc_bp
     from .main.routes import bp as main_bp
     from .notifications import init_app as notifications_init
     from .reviews import survey_routes  # noqa: F401 - routes on reviews_bp
     from .reviews.routes import bp as reviews_bp
 
     app.register_blueprint(auth_bp)
+    oidc.init_app(app)
+    app.register_blueprint(oidc_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(charters_bp)
     app.register_blueprint(reviews_bp)
     notifications_init(app)
 
-    from .directory import dependency_routes  # noqa: F401 - routes on directory_bp
+    from .directory import (
+        dependency_routes,  # noqa: F401 - routes on directory_bp
+        identity_routes,  # noqa: F401 - routes on directory_bp
+    )
     from .directory.routes import bp as directory_bp
     from .directory.routes import nav as directory_nav
     from .main.templating import add_nav
@@ -135,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
 
     api_init_app(app)
 
+    from .signing import provider_routes  # noqa: F401 - routes on signing_bp
     from .signing.routes import bp as signing_bp
     from .signing.routes import share_bp, verify_bp
 

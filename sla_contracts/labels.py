@@ -19,6 +19,7 @@ from .models import (
     ReviewStatus,
     Role,
     ShareLinkStatus,
+    SignatureMethod,
     Standing,
 )
 
@@ -45,6 +46,12 @@ SHARE_LINK_STATUS_LABELS = {
     ShareLinkStatus.ACTIVE: lazy_pgettext("share link", "Active"),
     ShareLinkStatus.EXPIRED: lazy_pgettext("share link", "Expired"),
     ShareLinkStatus.REVOKED: lazy_pgettext("share link", "Revoked"),
+}
+
+# How a signer proved who they were just before signing (audit trail, certificate of completion).
+SIGNATURE_METHOD_LABELS = {
+    SignatureMethod.PASSWORD: _l("password"),
+    SignatureMethod.IDENTITY_PROVIDER: _l("identity provider"),
 }
 
 ROLE_LABELS = {Role.HEAD: _l("Head"), Role.MEMBER: _l("Member")}
@@ -139,6 +146,11 @@ def standing_label(standing: CharterStanding | Standing | str) -> str:
 
 def share_link_status_label(status: ShareLinkStatus | str) -> str:
     return str(SHARE_LINK_STATUS_LABELS[ShareLinkStatus(status)])
+
+
+def signature_method_label(method: SignatureMethod | str | None) -> str:
+    """The method's name; events and signatures from before methods were recorded: password."""
+    return str(SIGNATURE_METHOD_LABELS[SignatureMethod(method or SignatureMethod.PASSWORD)])
 
 
 def role_label(role: Role | str) -> str:

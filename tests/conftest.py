@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.plugins.reviews",  # active, planned_review, started_review
     "tests.plugins.mail",  # smtp: a real SMTP server on a free port
     "tests.plugins.browser",  # live_server, chromium_browser, output_dir
+    "tests.plugins.oidc",  # oidc, oidc_running: a real OpenID Connect provider (Node.js)
     "tests.plugins.demo",  # demo: the seeded demo organisation, a review in progress
 ]
 

@@ -19,8 +19,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..audit.operations import record_event
+from ..auth import oidc
 from ..auth.service import authenticate
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden
 from ..extensions import db, limiter
 from ..models import ApiToken, Role, User
 from ..timeutil import utcnow
@@ -227,14 +228,21 @@ def _login_limit() -> str:
     who="anyone (no authentication); rate-limited like the login form "
     "(LOGIN_RATE_LIMIT per address: 429 past it)",
     tag="auth",
-    errors=(400, 422, 429),
+    errors=(400, 403, 422, 429),
     description="Tokens expire (API_TOKEN_LIFETIME_DAYS, 30 days by default) and stop "
     "working when revoked or when their owner is archived. A wrong e-mail or password is a "
-    "401 unauthorized.",
+    "401 unauthorized. When the administrator (or OIDC_REQUIRED) requires the company's "
+    "identity provider, passwords are refused here too: 403 forbidden.",
 )
 @bp.arguments(TokenRequestSchema, example={"email": "head@example.com", "password": "…"})
 @bp.response(201, TokenSchema, description="A new token", example=TOKEN_EXAMPLE)
 def create_token(data):
+    if oidc.is_required():
+        # Passwords are not a credential any more: none is checked, none gives a token.
+        raise Forbidden(
+            _("Passwords are not used here: everyone signs in through %(provider)s.",
+              provider=oidc.provider_name())
+        )  # fmt: skip
     user = authenticate(data["email"], data["password"])
     if user is None:
         raise Unauthorized(_("Wrong e-mail or password."))

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from .. import formats
 from ..extensions import db
-from ..labels import decision_label, field_label
+from ..labels import decision_label, field_label, signature_method_label
 from ..models import AuditEvent, Department, User
 
 ACTION_LABELS = {
@@ -241,11 +241,14 @@ FORMATTERS: dict[str, Formatter] = {
     "fingerprint": lambda v, e, n: _("fingerprint %(value)s", value=_short(v)),
     "pdf_sha256": lambda v, e, n: _("PDF SHA-256 %(value)s", value=_short(v)),
     "ip": lambda v, e, n: _("from address %(ip)s", ip=v),
+    "method": lambda v, e, n: _("re-authentication: %(method)s", method=signature_method_label(v)),
 }
 
 
 def _details(event: AuditEvent, names: Names) -> list[str]:
     data = event.data or {}
+    if event.action == "signed" and "method" not in data:
+        data = {**data, "method": "password"}  # signed before methods were recorded
     parts: list[str] = []
     for key, formatter in FORMATTERS.items():
         value = data.get(key)

@@ -21,6 +21,7 @@ from ..extensions import db, limiter
 from ..models import EmailFrequency, User
 from ..timeutil import utcnow
 from ..transaction import atomic
+from . import oidc
 from .forms import LoginForm, PasswordForm, PreferencesForm
 from .passwords import hash_password, verify_password
 from .service import authenticate
@@ -50,7 +51,15 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
-    if form.validate_on_submit():
+    required = oidc.is_required()
+    if required and request.method == "POST":
+        # The password form is gone; a password posted anyway is refused, never checked.
+        flash(
+            _("Sign in through %(provider)s: passwords are not used here.",
+              provider=oidc.provider_name()),
+            "error",
+        )  # fmt: skip
+    elif form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
             flash(_("Wrong e-mail or password."), "error")
@@ -60,18 +69,27 @@ def login():
             session.permanent = True
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
-    return render_template("auth/login.html", form=form)
+    return render_template(
+        "auth/login.html",
+        form=form,
+        oidc_name=oidc.provider_name() if oidc.is_configured() else None,
+        passwords=not required,
+    )
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    id_token = session.get("oidc_id_token")
     if current_user.is_authenticated:
         with atomic():
             end_all_sessions(db.session.get(User, current_user.id))
         logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    back = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.login")
+    # Signed in through the provider: end its session too, where it offers RP-initiated logout.
+    provider_logout = oidc.logout_url(id_token, back) if id_token else None
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.route("/preferences", methods=["GET", "POST"])

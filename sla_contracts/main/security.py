@@ -13,6 +13,8 @@ fills in what is missing.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, current_app
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -46,9 +48,22 @@ def pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Respons
     return response
 
 
+def _form_action_to_provider(policy: str) -> str:
+    """Forms may lead to the identity provider (the sign page's re-authentication, logout).
+
+    Chromium applies ``form-action`` to the redirects after a form's POST too.
+    """
+    issuer = urlsplit(current_app.config.get("OIDC_ISSUER") or "")
+    if not (issuer.scheme and issuer.netloc):
+        return policy
+    origin = f"{issuer.scheme}://{issuer.netloc}"
+    return policy.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 def set_security_headers(response: Response) -> Response:
     """Fill in the security headers this response does not set itself."""
     headers = dict(HEADERS)
+    headers["Content-Security-Policy"] = _form_action_to_provider(CONTENT_SECURITY_POLICY)
     if response.mimetype == "application/pdf":
         headers.update(PDF_HEADERS)
     if current_app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS only

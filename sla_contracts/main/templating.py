@@ -97,5 +97,6 @@ def register(app: Flask) -> None:
             "field_value": labels.field_value,
             "field_labels": labels.field_labels,
             "revision_action_label": labels.revision_action_label,
+            "signature_method_label": labels.signature_method_label,
             "version_sides": version_sides,
         }

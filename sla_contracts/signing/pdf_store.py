@@ -33,6 +33,7 @@ from ..pdf import RENDER_SLOT, render_pdf
 from ..pdf.stored import render_lock
 from ..timeutil import add_months
 from ..transaction import atomic
+from .completion import completion_values
 from .versions import sha256_hex, valid_signatures
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
                 "signature": {
                     "name": signature.user.name,
                     "signed_at": signature.signed_at,
+                    "method": str(signature.method or "password"),
                 }
                 if signature
                 else None,
@@ -93,6 +95,7 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         )
     criterion = data["criterion"]
     activated = version.activated_at
+    qr = qr_svg(verify_url(version.fingerprint))
     next_review = add_months(activated.date(), data["review_cadence_months"]) if activated else None
     return {
         "title": data["title"],
@@ -115,7 +118,9 @@ def pdf_values(version: CharterVersion) -> dict[str, Any]:
         "frozen_at": version.created_at,
         "is_signed": activated is not None,
         "verify_url": verify_url(version.fingerprint),
-        "qr_svg": qr_svg(verify_url(version.fingerprint)),
+        "qr_svg": qr,
+        # The last pages of a signed version (None for an unsigned one): see ``completion``.
+        "completion": completion_values(version, verify_url(version.fingerprint), qr),
     }
 
 

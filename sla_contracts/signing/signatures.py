@@ -36,6 +36,7 @@ from ..models import (
     Comment,
     Department,
     Signature,
+    SignatureMethod,
     User,
     pending_version,
     version_in_force,
@@ -71,7 +72,15 @@ def reauthenticate(user_id: int, password_hash: str, password: Any) -> Reauthent
     return Reauthentication(user_id, password_hash, is_valid)
 
 
-def _password_confirmed(actor: User, password: Any) -> bool:
+def _password_confirmed(actor: User, password: Any, method: SignatureMethod) -> bool:
+    if method == SignatureMethod.IDENTITY_PROVIDER:
+        # The caller saw a fresh sign-in of this person at the provider (``auth_time`` checked)
+        # and says so with a valid Reauthentication for them; no local password is involved.
+        return (
+            isinstance(password, Reauthentication)
+            and password.is_valid
+            and password.user_id == actor.id
+        )
     if isinstance(password, Reauthentication):
         # Checked earlier, for this person and the password they have now.
         return (
@@ -274,10 +283,15 @@ def sign_charter(
     password: Any,
     ip: str | None,
     now: datetime | None = None,
+    method: SignatureMethod = SignatureMethod.PASSWORD,
 ) -> Signature:
     """Sign the version awaiting signatures for the side ``actor`` heads, after re-authentication.
 
     ``password`` is the password typed, or a :class:`Reauthentication` checked beforehand.
+    ``method`` says how the signer re-authenticated: the password (the default), or a fresh
+    sign-in at the identity provider (then ``password`` is a valid :class:`Reauthentication`
+    of ``actor`` built by the caller that checked it). The signature, its audit event and the
+    certificate of completion record it.
 
     Safe when both heads sign at once: the charter's row lock serialises them, the second
     sees the first signature and activates; the unique (version, department) constraint
@@ -293,7 +307,8 @@ def sign_charter(
         raise Forbidden(_("Only a head of one of the two departments can sign this charter."))
     if isinstance(version_number, bool) or not isinstance(version_number, int):
         raise ValidationError(_("Say which version you sign."), field="version")
-    if not _password_confirmed(actor, password):
+    method = SignatureMethod(method)
+    if not _password_confirmed(actor, password, method):
         raise ValidationError(
             _("This password is not right. Your signature was not recorded."), field="password"
         )
@@ -330,6 +345,7 @@ def sign_charter(
         signed_at=now,
         fingerprint=version.fingerprint,
         ip_address=(ip or "")[:45] or None,
+        method=method,
     )
     try:
         with db.session.begin_nested():
@@ -350,6 +366,7 @@ def sign_charter(
             "department_id": department.id,
             "fingerprint": version.fingerprint,
             "ip": signature.ip_address,
+            "method": method.value,
         },
         now=now,
     )
