@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -18,10 +18,10 @@ from sla_contracts.audit.describe import describe_events
 from sla_contracts.errors import ValidationError
 from sla_contracts.extensions import db
 from sla_contracts.models import AuditEvent, Signature, SignatureMethod
-from sla_contracts.signing import completion, pdf_store, signatures
+from sla_contracts.signing import amendments, completion, pdf_store, signatures
 from tests.plugins.people import TEST_PASSWORD
 
-from .signing_helpers import pdf_text, submit
+from .signing_helpers import pdf_text, sign_both, submit
 
 SUBMITTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SIGNED_A = datetime(2026, 3, 3, 8, 15, 42, tzinfo=UTC)
@@ -223,3 +223,23 @@ def test_events_from_before_methods_read_as_password(org):
     assert row["method"] == "password" and row["department"] is None
     with force_locale("fr"):
         assert "réauthentification : mot de passe" in describe_events([old])[1]
+
+
+def test_an_amendments_certificate_lists_only_its_own_signing(org, make_charter):
+    charter = make_charter(commitments=(1, 1))
+    v1 = _sign(org, charter)
+    first_pdf = v1.pdf
+    amendments.open_amendment(org.head_b, charter, SIGNED_B + timedelta(days=1))
+    db.session.commit()
+    v2 = sign_both(org, charter, SIGNED_B + timedelta(days=2))  # all at 2026-03-06 16:05:07
+    db.session.refresh(v1)
+    assert v1.pdf == first_pdf  # the first version's file stays as it was
+    values = completion.completion_values(v2, "http://x/verify")
+    assert [(e["action"], e["at"]) for e in values["events"]] == [
+        ("submitted", "2026-03-06 16:05:07 UTC"),
+        ("signed", "2026-03-06 16:05:07 UTC"),
+        ("signed", "2026-03-06 16:05:07 UTC"),
+        ("activated", "2026-03-06 16:05:07 UTC"),
+    ]
+    last = _one_line(_pages(v2.pdf)[-1])
+    assert "Version 2" in last and "2026-03-03" not in last
