@@ -61,6 +61,15 @@ def init_db() -> None:
             f"Wrote a random SECRET_KEY to {SECRET_KEY_FILE} (used when the "
             "SECRET_KEY environment variable is not set)."
         )
+    from .signing.certificate import ensure_demo_certificate
+
+    made = ensure_demo_certificate()
+    if made is not None:
+        click.echo(
+            f"Made a self-signed certificate for demonstration only at {made}: it signs the "
+            "stored PDFs; set SIGNING_CERT_P12 and SIGNING_CERT_PASSWORD to the "
+            "organisation's certificate."
+        )
 
 
 @click.command("seed-demo")

@@ -78,6 +78,7 @@ def test_verify_endpoint(org, make_charter, api):
         assert body["authentic"] is True and body["matched"] == matched
         assert body["charter_id"] == charter.id and body["version"] == 1
         assert body["superseded"] is False
+        assert body["pdf_signature_intact"] is True  # the stored file's PAdES signature
         assert {s["name"] for s in body["signed_by"]} == {"Alice Head", "Bruno Head"}
     response = caller.get(f"{BASE}/verify/{'0' * 64}")
     check_response(response, "get", "/api/v1/verify/{fingerprint}")
@@ -91,6 +92,7 @@ def test_verify_endpoint(org, make_charter, api):
         "superseded": False,
         "in_force": False,
         "superseded_by": None,
+        "pdf_signature_intact": None,
     }
     assert_error(caller.get(f"{BASE}/verify/xyz"), 422, "validation_error", "fingerprint")
     assert ApiClient(caller.client).get(f"{BASE}/verify/{version.fingerprint}").status_code == 401

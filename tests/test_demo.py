@@ -253,3 +253,27 @@ def test_seed_demo_measures_a_year_and_shows_a_warning(seeded):
     assert blamed and all(a.prerequisite_commitment_id for a in blamed)
     tracked = db.session.scalars(select(CriterionReading.criterion_id).distinct()).all()
     assert len(tracked) == db.session.scalar(select(func.count()).select_from(CustomerCriterion))
+
+
+def test_seeded_charters_in_force_have_digitally_signed_pdfs(seeded, tmp_path):
+    import hashlib
+    import subprocess
+
+    from sla_contracts.extensions import db
+    from sla_contracts.models.signing import CharterVersion
+    from sla_contracts.pdf import pades
+
+    in_force = db.session.scalars(
+        db.select(CharterVersion).where(CharterVersion.activated_at.is_not(None))
+    ).all()
+    assert in_force
+    for version in in_force:
+        assert version.pdf_sha256 == hashlib.sha256(version.pdf).hexdigest()
+        status = pades.signature_status(version.pdf)
+        assert status.intact and "Réciproque demo — for demonstration only" in status.signer
+    path = tmp_path / "demo.pdf"
+    path.write_bytes(in_force[0].pdf)
+    report = subprocess.run(
+        ["/usr/bin/pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
+    assert "Signature is Valid." in report and "Total document signed" in report, report

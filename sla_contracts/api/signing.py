@@ -100,6 +100,15 @@ class VerificationSchema(Schema):
         source=lambda r: r.newer.number if r.newer else None,
         metadata={"description": "The number of the version that replaced it"},
     )
+    pdf_signature_intact = Bool(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Whether the stored PDF's digital signature (PAdES, the "
+            "organisation's certificate) is intact and covers the whole file; null when the "
+            "version has no stored PDF (not signed, or not rendered yet)"
+        },
+    )
 
 
 VersionPage = page_of(VersionSummarySchema, "versions", "VersionPage")
@@ -126,6 +135,7 @@ VERIFICATION_EXAMPLE = {
     "superseded": False,
     "in_force": True,
     "superseded_by": None,
+    "pdf_signature_intact": True,
 }
 PDF_RESPONSE = {
     "description": "The PDF",

@@ -6,7 +6,9 @@ half a second and more). ``signed_pdf`` renders and stores it the first time any
 right after the signing request commits, or at the first download if that render was lost.
 A per-process lock per fingerprint keeps one render per worker, and the conditional
 ``UPDATE … WHERE pdf IS NULL`` keeps one stored copy across workers: once stored, the bytes
-never change (their SHA-256 is recorded in the audit trail).
+never change (their SHA-256 is recorded in the audit trail). The stored copy is digitally
+signed (PAdES, ``pdf/pades.py``) with the organisation's certificate (``certificate.py``) right
+after the render, still outside any transaction: ``pdf_sha256`` is the hash of the signed file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from datetime import UTC
 from typing import Any
 
 import segno
@@ -29,10 +32,11 @@ from ..errors import CharterStateError, NotFound
 from ..extensions import db
 from ..labels import cadence_label, direction_label, term_label
 from ..models import Charter, CharterVersion, User, version_sides
-from ..pdf import RENDER_SLOT, render_pdf
+from ..pdf import RENDER_SLOT, pades, render_pdf
 from ..pdf.stored import render_lock
 from ..timeutil import add_months
 from ..transaction import atomic
+from . import certificate
 from .completion import completion_values
 from .versions import sha256_hex, valid_signatures
 
@@ -174,6 +178,48 @@ def _render_outside_transaction(version: CharterVersion) -> bytes:
         return render_pdf(PDF_TEMPLATE, locale=language, **values)
 
 
+def signature_lines(values: dict[str, Any], organisation: str) -> list[str]:
+    """The lines of the digital signature's visible appearance (in the document's locale):
+    the organisation, each head's name, department and UTC time of signing, the fingerprint."""
+    lines = [_("Digitally signed for %(organisation)s", organisation=organisation)]
+    for side in values["sides"]:
+        signature = side["signature"]
+        if signature:
+            lines.append(
+                _(
+                    "%(name)s, for %(department)s: signed %(time)s",
+                    name=signature["name"],
+                    department=side["name"],
+                    time=signature["signed_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                )
+            )
+    lines.append(
+        _(
+            "Version %(number)d, content fingerprint %(fingerprint)s",
+            number=values["number"],
+            fingerprint=values["fingerprint"],
+        )
+    )
+    return lines
+
+
+def _render_and_sign_outside_transaction(version: CharterVersion) -> bytes:
+    """Read what the PDF shows, end the transaction, render, then sign it (PAdES) with the
+    organisation's certificate: the stored bytes are the signed file."""
+    language = version.language
+    with force_locale(language):
+        values = pdf_values(version)
+    db.session.commit()
+    seal = certificate.signer()  # loaded once per process (made once for the demonstration)
+    with RENDER_SLOT, force_locale(language):
+        lines = signature_lines(values, certificate.organisation(seal))
+        reason = _("Signed by both departments: version %(number)d", number=values["number"])
+        rendered = render_pdf(PDF_TEMPLATE, locale=language, **values)
+        return pades.sign_pdf(
+            rendered, seal, lines, timestamper=certificate.timestamper(), reason=reason
+        )
+
+
 # ---------------------------------------------------------------- the signed copy, stored once
 
 
@@ -205,8 +251,8 @@ def signed_pdf(version_id: int) -> bytes:
         version = db.session.get(CharterVersion, version_id, populate_existing=True)
         if version.activated_at is None:
             raise CharterStateError(_("Only a signed version has a stored PDF."))
-        rendered = _render_outside_transaction(version)
-        return store_rendered_pdf(version_id, rendered)
+        signed = _render_and_sign_outside_transaction(version)
+        return store_rendered_pdf(version_id, signed)
 
 
 def store_rendered_pdf(version_id: int, rendered: bytes) -> bytes:

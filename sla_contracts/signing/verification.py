@@ -17,6 +17,8 @@ from sqlalchemy.orm import selectinload, undefer
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import AuditEvent, CharterStatus, CharterVersion, Signature
+from ..pdf import pades
+from ..pdf.pades import SignatureStatus
 from .versions import sha256_hex
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class Verification:
     # What was given: a typed "fingerprint", or a "file" (then ``query`` is the file's SHA-256,
     # not the fingerprint of the content, which the version carries).
     given: str = "fingerprint"
+    # The stored PDF's digital signature (PAdES), as pyHanko reads it; None: no stored PDF.
+    pdf_signature: SignatureStatus | None = None
 
     @property
     def found(self) -> bool:
@@ -46,6 +50,11 @@ class Verification:
             and self.version.activated_at is not None
             and self.matched != "printed"
         )
+
+    @property
+    def pdf_signature_intact(self) -> bool | None:
+        """True when the stored file's digital signature is intact over the whole file."""
+        return None if self.pdf_signature is None else self.pdf_signature.intact
 
     @property
     def superseded(self) -> bool:
@@ -114,7 +123,15 @@ def _verification(
     result = Verification(query=query, version=version, matched=matched, given=given)
     if version is not None and version.superseded_at is not None:
         result.newer = _newest_in_force(version)
+    if version is not None and version.activated_at is not None and matched != "printed":
+        result.pdf_signature = stored_pdf_signature(version.id)
     return result
+
+
+def stored_pdf_signature(version_id: int) -> SignatureStatus | None:
+    """The digital signature of a version's stored PDF (checked once per process and file)."""
+    pdf = db.session.scalar(select(CharterVersion.pdf).where(CharterVersion.id == version_id))
+    return pades.signature_status(pdf) if pdf else None
 
 
 def verify_fingerprint(value: Any) -> Verification:

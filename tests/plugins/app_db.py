@@ -8,6 +8,8 @@ PostgreSQL when TEST_DATABASE_URL points at it, with one database per xdist work
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,9 @@ from sqlalchemy.engine import make_url
 
 from sla_contracts import create_app
 from sla_contracts.extensions import db
+
+# The demonstration signing certificate of this test process, never the repository's instance/.
+SIGNING_DEMO_CERT = Path(tempfile.mkdtemp(prefix="reciproque-signing-")) / "signing-demo.p12"
 
 
 def app_test_config(url: str, **extra: Any) -> dict[str, Any]:
@@ -30,6 +35,9 @@ def app_test_config(url: str, **extra: Any) -> dict[str, Any]:
         "SERVER_NAME": None,
         "MAIL_SERVER": "",
         "SCHEDULER_IN_PROCESS": False,
+        "SIGNING_CERT_P12": "",
+        "SIGNING_DEMO_CERT": str(SIGNING_DEMO_CERT),
+        "TSA_URL": "",
     }
     config.update(extra)
     return config
