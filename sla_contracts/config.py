@@ -109,7 +109,7 @@ def defaults() -> dict:
         "SIGNING_CERT_PASSWORD": env.get("SIGNING_CERT_PASSWORD", ""),
         # Where the self-signed demonstration certificate is made when SIGNING_CERT_P12 is
         # empty (tests point it at a temporary folder).
-        "SIGNING_DEMO_CERT": str(INSTANCE / "signing-demo.p12"),
+        "SIGNING_DEMO_CERT": env.get("SIGNING_DEMO_CERT", str(INSTANCE / "signing-demo.p12")),
         # An RFC 3161 timestamp authority: signatures then carry a timestamp (PAdES B-T).
         "TSA_URL": env.get("TSA_URL", ""),
         # Sign-in with the company's OpenID Connect provider (empty issuer: passwords only).

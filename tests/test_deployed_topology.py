@@ -150,6 +150,8 @@ def topology(database_url, tmp_path):
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_WORKERS="2",
         FLASK_APP="app.py",
+        # The demonstration signing certificate init-db makes: not in the repository's instance/.
+        SIGNING_DEMO_CERT=str(tmp_path / "signing-demo.p12"),
     )
     env.pop("TEST_DATABASE_URL", None)
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "app"]

@@ -301,3 +301,24 @@ def test_a_configured_certificate_with_its_passphrase_signs(org, make_charter, a
     assert status.intact and "Company Name SA" in status.signer
     _page, text = appearance_text(version.pdf)
     assert "Digitally signed for Company Name SA" in text
+
+
+def test_init_db_makes_the_demo_certificate_once_and_says_it_is_for_demonstration(
+    tmp_path, monkeypatch
+):
+    from sla_contracts import create_app
+
+    from .plugins.app_db import app_test_config
+
+    monkeypatch.setenv("SECRET_KEY", "test-secret")  # init-db writes no instance/secret_key
+    demo = tmp_path / "signing-demo.p12"
+    app = create_app(
+        app_test_config(f"sqlite:///{tmp_path / 'fresh.sqlite'}", SIGNING_DEMO_CERT=str(demo))
+    )
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert f"self-signed certificate for demonstration only at {demo}" in first.output
+    assert demo.exists()
+    second = runner.invoke(args=["init-db"])
+    assert second.exit_code == 0 and "demonstration" not in second.output
