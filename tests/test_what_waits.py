@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 
 from sla_contracts import periods
 from sla_contracts.extensions import db
-from sla_contracts.main.dashboard import home_for
+from sla_contracts.main.dashboard import MISSES_SHOWN, home_for
 from sla_contracts.main.waiting import WaitKind, what_waits_for
 from sla_contracts.models import ActionItem, CharterStatus, Notification, User
 from sla_contracts.notifications import inbox
@@ -226,7 +226,9 @@ def test_home_and_inbox_take_a_bounded_number_of_queries(org, make_charter, logi
     big = _home_queries(browser)
     waiting = what_waits_for(org.head_b, today)
     assert [waiting.count(k) for k in WaitKind] == [13, 13, 13, 13]
-    assert len(home_for(org.head_b).misses) == 13
+    home = home_for(org.head_b)
+    # The ten with the most misses are listed, all thirteen counted.
+    assert len(home.misses) == MISSES_SHOWN == 10 and home.misses_total == 13
     print(f"home + inbox queries: {small} (1 of each) and {big} (13 of each)")
     assert big == small, (small, big)
 

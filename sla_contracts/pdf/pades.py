@@ -14,10 +14,12 @@ gives its page and top-left corner), :data:`FIELD_WIDTH_MM` × :data:`FIELD_HEIG
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 import unicodedata
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +33,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -178,7 +180,22 @@ def sign_pdf(
         stamp_style=_stamp_style(lines),
         new_field_spec=spec,
     )
-    return pdf_signer.sign_pdf(writer).getvalue()
+    return _run(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
+
+
+def _run(make):
+    """Run pyHanko's coroutine ``make()`` to its end from synchronous code.
+
+    pyHanko's synchronous calls use ``asyncio.run``, which refuses to start inside a thread
+    whose event loop is running (Playwright's synchronous API in the browser tests, an
+    asynchronous server): there, the coroutine runs on a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def http_timestamper(url: str, timeout: float = 10) -> TimeStamper:
@@ -312,7 +329,7 @@ def _check(pdf: bytes) -> SignatureStatus:
     try:
         cert = embedded[0].signer_cert
         context = ValidationContext(trust_roots=[cert], allow_fetching=False)
-        status = validate_pdf_signature(embedded[0], context, skip_diff=True)
+        status = _run(lambda: async_validate_pdf_signature(embedded[0], context, skip_diff=True))
     except (SigningError, ValueError, KeyError, TypeError):
         return SignatureStatus(signed=True, intact=False)
     coverage = status.coverage
