@@ -134,3 +134,10 @@ def test_provider_down_at_discovery(client, oidc, org):
     page = flashed(client)
     assert "sign-in service cannot be reached just now" in page
     assert 'name="password"' in page and "Sign in with Test IdP" in page
+
+
+def test_the_refusal_is_in_the_readers_language(client, oidc_running, org):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    oidc_running.add_account("unknown@example.com", email_verified=False)
+    sign_in(client, oidc_running, "unknown@example.com")
+    assert "pas vérifiée chez Test IdP" in flashed(client)  # the apostrophe is escaped
