@@ -56,6 +56,7 @@ def test_sign_in_at_the_provider_and_sign_by_re_authentication(
     page.set_default_timeout(20_000)
     violations = watch_csp(page)
     page.goto(live_server("/login"))
+    page.screenshot(path=str(output_dir / "login.png"), full_page=True)
     page.get_by_role("button", name="Sign in with Test IdP").click()
     _at_provider(page, oidc.issuer, email)
     page.wait_for_url(live_server("/"))
@@ -64,6 +65,7 @@ def test_sign_in_at_the_provider_and_sign_by_re_authentication(
 
     page.goto(live_server(f"/charters/{charter_id}/sign"))
     assert page.locator("input[type=password]").count() == 0
+    page.locator("#sign-confirm").screenshot(path=str(output_dir / "sign-confirm.png"))
     page.get_by_role("button", name="Confirm with Test IdP and sign version 1").click()
     _at_provider(page, oidc.issuer, email)  # asked again: prompt=login, max_age=0
     page.wait_for_url(live_server(f"/charters/{charter_id}"))

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from sqlalchemy.exc import IntegrityError
 
 from ..auth import oidc
 from ..auth.routes import safe_next
@@ -69,6 +70,9 @@ def _sign_in(intent: dict, identity: oidc.Identity):
             user.last_login_at = utcnow()
     except oidc.OidcRefused as error:  # rolled back: nothing created, nothing linked
         flash(error.message, "error")
+        return redirect(url_for("auth.login"))
+    except IntegrityError:  # the same person's first sign-in, twice at once: one created it
+        flash(_("Your sign-in did not complete: please sign in again."), "error")
         return redirect(url_for("auth.login"))
     session.permanent = True
     login_user(user)
