@@ -102,6 +102,9 @@ def defaults() -> dict:
         # address (X-Forwarded-For) and scheme are used: otherwise the login rate limit counts
         # every client as the proxy's address, and one attacker locks everybody out.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # The company map draws its matrix up to this many active departments; past it, one
+        # row per department with its pairs counted by state (issue 16).
+        "MAP_MATRIX_MAX": int(env.get("MAP_MATRIX_MAX", "30")),
         # Trust that travels (issue 15; the contract "trust" of docs/architecture.md).
         # The organisation's certificate (PKCS#12) that signs the stored PDF of every version
         # in force; empty: the self-signed demonstration certificate under instance/.

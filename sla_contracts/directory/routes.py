@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -15,8 +24,8 @@ from ..formutil import options
 from ..main.templating import NavLink
 from ..models import STANDING_ORDER, CustomerCriterion, Department, Membership, User
 from ..transaction import attempt
+from . import map_view, silos
 from . import operations as ops
-from . import silos
 from .forms import (
     AddDepartmentForm,
     AddPersonForm,
@@ -488,10 +497,20 @@ def archive_criterion(criterion_id: int):
 @bp.route("/map")
 def company_map():
     company = ops.company_map()
+    silo = silos.silo_map(company)
+    focus = request.args.get("department", type=int)
+    if focus is not None and focus not in {d.id for d in company.departments}:
+        abort(404)
+    large = not map_view.shows_matrix(company, current_app.config["MAP_MATRIX_MAX"])
     return render_template(
         "directory/map.html",
         company=company,
         statuses=list(STANDING_ORDER),
-        silo=silos.silo_map(company),
+        silo=silo,
         pair_states=silos.PAIR_STATES,
+        large=large,
+        rows=map_view.department_rows(company, silo) if large and focus is None else None,
+        focus=next((d for d in company.departments if d.id == focus), None),
+        focused=map_view.pairs_of(company, focus) if focus is not None else None,
+        silo_pairs=map_view.silo_pairs(company, silo),
     )
