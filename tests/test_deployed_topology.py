@@ -2,7 +2,9 @@
 
 What `deploy/` describes, started on this machine: gunicorn with two workers from
 `deploy/gunicorn.conf.py`, `python -m scheduler` as its own process, PostgreSQL, Redis for the
-rate limits, and an SMTP server (in this process). Two heads of the demo organisation log in,
+rate limits, an SMTP server (in this process) and the OpenID Connect provider of the tests
+(tests/plugins/oidc.py). Two heads of the demo organisation log in (one with the password
+form, one through the identity provider's login page),
 negotiate and sign a charter, download its PDF and book its review over HTTP; the scheduler
 process sends the reminders. A second scheduler process is started and a web worker killed
 during the run: the SMTP server still receives exactly one e-mail per recipient per message.
@@ -36,6 +38,7 @@ from sla_contracts.demo import data
 
 from .plugins.app_db import postgres_database_url
 from .plugins.mail import SmtpServer, free_port
+from .plugins.oidc import OidcProvider, ProviderSession
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = data.DEMO_PASSWORD
@@ -88,6 +91,18 @@ class Http:
         assert status in expected, (method, path, status, raw[:500])
         return json.loads(raw) if raw else None
 
+    def login_provider(self, provider: OidcProvider, email: str) -> None:
+        """Sign in through the company's identity provider (its own login page), then take
+        an API token with the password the person also has."""
+        status, headers, _raw = self.call("GET", "/auth/oidc/login")
+        assert status == 302, status
+        callback = ProviderSession(provider).sign_in(headers["Location"], email)
+        status, headers, _raw = self.call("GET", callback.removeprefix(self.base))
+        assert status == 302 and headers["Location"] == "/", (status, headers)
+        self.token = self.api("POST", "/tokens", {"email": email, "password": PASSWORD}, 201)[
+            "token"
+        ]
+
     def login_page(self, email: str) -> None:
         status, _h, raw = self.call("GET", "/login")
         assert status == 200
@@ -136,6 +151,8 @@ def topology(database_url, tmp_path):
     smtp = SmtpServer()
     smtp.start()
     port = free_port()
+    provider = OidcProvider(tmp_path)
+    provider.start(f"http://127.0.0.1:{port}")
     redis_db = 11 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
     env = dict(
         os.environ,
@@ -152,6 +169,7 @@ def topology(database_url, tmp_path):
         FLASK_APP="app.py",
         # The demonstration signing certificate init-db makes: not in the repository's instance/.
         SIGNING_DEMO_CERT=str(tmp_path / "signing-demo.p12"),
+        **provider.app_settings(),
     )
     env.pop("TEST_DATABASE_URL", None)
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "app"]
@@ -185,6 +203,7 @@ def topology(database_url, tmp_path):
         "scheduler": lambda name: start([str(ROOT / ".venv/bin/python"), "-m", "scheduler"], name),
         "engine": engine,
         "tmp": tmp_path,
+        "provider": provider,
     }
     for process in processes:
         process.send_signal(signal.SIGTERM)
@@ -195,6 +214,7 @@ def topology(database_url, tmp_path):
             process.kill()
     engine.dispose()
     smtp.stop()
+    provider.stop()
 
 
 def _two_heads(engine) -> tuple[dict, dict, int]:
@@ -231,11 +251,14 @@ def test_the_deployed_topology_negotiates_signs_and_reminds_once(topology):
     first, second, criterion = _two_heads(engine)
     a, b = Http(base), Http(base)
     a.login_page(first["email"])
-    b.login_page(second["email"])
+    # The other head signs in through the company's identity provider (matched by e-mail).
+    topology["provider"].add_account(second["email"], name="Provider name")
+    b.login_provider(topology["provider"], second["email"])
     # Sessions hold across both workers: the home page, signed in, several times.
     for _ in range(6):
-        status, _h, raw = a.call("GET", "/")
-        assert status == 200 and b"/logout" in raw
+        for person in (a, b):
+            status, _h, raw = person.call("GET", "/")
+            assert status == 200 and b"/logout" in raw
 
     charter = a.api(
         "POST",
