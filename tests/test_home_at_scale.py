@@ -92,3 +92,14 @@ def test_home_and_list_make_the_same_statements_at_two_sizes(org, make_charter, 
     _many(make_charter, 40, CharterStatus.ACTIVE, "Grand actif")
     big = (_statements(head, "/"), _statements(head, "/charters"))
     assert big == small, (small, big)
+
+
+def test_an_administrator_lists_every_charter_page_by_page(org, make_charter, login_as):
+    _many(make_charter, PAGE_SIZE + 2, CharterStatus.DRAFT, "Brouillon")
+    admin = login_as(org.admin)
+    first = admin.get("/charters").get_data(as_text=True)
+    assert f"({PAGE_SIZE + 2})" in first  # every charter counted, not one
+    assert "Page 1 of 2" in first and 'href="/charters?page=2"' in first
+    second = admin.get("/charters?page=2").get_data(as_text=True)
+    assert len(re.findall(r'<a href="/charters/\d+">', second)) == 2
+    assert f"All {PAGE_SIZE + 2} charters" in admin.get("/").get_data(as_text=True)

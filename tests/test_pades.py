@@ -322,3 +322,20 @@ def test_init_db_makes_the_demo_certificate_once_and_says_it_is_for_demonstratio
     assert demo.exists()
     second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0 and "demonstration" not in second.output
+
+
+def test_the_verification_page_says_a_signed_copy_was_changed_after_signing(org, signed, login_as):
+    _charter, version = signed
+    head = login_as(org.head_a)
+    for copy in (one_byte_changed(version.pdf), with_incremental_update(version.pdf)):
+        result = verification.verify_pdf_file(copy)
+        assert result.changed_after_signing and not result.authentic
+        page = head.post(
+            "/verify", {"file": (io.BytesIO(copy), "charter.pdf")}, content_type=None
+        ).get_data(as_text=True)
+        assert "Changed after it was signed" in page
+        assert "its digital signature no longer matches its content" in page
+        assert "Not a signed version" not in page
+    # The stored signed copy itself is authentic, not "changed".
+    draft = verification.verify_pdf_file(version.pdf)
+    assert draft.authentic and not draft.changed_after_signing

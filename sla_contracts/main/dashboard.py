@@ -86,7 +86,9 @@ def home_for(user: User, now: datetime | None = None, waiting: Waiting | None = 
     readable = readable_charters(user)
     total, *counts = db.session.execute(
         readable.with_only_columns(
-            func.count(), *(func.count().filter(in_section(s)) for s in SECTIONS)
+            func.count(),
+            *(func.count().filter(in_section(s)) for s in SECTIONS),
+            maintain_column_froms=True,
         )
     ).one()
     latest = (
@@ -186,7 +188,8 @@ def charter_list(user: User, status: CharterStatus | None, page: int) -> Charter
     query = readable_charters(user)
     if status is not None:
         query = query.where(in_section(status))
-    total = db.session.scalar(query.with_only_columns(func.count()))
+    # Keep the FROM of the charters: an administrator's select has no WHERE to bring it.
+    total = db.session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True))
     page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     charters = db.session.scalars(
         query.options(*_LISTED)

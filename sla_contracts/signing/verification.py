@@ -37,6 +37,21 @@ class Verification:
     given: str = "fingerprint"
     # The stored PDF's digital signature (PAdES), as pyHanko reads it; None: no stored PDF.
     pdf_signature: SignatureStatus | None = None
+    # An uploaded file recognised only by its printed fingerprint: its own digital signature
+    # (a signed copy changed afterwards carries one, broken).
+    file_signature: SignatureStatus | None = None
+
+    @property
+    def changed_after_signing(self) -> bool:
+        """The upload is a copy of a signed version's PDF, changed after it was signed."""
+        return (
+            self.matched == "printed"
+            and self.version is not None
+            and self.version.activated_at is not None
+            and self.file_signature is not None
+            and self.file_signature.signed
+            and not self.file_signature.intact
+        )
 
     @property
     def found(self) -> bool:
@@ -182,7 +197,9 @@ def verify_pdf_file(data: bytes) -> Verification:
             .limit(1)
         )
         if version is not None:
-            return _verification(digest, version, "printed", "file")
+            result = _verification(digest, version, "printed", "file")
+            result.file_signature = pades.signature_status(data)
+            return result
     return _verification(digest, None, "", "file")
 
 
