@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from flask_babel import gettext as _
@@ -494,14 +496,21 @@ class CompanyMap:
     def pair(self, a_id: int, b_id: int) -> MapPair:
         return self.pairs[(min(a_id, b_id), max(a_id, b_id))]
 
-    @property
+    # Computed once per page (the pairs are every pair of departments: 21,000 at 200).
+    @cached_property
     def without_charter(self) -> list[MapPair]:
         return [p for p in self.pairs.values() if not p.charters]
 
-    def count(self, status: Standing | None) -> int:
-        return sum(1 for p in self.pairs.values() if p.status == status)
+    @cached_property
+    def _statuses(self) -> Counter:
+        return Counter(p.status for p in self.pairs.values() if p.charters)
 
-    @property
+    def count(self, status: Standing | None) -> int:
+        if status is None:
+            return len(self.without_charter)
+        return self._statuses[status]
+
+    @cached_property
     def overdue(self) -> list[MapPair]:
         return [p for p in self.pairs.values() if any(c.is_overdue for c in p.charters)]
 
