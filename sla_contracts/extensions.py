@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, insert
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -31,3 +31,22 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def dialect_insert(table):
+    """An INSERT that knows ``ON CONFLICT`` on PostgreSQL and SQLite (plain INSERT elsewhere)."""
+    name = db.session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsertable
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsertable
+    else:  # pragma: no cover - other databases: the unique keys still hold
+        return insert(table)
+    return upsertable(table)
+
+
+def upsert(model, keys: list, **values) -> None:
+    """Insert the row, or update its other columns where one with the same ``keys`` exists."""
+    statement = dialect_insert(model).values(**values)
+    changed = {name: statement.excluded[name] for name in values if name not in keys}
+    db.session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))

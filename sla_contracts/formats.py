@@ -34,9 +34,9 @@ import pyuca
 from babel import Locale
 from babel.dates import format_timedelta, get_timezone_location
 from babel.lists import format_list
-from babel.numbers import format_percent
+from babel.numbers import NumberPattern, parse_pattern
 from flask import current_app
-from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 
 from . import periods
@@ -115,7 +115,8 @@ def number(value: object, decimals: int = 2) -> str:
     parsed = parse_number(value)
     if parsed is None:
         return str(value)
-    return format_decimal(parsed, format=_pattern(decimals))
+    locale, pattern = _number_format(str(get_locale() or "fr"), "decimal", decimals)
+    return pattern.apply(parsed, locale)
 
 
 def percent(value: object, decimals: int = 1) -> str:
@@ -125,15 +126,19 @@ def percent(value: object, decimals: int = 1) -> str:
     parsed = parse_number(value)
     if parsed is None:
         return str(value)
-    locale, pattern = _percent_format(str(get_locale() or "fr"), decimals)
-    return format_percent(parsed / 100, format=pattern, locale=locale)
+    locale, pattern = _number_format(str(get_locale() or "fr"), "percent", decimals)
+    return pattern.apply(parsed / 100, locale)
 
 
 @cache
-def _percent_format(name: str, decimals: int) -> tuple[Locale, str]:
-    """The locale and the percent pattern with ``decimals`` (pages format hundreds of them)."""
+def _number_format(name: str, kind: str, decimals: int) -> tuple[Locale, NumberPattern]:
+    """The locale and its parsed pattern for ``decimals`` (a page formats hundreds of numbers:
+    Babel would parse the locale and the pattern again for each)."""
     locale = Locale.parse(name)
-    return locale, locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals), 1)
+    text = _pattern(decimals)
+    if kind == "percent":
+        text = locale.percent_formats[None].pattern.replace("#,##0", text, 1)
+    return locale, parse_pattern(text)
 
 
 def measure(value: object, unit: str = "", decimals: int = 2) -> str:

@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from . import notifications
 from .company.report_mail import send_monthly_report
 from .directory import silos
-from .extensions import db
+from .extensions import db, dialect_insert
 from .models import (
     OPEN_REVIEW_STATUSES,
     REVIEW_TRANSITIONS,
@@ -50,15 +50,8 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
 
 def _insert_ignoring_duplicates(table, rows: list[dict], returning):
     """INSERT … ON CONFLICT DO NOTHING RETURNING ``returning`` (PostgreSQL and SQLite)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - other databases: plain insert, the unique key still holds
-        dialect_insert = insert
     statement = dialect_insert(table)
-    if dialect in ("postgresql", "sqlite"):
+    if db.session.get_bind().dialect.name in ("postgresql", "sqlite"):
         statement = statement.on_conflict_do_nothing()
     # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
     # ("insertmanyvalues") from one cached compiled statement.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import ColumnElement, and_, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ApiToken, User
@@ -26,7 +27,8 @@ def load_user(user_id: str) -> User | None:
     if claim is None:
         return None
     uid, version = claim
-    user = db.session.get(User, uid)
+    # Memberships joined: every page asks what the person may see (one statement, not two).
+    user = db.session.get(User, uid, options=[joinedload(User.memberships)])
     if user is None or user.session_version != version or not user.is_active:
         return None
     return user

@@ -31,7 +31,7 @@ from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.orm import aliased
 
 from ..auth.sessions import claimed_user_is_valid
-from ..extensions import db
+from ..extensions import db, upsert
 from ..models import Charter, CharterPresence, CharterStatus, User
 from ..permissions import reads_charter
 from ..timeutil import UTCDateTime
@@ -148,20 +148,8 @@ def poll_state(
 
 def touch_presence(charter_id: int, user_id: int, now: datetime) -> None:
     """Record that ``user_id`` has the charter open now (one upsert; the caller commits)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(CharterPresence).values(
-        charter_id=charter_id, user_id=user_id, seen_at=now
-    )
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CharterPresence.charter_id, CharterPresence.user_id],
-            set_={"seen_at": statement.excluded.seen_at},
-        )
-    )
+    upsert(CharterPresence, ["charter_id", "user_id"], charter_id=charter_id, user_id=user_id,
+           seen_at=now)  # fmt: skip
 
 
 def present_others(charter: Charter, user: User, now: datetime) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from . import negotiation
 from .forms import CommentForm, CommitmentForm
 from .negotiation_forms import AnswerForm, ExpectationForm, ReasonForm
 from .ownership import may_act_for
-from .routes import _closed_to_edits, _commitment_in, _render_show, bp
+from .routes import _closed_to_edits, _commitment_in, _page_charter, _render_show, bp
 
 # Refusals of the person (the wrong side, another charter's object): the error page, not the form.
 REFUSALS = (Forbidden, NotFound)
@@ -64,7 +64,8 @@ def _again(charter_id: int, key: str, form: Any, error: DomainError | None = Non
     if isinstance(error, REFUSALS):
         raise error
     status = 422 if error is None else error.status
-    return _render_show(charter_id, CommentForm(formdata=None), failed=Failed(key, form)), status
+    page = _render_show(_page_charter(charter_id), CommentForm(formdata=None), Failed(key, form))
+    return page, status
 
 
 # ---------------------------------------------------------------- expectations

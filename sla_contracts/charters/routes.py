@@ -131,24 +131,29 @@ def _commitment_in(charter: Charter, commitment_id: int) -> Commitment:
 
 @bp.route("/<int:charter_id>")
 def show(charter_id: int):
-    charter = get_charter(current_user, charter_id)
-    # Record the visit first: the commit expires loaded objects, and the page must not
-    # reload them one by one while rendering.
+    # The visit is recorded in the page's own transaction, committed once it is rendered:
+    # a commit before would expire what was loaded, and the page would read it all again.
     with atomic():
+        charter = _page_charter(charter_id)
         ops.mark_visited(current_user, charter)
         live.touch_presence(charter.id, current_user.id, utcnow())
-    return _render_show(charter_id, CommentForm())
+        return _render_show(charter, CommentForm())
 
 
-def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
-    """Render the charter page with everything it shows loaded in a fixed number of queries.
+def _page_charter(charter_id: int) -> Charter:
+    """The charter with everything its page shows, in a fixed number of statements.
 
-    ``failed``: a negotiation form shown again where it was, with what was typed.
+    Read for anyone, then checked: a person who may not read it gets the same 404 as for a
+    charter that does not exist (``get_charter`` finds it loaded: no statement more).
     """
-    charter = db.session.scalars(
+    loaded = db.session.scalars(
         select(Charter)
         .where(Charter.id == charter_id)
         .options(
+            # The criterion and both departments: joined to the charter's own row.
+            joinedload(Charter.criterion),
+            joinedload(Charter.department_a),
+            joinedload(Charter.department_b),
             # Who agreed, proposed, asked and answered: joined, so no statement more.
             selectinload(Charter.commitments)
             .selectinload(Commitment.agreements)
@@ -166,18 +171,25 @@ def _render_show(charter_id: int, comment_form: CommentForm, failed=None):
                 joinedload(Expectation.created_by),
                 joinedload(Expectation.decided_by),
             ),
-            selectinload(Charter.criterion),
-            selectinload(Charter.department_a),
-            selectinload(Charter.department_b),
         )
         # No populate_existing: the answers' commitments are the lines loaded above, and
         # re-populating them would drop their agreements and proposals (lazy loads per line).
         # Callers come here after a commit or a rollback, so nothing loaded is stale.
-    ).one()
+    ).one_or_none()
+    charter = get_charter(current_user, charter_id)
+    assert charter is loaded  # (kept referenced: the session's identity map is weak)
+    return charter
+
+
+def _render_show(charter: Charter, comment_form: CommentForm, failed=None):
+    """Render the charter page for a charter read by ``_page_charter``.
+
+    ``failed``: a negotiation form shown again where it was, with what was typed.
+    """
     comments = db.session.scalars(
         select(Comment)
         .where(Comment.charter_id == charter.id)
-        .options(selectinload(Comment.author), selectinload(Comment.resolved_by))
+        .options(joinedload(Comment.author), joinedload(Comment.resolved_by))
         .order_by(Comment.created_at, Comment.id)
     ).all()
     # In force: where each commitment stands on its readings (two statements).
@@ -517,7 +529,7 @@ def add_comment(charter_id: int):
                 anchor = f"commitment-{form.commitment_id.data}"
             return redirect(url_for("charters.show", charter_id=charter.id, _anchor=anchor))
     # Invalid comment: show the charter again with the text kept and the message.
-    return _render_show(charter.id, form), 422
+    return _render_show(_page_charter(charter.id), form), 422
 
 
 @bp.route("/<int:charter_id>/people")

@@ -133,6 +133,16 @@ class Waiting:
         if not self.heads:
             return []
         mine = self.heads
+
+        def unsigned_by(side):
+            """The side is one the person heads and has not signed this version."""
+            signed = exists().where(
+                Signature.version_id == CharterVersion.id,
+                Signature.department_id == side,
+                Signature.voided_at.is_(None),
+            )
+            return and_(side.in_(mine), ~signed)
+
         rows = db.session.execute(
             select(Charter, CharterVersion)
             .join(CharterVersion, CharterVersion.charter_id == Charter.id)
@@ -140,28 +150,16 @@ class Waiting:
                 Charter.status == CharterStatus.AWAITING_SIGNATURES,
                 CharterVersion.voided_at.is_(None),
                 CharterVersion.activated_at.is_(None),
-                _of_departments(mine),
+                or_(unsigned_by(Charter.department_a_id), unsigned_by(Charter.department_b_id)),
             )
             .options(joinedload(Charter.department_a), joinedload(Charter.department_b))
             .order_by(CharterVersion.created_at, Charter.id)
         ).all()
-        if not rows:
-            return []
-        signed = {
-            (version_id, department_id)
-            for version_id, department_id in db.session.execute(
-                select(Signature.version_id, Signature.department_id).where(
-                    Signature.version_id.in_([v.id for _, v in rows]),
-                    Signature.voided_at.is_(None),
-                )
-            )
-        }
         return [
             WaitingItem(
                 WaitKind.SIGN, charter, version.created_at, version.number, today=self.today
             )
             for charter, version in rows
-            if any(d in mine and (version.id, d) not in signed for d in charter.department_ids)
         ]
 
     @cached_property

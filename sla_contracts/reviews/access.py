@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import CharterStateError, Forbidden, NotFound
 from ..extensions import db
@@ -84,17 +84,22 @@ def actions_for(user: User, today: date) -> list[ActionItem]:
 
 def reviews_of(charter: Charter) -> tuple[Review | None, list[Review]]:
     """The charter's open review and its closed ones (oldest first), in one query plus loads."""
-    rows = db.session.scalars(
-        select(Review)
-        .where(
-            Review.charter_id == charter.id,
-            Review.status.in_([*OPEN_REVIEW_STATUSES, ReviewStatus.CLOSED]),
+    rows = (
+        db.session.scalars(
+            select(Review)
+            .where(
+                Review.charter_id == charter.id,
+                Review.status.in_([*OPEN_REVIEW_STATUSES, ReviewStatus.CLOSED]),
+            )
+            .options(
+                selectinload(Review.assessments),
+                # A handful of people per review: joined to the reviews' rows.
+                joinedload(Review.attendees).joinedload(ReviewAttendee.user),
+            )
+            .order_by(Review.held_at, Review.id)
         )
-        .options(
-            selectinload(Review.assessments),
-            selectinload(Review.attendees).selectinload(ReviewAttendee.user),
-        )
-        .order_by(Review.held_at, Review.id)
-    ).all()
+        .unique()
+        .all()
+    )
     upcoming = next((r for r in rows if r.is_open), None)
     return upcoming, [r for r in rows if r.status == ReviewStatus.CLOSED]

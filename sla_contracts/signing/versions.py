@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from .. import notifications
 from ..audit.operations import record_event
@@ -96,15 +96,22 @@ def list_versions(charter: Charter) -> list[CharterVersion]:
 
 
 def valid_signatures(version: CharterVersion) -> list[Signature]:
-    """The version's signatures that still count, freshly read."""
+    """The version's signatures that still count, freshly read.
+
+    Re-read signers may include the person signed in: their memberships come with them, or
+    the refresh would leave them to load again later, while a page renders.
+    """
     return list(
         db.session.scalars(
             select(Signature)
             .where(Signature.version_id == version.id, Signature.voided_at.is_(None))
-            .options(selectinload(Signature.user), selectinload(Signature.department))
+            .options(
+                joinedload(Signature.user).joinedload(User.memberships),
+                joinedload(Signature.department),
+            )
             .order_by(Signature.signed_at, Signature.id)
             .execution_options(populate_existing=True)
-        )
+        ).unique()
     )
 
 
