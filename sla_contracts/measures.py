@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 DEFAULT_TOLERANCE_SHARE = 0.05
 
@@ -100,6 +100,7 @@ _MARK_RE = re.compile(
 
 
 @cache
+@lru_cache(maxsize=4096)  # the company map asks it for every measured commitment
 def guess_direction(target: str, indicator: str = "") -> TargetDirection:
     """Which way a target goes when nobody chose: what its text says, else its indicator's words."""
     found = _MARK_RE.search(_fold(target))

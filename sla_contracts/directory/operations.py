@@ -466,9 +466,16 @@ class MapCharter:
     next_review_on: date | None
     is_overdue: bool = False
     standing: CharterStanding | None = None
-    # The two departments in the charter's one reading order (``Charter.sides``).
-    sides: tuple[Department, Department] | None = None
+    department_a: Department | None = None
+    department_b: Department | None = None
     expired_at: datetime | None = None  # past its end (``models.standing``)
+
+    @cached_property
+    def sides(self) -> tuple[Department, Department]:
+        """The two departments in the charter's one reading order (``Charter.sides``): read
+        from the title when shown (at 5,000 charters, few are)."""
+        a, b = self.department_a, self.department_b
+        return (b, a) if named_b_first(self.title or "", a.name, b.name) else (a, b)
 
 
 @dataclass
@@ -490,24 +497,59 @@ class MapPair:
 
 @dataclass
 class CompanyMap:
+    """The active departments (in the reader's order) and the pairs that have a charter.
+
+    Every pair of departments is on the map, but most have none: 21,000 pairs at 200
+    departments, a few thousand with a charter. Only those are built (``pairs``); ``pair``
+    gives any other as an empty one.
+    """
+
     departments: list[Department]
-    pairs: dict[tuple[int, int], MapPair]
+    pairs: dict[tuple[int, int], MapPair]  # the pairs with at least one charter
+
+    @cached_property
+    def _rank(self) -> dict[int, int]:
+        return {d.id: i for i, d in enumerate(self.departments)}
+
+    @cached_property
+    def _by_id(self) -> dict[int, Department]:
+        return {d.id: d for d in self.departments}
 
     def pair(self, a_id: int, b_id: int) -> MapPair:
-        return self.pairs[(min(a_id, b_id), max(a_id, b_id))]
+        """The pair of two active departments, the first in the map's order."""
+        found = self.pairs.get((min(a_id, b_id), max(a_id, b_id)))
+        if found is None:
+            first, second = sorted((a_id, b_id), key=self._rank.__getitem__)
+            found = MapPair(self._by_id[first], self._by_id[second])
+        return found
 
-    # Computed once per page (the pairs are every pair of departments: 21,000 at 200).
+    @property
+    def pair_count(self) -> int:
+        """Every pair of active departments, with a charter or not."""
+        n = len(self.departments)
+        return n * (n - 1) // 2
+
+    @property
+    def without_charter_count(self) -> int:
+        return self.pair_count - len(self.pairs)
+
     @cached_property
     def without_charter(self) -> list[MapPair]:
-        return [p for p in self.pairs.values() if not p.charters]
+        """The pairs without any charter, built one by one (for a map small enough to list them)."""
+        return [
+            MapPair(first, second)
+            for i, first in enumerate(self.departments)
+            for second in self.departments[i + 1 :]
+            if (min(first.id, second.id), max(first.id, second.id)) not in self.pairs
+        ]
 
     @cached_property
     def _statuses(self) -> Counter:
-        return Counter(p.status for p in self.pairs.values() if p.charters)
+        return Counter(p.status for p in self.pairs.values())
 
     def count(self, status: Standing | None) -> int:
         if status is None:
-            return len(self.without_charter)
+            return self.without_charter_count
         return self._statuses[status]
 
     @cached_property
@@ -522,11 +564,9 @@ def company_map(today: date | None = None) -> CompanyMap:
         db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
         key=lambda d: d.name,
     )
+    rank = {d.id: i for i, d in enumerate(departments)}
+    active = {d.id: d for d in departments}
     pairs: dict[tuple[int, int], MapPair] = {}
-    for i, first in enumerate(departments):
-        for second in departments[i + 1 :]:
-            key = (min(first.id, second.id), max(first.id, second.id))
-            pairs[key] = MapPair(first, second)
     rows = db.session.execute(
         select(
             Charter.id,
@@ -543,19 +583,20 @@ def company_map(today: date | None = None) -> CompanyMap:
             min(row.department_a_id, row.department_b_id),
             max(row.department_a_id, row.department_b_id),
         )
+        if row.department_a_id not in active or row.department_b_id not in active:
+            continue  # a side is archived: not on the map
         pair = pairs.get(key)
-        if pair is None:  # a side is archived: not on the map
-            continue
-        by_id = {pair.first.id: pair.first, pair.second.id: pair.second}
-        a, b = by_id[row.department_a_id], by_id[row.department_b_id]
-        sides = (b, a) if named_b_first(row.title or "", a.name, b.name) else (a, b)
+        if pair is None:
+            first, second = sorted(key, key=rank.__getitem__)
+            pair = pairs[key] = MapPair(active[first], active[second])
         pair.charters.append(
             MapCharter(
                 row.id,
                 row.title,
                 row.status,
                 row.next_review_on,
-                sides=sides,
+                department_a=active[row.department_a_id],
+                department_b=active[row.department_b_id],
                 expired_at=row.expired_at,
             )
         )

@@ -18,10 +18,11 @@ which of them have a charter in force, and the silo index kept month by month.
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from flask_babel import gettext as _
@@ -485,13 +486,21 @@ AGREEING = {Standing.DRAFT.value, Standing.AWAITING_SIGNATURES.value}
 
 @dataclass
 class SiloMap:
-    """What the company map adds per pair: its state, whether it is declared dependent."""
+    """What the company map adds per pair: its state, whether it is declared dependent.
+
+    ``states`` holds the pairs with a charter (``CompanyMap.pairs``); any other pair of the
+    ``pair_count`` has none: ``PairState.NONE``.
+    """
 
     states: dict[tuple[int, int], PairState]
-    dependent: set[tuple[int, int]]
+    dependent: set[tuple[int, int]]  # declared, both departments active
+    pair_count: int = 0
 
     def state(self, pair) -> PairState:
-        return self.states[pair_key(pair.first.id, pair.second.id)]
+        return self._state(pair_key(pair.first.id, pair.second.id))
+
+    def _state(self, key: tuple[int, int]) -> PairState:
+        return self.states.get(key, PairState.NONE)
 
     def is_dependent(self, pair) -> bool:
         return pair_key(pair.first.id, pair.second.id) in self.dependent
@@ -500,15 +509,21 @@ class SiloMap:
         """A dependent pair without a charter in force: the silo the map is there to show."""
         return self.is_dependent(pair) and self.state(pair) in (PairState.NONE, PairState.DRAFT)
 
+    @cached_property
+    def _counts(self) -> Counter:
+        counts = Counter(self.states.values())
+        counts[PairState.NONE] += self.pair_count - len(self.states)
+        return counts
+
     def count(self, state: PairState) -> int:
-        return sum(1 for s in self.states.values() if s == state)
+        return self._counts[state]
 
     @property
     def silos(self) -> list[tuple[int, int]]:
-        return [k for k in self.dependent if k in self.states and not self._covered(k)]
+        return [k for k in self.dependent if not self._covered(k)]
 
     def _covered(self, key: tuple[int, int]) -> bool:
-        return self.states[key] not in (PairState.NONE, PairState.DRAFT)
+        return self._state(key) not in (PairState.NONE, PairState.DRAFT)
 
 
 def _pair_state(charters, missed: dict[int, int]) -> PairState:
@@ -529,7 +544,8 @@ def silo_map(company) -> SiloMap:
     """Each pair's state on the company map (``operations.company_map``) and the dependent
     pairs: one statement, two more (``models.measured.missed_counts``: the latest reading of
     each commitment, the status ``charter_measures`` gives) once a charter is in force."""
-    in_force = [c.id for p in company.pairs.values() for c in p.charters if c.standing.is_in_force]
-    missed = missed_counts(in_force)
+    # The charters in force as a query, not thousands of ids sent back to the database (the
+    # same set as the pairs' ``standing.is_in_force``; tests/test_company_map_at_scale.py).
+    missed = missed_counts(select(Charter.id).where(has_public_status(CharterStatus.ACTIVE)))
     states = {key: _pair_state(pair.charters, missed) for key, pair in company.pairs.items()}
-    return SiloMap(states, dependent_keys())
+    return SiloMap(states, dependent_keys(), company.pair_count)

@@ -207,7 +207,7 @@ def latest_outcomes(
     return dict(found)
 
 
-def missed_counts(charter_ids: Collection[int]) -> dict[int, int]:
+def missed_counts(charter_ids: Collection[int] | Select) -> dict[int, int]:
     """How many commitments of each charter are missed on their latest reading (the map)."""
     found = latest_outcomes(charter_ids)
     return {charter_id: counts[Outcome.MISSED] for charter_id, counts in found.items()}

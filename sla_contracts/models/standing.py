@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, case, event, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, event, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -93,6 +93,7 @@ class CharterStanding:
 
 
 _CACHE = "charter_standings"
+_LISTED_AT_MOST = 500  # charters whose ids a query lists; past it, it reads them all
 
 
 def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
@@ -115,7 +116,13 @@ def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
                     func.max(CharterVersion.number).label("last"),
                     func.max(in_force).label("in_force"),
                 )
-                .where(CharterVersion.charter_id.in_(sorted(missing)))
+                # For thousands (the company map), every charter's numbers: one scan
+                # instead of thousands of ids sent to the database.
+                .where(
+                    CharterVersion.charter_id.in_(sorted(missing))
+                    if len(missing) <= _LISTED_AT_MOST
+                    else true()
+                )
                 .group_by(CharterVersion.charter_id)
             )
         }
