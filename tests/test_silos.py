@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from sla_contracts import jobs
-from sla_contracts.directory import silos
+from sla_contracts.directory import map_view, silos
 from sla_contracts.errors import Forbidden, ValidationError
 from sla_contracts.extensions import db
 from sla_contracts.models import (
@@ -92,9 +92,8 @@ def _declare(org, *pairs):
 
 def test_map_shows_each_of_the_five_states_in_words(five, login_as):
     org = five
-    from sla_contracts.directory import operations as ops
 
-    company = ops.company_map(today=TODAY)
+    company = map_view.company_map(today=TODAY)
     view = silos.silo_map(company)
     assert view.state(company.pair(org.logistics.id, org.it.id)) == silos.PairState.DRAFT
     assert view.state(company.pair(org.logistics.id, org.stores.id)) == silos.PairState.IN_FORCE
@@ -126,22 +125,20 @@ def test_misses_on_the_map_are_those_of_the_charter_page(five):
 
 
 def test_an_ended_charter_leaves_the_pair_without_a_charter_in_force(org, make_charter):
-    from sla_contracts.directory import operations as ops
 
     make_charter(status=CharterStatus.ENDED)
-    company = ops.company_map(today=TODAY)
+    company = map_view.company_map(today=TODAY)
     pair = company.pair(org.logistics.id, org.stores.id)
     assert silos.silo_map(company).state(pair) == silos.PairState.NONE
 
 
 def test_an_expired_charter_is_not_in_force(org, make_charter):
-    from sla_contracts.directory import operations as ops
 
     charter = make_charter(status=CharterStatus.EXPIRED)
     charter.expired_at = datetime(2026, 11, 1, tzinfo=UTC)
     db.session.commit()
     _declare(org, (org.logistics, org.stores))
-    company = ops.company_map(today=TODAY)
+    company = map_view.company_map(today=TODAY)
     pair = company.pair(org.logistics.id, org.stores.id)
     assert silos.silo_map(company).state(pair) == silos.PairState.NONE
     assert silos.silo_state(TODAY).company.index == 1.0

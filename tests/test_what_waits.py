@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from sla_contracts import periods
 from sla_contracts.extensions import db
 from sla_contracts.main.dashboard import MISSES_SHOWN, home_for
-from sla_contracts.main.waiting import WaitKind, what_waits_for
+from sla_contracts.main.waiting import SHOWN, WaitKind, what_waits_for
 from sla_contracts.models import ActionItem, CharterStatus, Notification, User
 from sla_contracts.notifications import inbox
 from sla_contracts.readings import operations as readings_ops
@@ -231,6 +231,33 @@ def test_home_and_inbox_take_a_bounded_number_of_queries(org, make_charter, logi
     assert len(home.misses) == MISSES_SHOWN == 10 and home.misses_total == 13
     print(f"home + inbox queries: {small} (1 of each) and {big} (13 of each)")
     assert big == small, (small, big)
+
+
+def test_home_and_inbox_lead_with_ten_things_and_link_to_all_of_them(org, make_charter, login_as):
+    today = datetime.now(UTC)
+    _fill(org, make_charter, 4, today)  # 16 things wait for the head of Magasins
+    browser = login_as(org.head_b)
+    everything = what_waits_for(org.head_b, today)
+    assert everything.total == 16 and len(everything.shown) == SHOWN == 10
+    for url in ("/", "/inbox"):
+        page = browser.get(url).get_data(as_text=True)
+        listed = page.split('class="card-list waiting-list"', 1)[1].split("</ul>", 1)[0]
+        assert listed.count("<li ") == 10, url
+        assert "6 more things wait for you: see all 16" in page and 'href="/waiting"' in page
+    page = browser.get("/waiting").get_data(as_text=True)
+    listed = page.split('class="card-list waiting-list"', 1)[1].split("</ul>", 1)[0]
+    assert listed.count("<li ") == 16 and "more things wait" not in page
+    for i in range(4):  # each kind, the last ones included
+        assert f"À signer {i}" in listed and f"Action {i}" in listed
+    org.head_b.locale = "fr"
+    db.session.commit()
+    page = login_as(org.head_b).get("/").get_data(as_text=True)
+    assert "6 autres choses vous attendent : tout voir (16)" in page
+
+
+def test_the_whole_list_needs_a_sign_in(client):
+    response = client.get("/waiting")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_review_of_a_charter_under_amendment_does_not_wait(org, make_charter):

@@ -5,20 +5,193 @@ departments the map shows instead one row per department with its pairs counted 
 (the same states as the matrix's cells: no charter in force, being agreed, in force, review
 late, misses) and its silos, each row opening that department's pairs (``?department=<id>``):
 the other department, the state and the charters. What is computed is the same either way
-(``operations.company_map``, ``silos.silo_map``); only what is drawn changes.
+(``company_map`` below, ``silos.silo_map``); only what is drawn changes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
 
+from sqlalchemy import select
+
+from ..extensions import db
 from ..formats import collate
-from ..models import Department
-from .operations import CompanyMap, MapPair
+from ..models import (
+    STANDING_ORDER,
+    Charter,
+    CharterStanding,
+    CharterStatus,
+    Department,
+    Standing,
+    named_b_first,
+    standings,
+)
+from ..timeutil import utcnow
 from .silos import PairState, SiloMap
 
 MATRIX_MAX = 30  # the default of the MAP_MATRIX_MAX setting
+
+
+# Which charter of a pair the map shows first: the one in force (amended or not), then the one
+# being signed... (``models.STANDING_ORDER``).
+STANDING_RANK = {standing: rank for rank, standing in enumerate(STANDING_ORDER)}
+
+
+@dataclass
+class MapCharter:
+    id: int
+    title: str
+    status: CharterStatus
+    next_review_on: date | None
+    is_overdue: bool = False
+    standing: CharterStanding | None = None
+    department_a: Department | None = None
+    department_b: Department | None = None
+    expired_at: datetime | None = None  # past its end (``models.standing``)
+
+    @cached_property
+    def sides(self) -> tuple[Department, Department]:
+        """The two departments in the charter's one reading order (``Charter.sides``): read
+        from the title when shown (at 5,000 charters, few are)."""
+        a, b = self.department_a, self.department_b
+        return (b, a) if named_b_first(self.title or "", a.name, b.name) else (a, b)
+
+
+@dataclass
+class MapPair:
+    first: Department
+    second: Department
+    charters: list[MapCharter] = field(default_factory=list)
+
+    @property
+    def main(self) -> MapCharter | None:
+        """The charter that best describes the pair (in force first)."""
+        return min(self.charters, key=lambda c: STANDING_RANK[c.standing.key], default=None)
+
+    @property
+    def status(self) -> Standing | None:
+        """Where the pair's main charter stands (in force with an amendment in progress…)."""
+        return self.main.standing.key if self.main else None
+
+
+@dataclass
+class CompanyMap:
+    """The active departments (in the reader's order) and the pairs that have a charter.
+
+    Every pair of departments is on the map, but most have none: 21,000 pairs at 200
+    departments, a few thousand with a charter. Only those are built (``pairs``); ``pair``
+    gives any other as an empty one.
+    """
+
+    departments: list[Department]
+    pairs: dict[tuple[int, int], MapPair]  # the pairs with at least one charter
+
+    @cached_property
+    def _rank(self) -> dict[int, int]:
+        return {d.id: i for i, d in enumerate(self.departments)}
+
+    @cached_property
+    def _by_id(self) -> dict[int, Department]:
+        return {d.id: d for d in self.departments}
+
+    def pair(self, a_id: int, b_id: int) -> MapPair:
+        """The pair of two active departments, the first in the map's order."""
+        found = self.pairs.get((min(a_id, b_id), max(a_id, b_id)))
+        if found is None:
+            first, second = sorted((a_id, b_id), key=self._rank.__getitem__)
+            found = MapPair(self._by_id[first], self._by_id[second])
+        return found
+
+    @property
+    def pair_count(self) -> int:
+        """Every pair of active departments, with a charter or not."""
+        n = len(self.departments)
+        return n * (n - 1) // 2
+
+    @property
+    def without_charter_count(self) -> int:
+        return self.pair_count - len(self.pairs)
+
+    @cached_property
+    def without_charter(self) -> list[MapPair]:
+        """The pairs without any charter, built one by one (for a map small enough to list them)."""
+        return [
+            MapPair(first, second)
+            for i, first in enumerate(self.departments)
+            for second in self.departments[i + 1 :]
+            if (min(first.id, second.id), max(first.id, second.id)) not in self.pairs
+        ]
+
+    @cached_property
+    def _statuses(self) -> Counter:
+        return Counter(p.status for p in self.pairs.values())
+
+    def count(self, status: Standing | None) -> int:
+        if status is None:
+            return self.without_charter_count
+        return self._statuses[status]
+
+    @cached_property
+    def overdue(self) -> list[MapPair]:
+        return [p for p in self.pairs.values() if any(c.is_overdue for c in p.charters)]
+
+
+def company_map(today: date | None = None) -> CompanyMap:
+    """Every pair of active departments and their charters, in three queries."""
+    today = today or utcnow().date()
+    departments = collate(
+        db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
+        key=lambda d: d.name,
+    )
+    rank = {d.id: i for i, d in enumerate(departments)}
+    active = {d.id: d for d in departments}
+    pairs: dict[tuple[int, int], MapPair] = {}
+    rows = db.session.execute(
+        select(
+            Charter.id,
+            Charter.title,
+            Charter.status,
+            Charter.next_review_on,
+            Charter.department_a_id,
+            Charter.department_b_id,
+            Charter.expired_at,
+        ).order_by(Charter.id)
+    )
+    for row in rows:
+        key = (
+            min(row.department_a_id, row.department_b_id),
+            max(row.department_a_id, row.department_b_id),
+        )
+        if row.department_a_id not in active or row.department_b_id not in active:
+            continue  # a side is archived: not on the map
+        pair = pairs.get(key)
+        if pair is None:
+            first, second = sorted(key, key=rank.__getitem__)
+            pair = pairs[key] = MapPair(active[first], active[second])
+        pair.charters.append(
+            MapCharter(
+                row.id,
+                row.title,
+                row.status,
+                row.next_review_on,
+                department_a=active[row.department_a_id],
+                department_b=active[row.department_b_id],
+                expired_at=row.expired_at,
+            )
+        )
+    shown = [c for p in pairs.values() for c in p.charters]
+    marks = standings(shown)
+    for charter in shown:
+        charter.standing = marks[charter.id]
+        charter.is_overdue = (
+            charter.standing.is_in_force
+            and charter.next_review_on is not None
+            and charter.next_review_on < today
+        )
+    return CompanyMap(list(departments), pairs)
 
 
 @dataclass

@@ -496,7 +496,7 @@ def archive_criterion(criterion_id: int):
 
 @bp.route("/map")
 def company_map():
-    company = ops.company_map()
+    company = map_view.company_map()
     silo = silos.silo_map(company)
     focus = request.args.get("department", type=int)
     if focus is not None and focus not in {d.id for d in company.departments}:

@@ -541,7 +541,7 @@ def _pair_state(charters, missed: dict[int, int]) -> PairState:
 
 
 def silo_map(company) -> SiloMap:
-    """Each pair's state on the company map (``operations.company_map``) and the dependent
+    """Each pair's state on the company map (``map_view.company_map``) and the dependent
     pairs: one statement, two more (``models.measured.missed_counts``: the latest reading of
     each commitment, the status ``charter_measures`` gives) once a charter is in force."""
     # The charters in force as a query, not thousands of ids sent back to the database (the

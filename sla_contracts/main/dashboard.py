@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Charter, CharterStatus, Membership, User, measured, standings
@@ -73,10 +73,10 @@ class Home:
     total: int = 0  # how many charters the person reads (each once, whatever its sections)
 
 
-_LISTED = (
-    selectinload(Charter.department_a),
-    selectinload(Charter.department_b),
-    selectinload(Charter.criterion),
+_LISTED = (  # what a row shows: the departments and the criterion joined to the charter's row
+    joinedload(Charter.department_a),
+    joinedload(Charter.department_b),
+    joinedload(Charter.criterion),
     selectinload(Charter.commitments),
 )
 

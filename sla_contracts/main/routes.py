@@ -1,4 +1,4 @@
-"""The home page (what waits for me, my charters summarised) and the list of all my charters."""
+"""The home page (what waits for me, my charters summarised), all that waits, all my charters."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def index():
     return render_template(
         "main/index.html", home=home_for(current_user, waiting=waiting_for_current_user())
     )
+
+
+@bp.route("/waiting")
+@login_required
+def waiting():
+    """Everything that waits for the person (the home page shows the first items)."""
+    return render_template("main/waiting.html", waiting=waiting_for_current_user())
 
 
 @bp.route("/charters")

@@ -61,6 +61,9 @@ DUE_SOON_DAYS = 3
 MAX_DUE_SOON_DAYS = 90
 
 
+SHOWN = 10  # items of the list on the home page and in the inbox
+
+
 class WaitKind(enum.StrEnum):
     SIGN = "sign"
     DRAFT = "draft"
@@ -284,8 +287,8 @@ class Waiting:
                 ),
             )
             .options(
-                selectinload(Review.charter).selectinload(Charter.department_a),
-                selectinload(Review.charter).selectinload(Charter.department_b),
+                joinedload(Review.charter).joinedload(Charter.department_a),
+                joinedload(Review.charter).joinedload(Charter.department_b),
             )
             .order_by(Review.due_on, Review.id)
         ).all()
@@ -361,6 +364,16 @@ class Waiting:
     @property
     def total(self) -> int:
         return len(self.items)
+
+    @property
+    def shown(self) -> list[WaitingItem]:
+        """The first ``SHOWN`` items: the home page and the inbox lead with them and link to
+        the whole list (``/waiting``), which a busy head's 40 items would otherwise bury."""
+        return self.items[:SHOWN]
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.total - SHOWN)
 
     def __contains__(self, charter: object) -> bool:
         return any(item.charter is charter for item in self.items)
