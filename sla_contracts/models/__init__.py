@@ -74,6 +74,7 @@ from .standing import (
     STANDING_ORDER,
     CharterStanding,
     Standing,
+    charter_versions,
     has_public_status,
     standing,
     standings,
@@ -81,6 +82,7 @@ from .standing import (
 from .surveys import SatisfactionAnswer
 
 __all__ = [
+    "charter_versions",
     "Agreement",
     "Expectation",
     "ExpectationStatus",

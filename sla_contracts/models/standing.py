@@ -93,7 +93,23 @@ class CharterStanding:
 
 
 _CACHE = "charter_standings"
+_VERSIONS = "charter_versions"
 _LISTED_AT_MOST = 500  # charters whose ids a query lists; past it, it reads them all
+
+
+def charter_versions(charter_id: int) -> list[CharterVersion]:
+    """Every version of one charter, by number, read once for the request (the charter page
+    asks where it stands and what its signing panel shows: one statement for both)."""
+    read: dict[int, list[CharterVersion]] = db.session.info.setdefault(_VERSIONS, {})
+    if charter_id not in read:
+        read[charter_id] = list(
+            db.session.scalars(
+                select(CharterVersion)
+                .where(CharterVersion.charter_id == charter_id)
+                .order_by(CharterVersion.number)
+            )
+        )
+    return read[charter_id]
 
 
 def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
@@ -101,6 +117,13 @@ def standings(charters: Iterable[HasStatus]) -> dict[int, CharterStanding]:
     cache: dict[tuple, CharterStanding] = db.session.info.setdefault(_CACHE, {})
     charters = list(charters)
     missing = {c.id for c in charters if _key(c) not in cache}
+    if len(charters) == 1 and missing:  # one charter (its page): from its versions
+        (charter,) = charters
+        versions = charter_versions(charter.id)
+        binding = [v.number for v in versions if v.activated_at and v.superseded_at is None]
+        last = max((v.number for v in versions), default=None)
+        cache[_key(charter)] = _standing(charter, last, max(binding, default=None))
+        missing = set()
     if missing:
         in_force = case(
             (
@@ -171,6 +194,7 @@ def standing(charter: HasStatus) -> CharterStanding:
 def _forget(session: Session, *_args) -> None:
     """Any write may change versions: what was remembered is computed again."""
     session.info.pop(_CACHE, None)
+    session.info.pop(_VERSIONS, None)
 
 
 def _standing(charter: HasStatus, last: int | None, in_force: int | None) -> CharterStanding:

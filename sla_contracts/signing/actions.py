@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
 from ..charters.history import diff_snapshots, snapshot
 from ..charters.negotiation import readiness
 from ..charters.ownership import may_act_for
-from ..extensions import db
-from ..models import Charter, CharterStatus, CharterVersion, Signature, User
+from ..models import Charter, CharterStatus, CharterVersion, Signature, User, charter_versions
 from ..permissions import can_edit
 from . import share_links
 from .renewal import renewal_refusal
@@ -57,16 +55,11 @@ class SigningPanel:
 def build_panel(charter: Charter, user: User) -> SigningPanel:
     """Load the versions and signatures of ``charter`` as ``user`` sees them."""
     panel = SigningPanel(charter=charter)
-    # One query for both: the version in force and the one awaiting signatures.
-    for version in db.session.scalars(
-        select(CharterVersion)
-        .where(
-            CharterVersion.charter_id == charter.id,
-            CharterVersion.voided_at.is_(None),
-            CharterVersion.superseded_at.is_(None),
-        )
-        .order_by(CharterVersion.number)
-    ):
+    # The version in force and the one awaiting signatures, from the versions the charter's
+    # standing was read from (one statement for both).
+    for version in charter_versions(charter.id):
+        if version.voided_at is not None or version.superseded_at is not None:
+            continue
         if version.activated_at is not None:
             panel.in_force = version
         elif charter.status == CharterStatus.AWAITING_SIGNATURES:
