@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -64,17 +65,21 @@ def query(user: User, *, unread: bool = False) -> Select:
     return statement.where(*_unread()) if unread else statement
 
 
-def latest(user: User, limit: int = 200) -> list[Notification]:
-    """The person's messages, newest first."""
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id, _awake())
-            .options(selectinload(Notification.done_by))
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
+PAGE_SIZE = 50  # messages a page of the inbox shows
+
+
+def page_of(user: User, page: int) -> Pagination:
+    """One page of the person's messages, newest first (a page past the last is the last)."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id, _awake())
+        .options(selectinload(Notification.done_by))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
+    found = db.paginate(query, page=max(1, page), per_page=PAGE_SIZE, error_out=False)
+    if not found.items and found.page > 1 and found.pages:
+        found = db.paginate(query, page=found.pages, per_page=PAGE_SIZE, error_out=False)
+    return found
 
 
 def mark_read(user: User, notification_id: int, now: datetime) -> Notification:

@@ -61,9 +61,11 @@ def _labels() -> dict:
 
 @bp.route("/inbox", endpoint="inbox")
 def inbox_page():
+    messages = inbox.page_of(current_user, request.args.get("page", 1, type=int))
     return render_template(
         "notifications/inbox.html",
-        notifications=inbox.latest(current_user),
+        messages=messages,
+        notifications=messages.items,
         waiting=waiting_for_current_user(),
     )
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from sla_contracts import create_app
@@ -167,3 +170,24 @@ def postgres_only(is_postgres):
             "needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://... "
             "(SQLite has no row locks to race on)"
         )
+
+
+@pytest.fixture
+def count_statements(app):
+    """``with count_statements() as seen: ...`` then ``seen.count``: the SQL statements the
+    block sent (BEGIN included on SQLite)."""
+
+    @contextmanager
+    def counting() -> Iterator[SimpleNamespace]:
+        seen = SimpleNamespace(count=0)
+
+        def count(*_args) -> None:
+            seen.count += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+
+    return counting
