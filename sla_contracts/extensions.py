@@ -50,3 +50,12 @@ def upsert(model, keys: list, **values) -> None:
     statement = dialect_insert(model).values(**values)
     changed = {name: statement.excluded[name] for name in values if name not in keys}
     db.session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+def paginated(query, page: int, per_page: int):
+    """One page of ``query`` (Flask-SQLAlchemy's ``Pagination``): a page before the first is
+    the first, one past the last is the last (a list that shrank keeps its reader)."""
+    found = db.paginate(query, page=max(1, page), per_page=per_page, error_out=False)
+    if not found.items and found.page > 1 and found.pages:
+        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False)
+    return found

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import db, paginated
 from ..models import Notification, User
 from ..timeutil import utcnow
 from . import texts
@@ -76,10 +76,7 @@ def page_of(user: User, page: int) -> Pagination:
         .options(selectinload(Notification.done_by))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    found = db.paginate(query, page=max(1, page), per_page=PAGE_SIZE, error_out=False)
-    if not found.items and found.page > 1 and found.pages:
-        found = db.paginate(query, page=found.pages, per_page=PAGE_SIZE, error_out=False)
-    return found
+    return paginated(query, page, PAGE_SIZE)
 
 
 def mark_read(user: User, notification_id: int, now: datetime) -> Notification:

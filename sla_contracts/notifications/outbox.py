@@ -20,9 +20,10 @@ from html import escape
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import false, func, or_, select, update
 
-from ..extensions import db
+from ..extensions import db, paginated
 from ..models import OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -264,16 +265,17 @@ def retry_now(email: OutboxEmail, now: datetime) -> None:
 # ---------------------------------------------------------------- what the admin pages show
 
 
-def waiting(limit: int = 200) -> list[OutboxEmail]:
-    """The rows not sent yet (waiting or failed), newest first."""
-    return list(
-        db.session.scalars(
-            select(OutboxEmail)
-            .where(OutboxEmail.status != Status.SENT)
-            .order_by(OutboxEmail.created_at.desc())
-            .limit(limit)
-        )
+PAGE_SIZE = 50
+
+
+def waiting(page: int = 1) -> Pagination:
+    """A page of the rows not sent yet (waiting or failed), newest first."""
+    query = (
+        select(OutboxEmail)
+        .where(OutboxEmail.status != Status.SENT)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
     )
+    return paginated(query, page, PAGE_SIZE)
 
 
 def counts() -> dict[str, int]:

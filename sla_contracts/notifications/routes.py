@@ -122,9 +122,11 @@ def _admin_only() -> None:
 @bp.route("/reviews/admin/outbox", endpoint="outbox")
 def outbox_page():
     _admin_only()
+    emails = outbox.waiting(request.args.get("page", 1, type=int))
     return render_template(
         "notifications/outbox.html",
-        emails=outbox.waiting(),
+        page=emails,
+        emails=emails.items,
         counts=outbox.counts(),
         configured=bool(current_app.config.get("MAIL_SERVER")),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import CharterStateError, Forbidden, NotFound
-from ..extensions import db
+from ..extensions import db, paginated
 from ..models import (
     OPEN_REVIEW_STATUSES,
     ActionItem,
@@ -59,27 +60,31 @@ def can_mark_done(user: User, action: ActionItem) -> bool:
     return user.is_admin or action.owner_department_id in user.member_of()
 
 
-def actions_for(user: User, today: date) -> list[ActionItem]:
-    """Open and recent actions of ``user``'s departments: overdue first, then by due date."""
+ACTIONS_PER_PAGE = 50
+
+
+def actions_for(user: User, today: date, page: int = 1) -> Pagination:
+    """A page of the actions of ``user``'s departments (an administrator: all): open ones
+    overdue first, then by due date; done ones last. A page past the last is the last."""
     departments = user.member_of()
-    query = select(ActionItem).options(
-        selectinload(ActionItem.charter),
-        selectinload(ActionItem.owner_department),
-        selectinload(ActionItem.owner),
-        selectinload(ActionItem.done_by),
+    rank = case(
+        (ActionItem.status == ActionStatus.DONE, 2),
+        (ActionItem.due_on < today, 0),
+        else_=1,
+    )
+    query = (
+        select(ActionItem)
+        .options(
+            joinedload(ActionItem.charter),
+            joinedload(ActionItem.owner_department),
+            joinedload(ActionItem.owner),
+            joinedload(ActionItem.done_by),
+        )
+        .order_by(rank, ActionItem.due_on, ActionItem.id)
     )
     if not user.is_admin:
         query = query.where(ActionItem.owner_department_id.in_(departments or [-1]))
-    rows = list(db.session.scalars(query))
-    return sorted(
-        rows,
-        key=lambda a: (
-            a.status == ActionStatus.DONE,
-            not a.is_overdue_on(today),
-            a.due_on,
-            a.id,
-        ),
-    )
+    return paginated(query, page, ACTIONS_PER_PAGE)
 
 
 def reviews_of(charter: Charter) -> tuple[Review | None, list[Review]]:

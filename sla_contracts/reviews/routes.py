@@ -352,11 +352,12 @@ def minutes_pdf(review_id: int):
 @bp.route("/actions")
 def actions():
     today = utcnow().date()
-    items = access.actions_for(current_user, today)
+    page = access.actions_for(current_user, today, request.args.get("page", 1, type=int))
     mine = set(current_user.member_of())
     return render_template(
         "reviews/actions.html",
-        items=items,
+        page=page,
+        items=page.items,
         today=today,
         my_departments=mine,
         can_mark_done=lambda a: access.can_mark_done(current_user, a),
