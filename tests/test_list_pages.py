@@ -1,16 +1,20 @@
-"""The action items and the outbox a page at a time (issue 16: every list page paginated).
+"""The action items, the outbox and a charter's audit trail a page at a time (issue 16).
 
-Both stopped somewhere (the actions never: every action ever written; the outbox at 200):
-50 a page now, in the lists' own order, every row reachable, other departments' kept out.
+They listed everything (every action ever written; the outbox up to 200; every event of a
+charter): 50 (the trail: 100) a page now, in the lists' own order, every row reachable, other departments' kept out.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import func, select
+
+from sla_contracts.audit.operations import record_event, verify_chain
 from sla_contracts.extensions import db
-from sla_contracts.models import ActionItem, ActionStatus, CharterStatus, OutboxEmail
+from sla_contracts.models import ActionItem, ActionStatus, AuditEvent, CharterStatus, OutboxEmail
 from sla_contracts.reviews.access import ACTIONS_PER_PAGE
+from sla_contracts.signing.routes import AUDIT_PER_PAGE
 from sla_contracts.timeutil import utcnow
 
 
@@ -88,3 +92,24 @@ def test_a_page_past_the_end_shows_the_last(org, make_charter, login_as):
     db.session.commit()
     page = login_as(org.head_b).get("/reviews/actions?page=7").get_data(as_text=True)
     assert "Only task" in page and 'class="pager"' not in page
+
+
+def test_a_charters_audit_trail_comes_a_hundred_events_a_page(org, make_charter, login_as):
+    charter = make_charter()
+    for i in range(AUDIT_PER_PAGE + 30):
+        record_event("comment_added", actor=org.head_a, object_type="comment", object_id=i,
+                     charter_id=charter.id)  # fmt: skip
+    db.session.commit()
+    assert verify_chain().ok
+    head = login_as(org.head_b)
+    first = head.get(f"/charters/{charter.id}/audit").get_data(as_text=True)
+    second = head.get(f"/charters/{charter.id}/audit?page=2").get_data(as_text=True)
+    ids = [int(n) for n in _rows(first, "<td>") + _rows(second, "<td>")]
+    total = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.charter_id == charter.id)
+    )
+    assert len(_rows(first, "<td>")) == AUDIT_PER_PAGE and len(ids) == total
+    assert ids == sorted(ids, reverse=True)  # newest first, none twice, none left out
+    assert f'href="/charters/{charter.id}/audit?page=2" rel="next"' in first
+    outsider = make_charter("Other", department_a=org.it, department_b=org.stores)
+    assert login_as(org.head_a).get(f"/charters/{outsider.id}/audit?page=2").status_code == 404

@@ -17,12 +17,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..audit.describe import describe_events, event_label
 from ..charters.history import diff_snapshots, snapshot
 from ..errors import DomainError, NotFound
-from ..extensions import db, limiter
+from ..extensions import db, limiter, paginated
 from ..main.security import pdf_response
 from ..main.templating import NavLink, add_nav
 from ..main.waiting import WaitKind, waiting_for_current_user
@@ -370,19 +370,25 @@ def versions_diff(charter_id: int):
 
 # ---------------------------------------------------------------- audit
 
+AUDIT_PER_PAGE = 100  # a charter's trail grows with every edit: years of it are thousands
+
 
 @bp.route("/<int:charter_id>/audit")
 def audit(charter_id: int):
     charter = get_charter(current_user, charter_id)
-    events = db.session.scalars(
+    page = paginated(
         select(AuditEvent)
         .where(AuditEvent.charter_id == charter.id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.id.desc())
-    ).all()
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc()),
+        request.args.get("page", 1, type=int),
+        AUDIT_PER_PAGE,
+    )
+    events = page.items
     return render_template(
         "signing/audit.html",
         charter=charter,
+        page=page,
         events=events,
         details=describe_events(events),
         event_label=event_label,
