@@ -1,7 +1,8 @@
 """The action items, the outbox and a charter's audit trail a page at a time (issue 16).
 
 They listed everything (every action ever written; the outbox up to 200; every event of a
-charter): 50 (the trail: 100) a page now, in the lists' own order, every row reachable, other departments' kept out.
+charter): 50 (the trail: 100) a page now, in the lists' own order, every row reachable,
+other departments' kept out.
 """
 
 from __future__ import annotations
