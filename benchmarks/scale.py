@@ -26,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.orm import selectinload  # noqa: E402
 
 from sla_contracts.auth.passwords import hash_password  # noqa: E402
+from sla_contracts.backup import refresh_statistics  # noqa: E402
 from sla_contracts.charters.history import snapshot  # noqa: E402
 from sla_contracts.demo import data  # noqa: E402
 from sla_contracts.extensions import db  # noqa: E402
@@ -333,10 +334,7 @@ def add_scale(departments: int = 200, charters: int = 5000, *, seed: int = 16) -
     db.session.execute(insert(Notification), messages)
     db.session.commit()
     del admin_id
-    # Fresh statistics, as autovacuum would gather after such a load: without them PostgreSQL
-    # plans for the demo's 20 charters (a nested loop over 460,000 rows for the home page).
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    refresh_statistics()  # as autovacuum would after such a load (and `flask import` does)
     return {
         "departments": len(dept_ids),
         "people": len(people),

@@ -218,11 +218,12 @@ def import_command(archive: str) -> None:
     """Restore a backup archive into an empty database (checked first; all or nothing)."""
     from pathlib import Path
 
-    from .backup import import_archive
+    from .backup import import_archive, refresh_statistics
 
     upgrade()  # an empty database gets this version's schema first
     with service():
         counts = import_archive(Path(archive))
+    refresh_statistics()
     rows = sum(c.rows for c in counts)
     click.echo(f"Imported {rows} rows of {len(counts)} tables from {archive}.")
 

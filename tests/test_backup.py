@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from sla_contracts import create_app
 from sla_contracts.demo import data
 from sla_contracts.extensions import db
-from sla_contracts.models import AuditEvent, CharterVersion, User
+from sla_contracts.models import AuditEvent, Charter, CharterVersion, User
 
 from .plugins.app_db import IsolatedClient, app_test_config, postgres_database_url
 from .plugins.people import Browser
@@ -122,6 +122,23 @@ def test_export_import_export_gives_the_same_content_and_the_copy_verifies(expor
     assert verified.exit_code == 0, verified.output
     assert f"Audit chain: {exported['events']} events, every link intact." in verified.output
     assert "fingerprints and PDF hashes match" in verified.output
+
+
+def test_the_restored_database_knows_its_size_at_once(exported, empty_app):
+    """Statistics gathered after the load: PostgreSQL plans for the rows it now holds."""
+    assert _invoke(empty_app, "import", str(exported["archive"])).exit_code == 0
+    with empty_app.app_context():
+        charters = db.session.scalar(select(func.count()).select_from(Charter))
+        if db.engine.dialect.name == "postgresql":
+            known = db.session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'charters'")
+            )
+        else:
+            known = db.session.scalar(
+                text("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'charters'")
+            )
+        db.session.remove()
+    assert charters > 0 and known == charters, (known, charters)
 
 
 def test_the_restored_app_serves_the_same_signed_pdfs_byte_for_byte(exported, empty_app):
