@@ -155,7 +155,8 @@ def add_scale(departments: int = 200, charters: int = 5000, *, seed: int = 16) -
     rows = []
     for n in range(charters):
         a = dept_ids[0] if n < 100 else rng.choice(dept_ids)
-        b = rng.choice([d for d in dept_ids if d != a]) if n >= 100 else dept_ids[1 + n % 199]
+        others = len(dept_ids) - 1  # the first department has charters with each of the others
+        b = rng.choice([d for d in dept_ids if d != a]) if n >= 100 else dept_ids[1 + n % others]
         state = _state_of(n)
         created = now - timedelta(days=400 - n % 300)
         rows.append(

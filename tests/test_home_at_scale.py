@@ -68,6 +68,9 @@ def test_the_list_of_charters_goes_a_page_at_a_time_and_by_section(org, make_cha
     head = login_as(org.head_b)
     first = head.get("/charters").get_data(as_text=True)
     assert "All my charters" in first and "(33)" in first
+    admin = login_as(org.admin)  # an administrator reads the company's, not "my" charters
+    assert "Every charter of the company" in admin.get("/charters").get_data(as_text=True)
+    assert "The company's 33 charters" in admin.get("/").get_data(as_text=True)
     assert len(re.findall(r'<a href="/charters/\d+">', first)) == PAGE_SIZE
     assert "Page 1 of 2" in first and 'href="/charters?page=2"' in first
     second = head.get("/charters?page=2").get_data(as_text=True)
@@ -102,4 +105,4 @@ def test_an_administrator_lists_every_charter_page_by_page(org, make_charter, lo
     assert "Page 1 of 2" in first and 'href="/charters?page=2"' in first
     second = admin.get("/charters?page=2").get_data(as_text=True)
     assert len(re.findall(r'<a href="/charters/\d+">', second)) == 2
-    assert f"All {PAGE_SIZE + 2} charters" in admin.get("/").get_data(as_text=True)
+    assert f"The company's {PAGE_SIZE + 2} charters" in admin.get("/").get_data(as_text=True)

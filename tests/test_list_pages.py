@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from sla_contracts.audit.describe import describe_events
 from sla_contracts.audit.operations import record_event, verify_chain
 from sla_contracts.extensions import db
 from sla_contracts.models import ActionItem, ActionStatus, AuditEvent, CharterStatus, OutboxEmail
@@ -114,3 +116,17 @@ def test_a_charters_audit_trail_comes_a_hundred_events_a_page(org, make_charter,
     assert f'href="/charters/{charter.id}/audit?page=2" rel="next"' in first
     outsider = make_charter("Other", department_a=org.it, department_b=org.stores)
     assert login_as(org.head_a).get(f"/charters/{outsider.id}/audit?page=2").status_code == 404
+
+
+def test_the_audit_trail_says_in_words_what_readings_and_terms_recorded(org, make_charter):
+    charter = make_charter()
+    entered = record_event("readings_entered", actor=org.head_a, object_type="charter",
+                           object_id=charter.id, charter_id=charter.id,
+                           data={"created": 3, "updated": 0})  # fmt: skip
+    activated = record_event("activated", actor=None, object_type="charter", object_id=charter.id,
+                             charter_id=charter.id, data={"valid_until": "2027-05-06"})  # fmt: skip
+    db.session.commit()
+    with force_locale("fr"):
+        described = describe_events([entered, activated])
+    assert described[entered.id] == ["3 valeurs saisies"]  # nothing said of none corrected
+    assert described[activated.id] == ["en vigueur jusqu’au 6 mai 2027"]

@@ -242,6 +242,14 @@ FORMATTERS: dict[str, Formatter] = {
     "pdf_sha256": lambda v, e, n: _("PDF SHA-256 %(value)s", value=_short(v)),
     "ip": lambda v, e, n: _("from address %(ip)s", ip=v),
     "method": lambda v, e, n: _("re-authentication: %(method)s", method=signature_method_label(v)),
+    "valid_until": lambda v, e, n: _("in force until %(date)s", date=_day(v)),
+    # Readings entered: how many values were new, how many corrected (none: not said).
+    "created": lambda v, e, n: (
+        ngettext("%(num)d value entered", "%(num)d values entered", int(v)) if v else None
+    ),
+    "updated": lambda v, e, n: (
+        ngettext("%(num)d value corrected", "%(num)d values corrected", int(v)) if v else None
+    ),
 }
 
 
