@@ -130,3 +130,14 @@ def test_the_audit_trail_says_in_words_what_readings_and_terms_recorded(org, mak
         described = describe_events([entered, activated])
     assert described[entered.id] == ["3 valeurs saisies"]  # nothing said of none corrected
     assert described[activated.id] == ["en vigueur jusqu’au 6 mai 2027"]
+
+
+def test_an_administrator_reads_every_action_of_the_company(org, make_charter, login_as):
+    page = login_as(org.admin).get("/reviews/actions").get_data(as_text=True)
+    assert "No review has planned an action yet." in page and "your departments" not in page
+    charter = make_charter(department_b=org.it, status=CharterStatus.ACTIVE)
+    db.session.add(ActionItem(charter_id=charter.id, owner_department_id=org.it.id,
+                              title="Task of IT", due_on=date(2027, 1, 1)))  # fmt: skip
+    db.session.commit()
+    page = login_as(org.admin).get("/reviews/actions").get_data(as_text=True)
+    assert "every review plan of the company" in page and "Task of IT" in page
