@@ -33,7 +33,7 @@ def test_an_unexpected_exception_is_a_json_500(org, quiet_app, monkeypatch, capl
 
 
 def test_an_unexpected_exception_on_a_page_is_still_the_html_page(org, quiet_app, monkeypatch):
-    monkeypatch.setattr(inbox, "latest", _boom)
+    monkeypatch.setattr(inbox, "page_of", _boom)
     browser = Browser(quiet_app.test_client())
     browser.login(org.head_a)
     response = browser.get("/inbox")
