@@ -30,7 +30,7 @@ from ..models import (
     standings,
 )
 from ..timeutil import utcnow
-from .silos import PairState, SiloMap
+from .silos import PairState, SiloMap, pair_key
 
 MATRIX_MAX = 30  # the default of the MAP_MATRIX_MAX setting
 
@@ -99,7 +99,7 @@ class CompanyMap:
 
     def pair(self, a_id: int, b_id: int) -> MapPair:
         """The pair of two active departments, the first in the map's order."""
-        found = self.pairs.get((min(a_id, b_id), max(a_id, b_id)))
+        found = self.pairs.get(pair_key(a_id, b_id))
         if found is None:
             first, second = sorted((a_id, b_id), key=self._rank.__getitem__)
             found = MapPair(self._by_id[first], self._by_id[second])
@@ -122,7 +122,7 @@ class CompanyMap:
             MapPair(first, second)
             for i, first in enumerate(self.departments)
             for second in self.departments[i + 1 :]
-            if (min(first.id, second.id), max(first.id, second.id)) not in self.pairs
+            if pair_key(first.id, second.id) not in self.pairs
         ]
 
     @cached_property
@@ -146,9 +146,8 @@ def company_map(today: date | None = None) -> CompanyMap:
         db.session.scalars(select(Department).where(Department.archived_at.is_(None))),
         key=lambda d: d.name,
     )
-    rank = {d.id: i for i, d in enumerate(departments)}
-    active = {d.id: d for d in departments}
-    pairs: dict[tuple[int, int], MapPair] = {}
+    company = CompanyMap(list(departments), {})
+    active = company._by_id
     rows = db.session.execute(
         select(
             Charter.id,
@@ -161,16 +160,12 @@ def company_map(today: date | None = None) -> CompanyMap:
         ).order_by(Charter.id)
     )
     for row in rows:
-        key = (
-            min(row.department_a_id, row.department_b_id),
-            max(row.department_a_id, row.department_b_id),
-        )
         if row.department_a_id not in active or row.department_b_id not in active:
             continue  # a side is archived: not on the map
-        pair = pairs.get(key)
-        if pair is None:
-            first, second = sorted(key, key=rank.__getitem__)
-            pair = pairs[key] = MapPair(active[first], active[second])
+        key = pair_key(row.department_a_id, row.department_b_id)
+        pair = company.pairs.get(key)
+        if pair is None:  # its first charter: the pair joins those that have one
+            pair = company.pairs[key] = company.pair(*key)
         pair.charters.append(
             MapCharter(
                 row.id,
@@ -182,7 +177,7 @@ def company_map(today: date | None = None) -> CompanyMap:
                 expired_at=row.expired_at,
             )
         )
-    shown = [c for p in pairs.values() for c in p.charters]
+    shown = [c for p in company.pairs.values() for c in p.charters]
     marks = standings(shown)
     for charter in shown:
         charter.standing = marks[charter.id]
@@ -191,7 +186,7 @@ def company_map(today: date | None = None) -> CompanyMap:
             and charter.next_review_on is not None
             and charter.next_review_on < today
         )
-    return CompanyMap(list(departments), pairs)
+    return company
 
 
 @dataclass
