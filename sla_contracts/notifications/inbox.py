@@ -70,13 +70,12 @@ PAGE_SIZE = 50  # messages a page of the inbox shows
 
 def page_of(user: User, page: int) -> Pagination:
     """One page of the person's messages, newest first (a page past the last is the last)."""
-    query = (
-        select(Notification)
-        .where(Notification.user_id == user.id, _awake())
+    messages = (
+        query(user)
         .options(selectinload(Notification.done_by))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    return paginated(query, page, PAGE_SIZE)
+    return paginated(messages, page, PAGE_SIZE)
 
 
 def mark_read(user: User, notification_id: int, now: datetime) -> Notification:
